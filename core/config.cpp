@@ -1,0 +1,373 @@
+#include "core/config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace slift::config {
+
+struct Source {
+  std::string file;
+  YAML::Node root;
+  YAML::Node resolved;
+  std::set<std::string> overridden;  // key paths given with --set
+};
+
+// ---- checks ---------------------------------------------------------------------------------
+
+static std::string num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+Check<double> positive() {
+  return [](const double& v) -> std::optional<std::string> {
+    if (!(v > 0)) return "must be > 0, got " + num(v);
+    return std::nullopt;
+  };
+}
+Check<double> non_negative() {
+  return [](const double& v) -> std::optional<std::string> {
+    if (!(v >= 0)) return "must be >= 0, got " + num(v);
+    return std::nullopt;
+  };
+}
+Check<double> in_range(double lo, double hi) {
+  return [lo, hi](const double& v) -> std::optional<std::string> {
+    if (!(v >= lo && v <= hi)) return "must be in [" + num(lo) + ", " + num(hi) + "], got " + num(v);
+    return std::nullopt;
+  };
+}
+Check<int64_t> at_least(int64_t lo) {
+  return [lo](const int64_t& v) -> std::optional<std::string> {
+    if (v < lo) return "must be >= " + std::to_string(lo) + ", got " + std::to_string(v);
+    return std::nullopt;
+  };
+}
+Check<int64_t> int_range(int64_t lo, int64_t hi) {
+  return [lo, hi](const int64_t& v) -> std::optional<std::string> {
+    if (v < lo || v > hi)
+      return "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v);
+    return std::nullopt;
+  };
+}
+Check<std::string> one_of(std::vector<std::string> choices) {
+  return [choices](const std::string& v) -> std::optional<std::string> {
+    if (std::find(choices.begin(), choices.end(), v) != choices.end()) return std::nullopt;
+    std::string all;
+    for (auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+    return "must be one of {" + all + "}, got '" + v + "'";
+  };
+}
+
+// ---- conversion -----------------------------------------------------------------------------
+
+namespace {
+
+const char* type_name(const bool*) { return "a boolean"; }
+const char* type_name(const int64_t*) { return "an integer"; }
+const char* type_name(const double*) { return "a number"; }
+const char* type_name(const std::string*) { return "a string"; }
+const char* type_name(const std::vector<double>*) { return "a list of numbers"; }
+const char* type_name(const std::vector<int64_t>*) { return "a list of integers"; }
+const char* type_name(const std::vector<std::string>*) { return "a list of strings"; }
+
+bool convert_scalar(const YAML::Node& n, bool& out) {
+  if (!n.IsScalar()) return false;
+  const std::string& s = n.Scalar();
+  if (s == "true" || s == "True" || s == "yes") return out = true, true;
+  if (s == "false" || s == "False" || s == "no") return out = false, true;
+  return false;
+}
+bool convert_scalar(const YAML::Node& n, int64_t& out) {
+  if (!n.IsScalar()) return false;
+  const std::string& s = n.Scalar();
+  try {
+    size_t pos = 0;
+    long long v = std::stoll(s, &pos, 10);
+    if (pos != s.size()) {
+      // Accept integral values written in float notation, e.g. 1e6.
+      double d = std::stod(s, &pos);
+      if (pos != s.size() || d != std::floor(d) || std::fabs(d) > 9e15) return false;
+      v = static_cast<long long>(d);
+    }
+    out = v;
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+bool convert_scalar(const YAML::Node& n, double& out) {
+  if (!n.IsScalar()) return false;
+  const std::string& s = n.Scalar();
+  try {
+    size_t pos = 0;
+    out = std::stod(s, &pos);
+    return pos == s.size() && std::isfinite(out);
+  } catch (...) {
+    return false;
+  }
+}
+bool convert_scalar(const YAML::Node& n, std::string& out) {
+  if (!n.IsScalar()) return false;
+  out = n.Scalar();
+  return true;
+}
+template <class T>
+bool convert_scalar(const YAML::Node& n, std::vector<T>& out) {
+  if (!n.IsSequence()) return false;
+  out.clear();
+  for (const auto& e : n) {
+    T v;
+    if (!convert_scalar(e, v)) return false;
+    out.push_back(v);
+  }
+  return true;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string node_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+}  // namespace
+
+// ---- Section --------------------------------------------------------------------------------
+
+Section::Section(std::shared_ptr<Source> src, YAML::Node node, YAML::Node resolved, std::string path)
+    : src_(std::move(src)), node_(node), resolved_(resolved), path_(std::move(path)) {}
+
+std::string Section::key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+YAML::Node Section::lookup(const std::string& key) const {
+  if (!node_ || !node_.IsMap()) return YAML::Node();
+  const YAML::Node& n = node_;
+  return n[key];
+}
+
+bool Section::has(const std::string& key) const {
+  YAML::Node n = lookup(key);
+  return n.IsDefined() && !n.IsNull();
+}
+
+std::string Section::location(const std::string& key) const {
+  std::string kp = key_path(key);
+  for (const auto& o : src_->overridden)
+    if (kp == o || kp.rfind(o + ".", 0) == 0 || o.rfind(kp + ".", 0) == 0) return "--set " + o;
+  YAML::Node n = lookup(key);
+  YAML::Mark m = (n.IsDefined() && n.Mark().line >= 0) ? n.Mark() : node_.Mark();
+  if (m.line >= 0) return src_->file + ":" + std::to_string(m.line + 1);
+  return src_->file;
+}
+
+void Section::fail(const std::string& key, const std::string& what) const {
+  usage_error("config error: " + location(key) + ": " + key_path(key) + ": " + what);
+}
+
+template <class T>
+T Section::get(const std::string& key, const T& fallback, const Check<T>& check) {
+  read_.push_back(key);
+  YAML::Node n = lookup(key);
+  T value = fallback;
+  if (n.IsDefined()) {
+    if (n.IsNull()) fail(key, std::string("missing value, expected ") + type_name(&value));
+    if (!convert_scalar(n, value))
+      fail(key, std::string("expected ") + type_name(&value) + ", got '" + node_text(n) + "'");
+  }
+  if (check)
+    if (auto err = check(value)) fail(key, *err);
+  resolved_[key] = value;
+  return value;
+}
+
+int Section::get(const std::string& key, int fallback, const Check<int64_t>& check) {
+  int64_t v = get<int64_t>(key, fallback, check);
+  if (v > INT32_MAX || v < INT32_MIN) fail(key, "value out of the integer range: " + std::to_string(v));
+  return static_cast<int>(v);
+}
+
+template <class T>
+T Section::required(const std::string& key, const Check<T>& check) {
+  if (!has(key)) fail(key, std::string("required key is missing (") + type_name(static_cast<T*>(nullptr)) + ")");
+  return get<T>(key, T{}, check);
+}
+
+#define SLIFT_CONFIG_TYPE(T)                                                          \
+  template T Section::get<T>(const std::string&, const T&, const Check<T>&); \
+  template T Section::required<T>(const std::string&, const Check<T>&);
+SLIFT_CONFIG_TYPE(bool)
+SLIFT_CONFIG_TYPE(int64_t)
+SLIFT_CONFIG_TYPE(double)
+SLIFT_CONFIG_TYPE(std::string)
+SLIFT_CONFIG_TYPE(std::vector<double>)
+SLIFT_CONFIG_TYPE(std::vector<int64_t>)
+SLIFT_CONFIG_TYPE(std::vector<std::string>)
+#undef SLIFT_CONFIG_TYPE
+
+Section Section::section(const std::string& key) {
+  read_.push_back(key);
+  YAML::Node n = lookup(key);
+  if (n.IsDefined() && !n.IsNull() && !n.IsMap()) fail(key, "expected a mapping of keys, got '" + node_text(n) + "'");
+  resolved_[key] = YAML::Node(YAML::NodeType::Map);
+  return Section(src_, n.IsDefined() && !n.IsNull() ? n : YAML::Node(YAML::NodeType::Map), resolved_[key],
+                 key_path(key));
+}
+
+std::vector<Section> Section::list(const std::string& key) {
+  read_.push_back(key);
+  YAML::Node n = lookup(key);
+  std::vector<Section> out;
+  if (!n.IsDefined() || n.IsNull()) return out;
+  if (!n.IsSequence()) fail(key, "expected a list, got '" + node_text(n) + "'");
+  YAML::Node res(YAML::NodeType::Sequence);
+  for (size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsMap()) fail(key, "item " + std::to_string(i) + " must be a mapping, got '" + node_text(n[i]) + "'");
+    res.push_back(YAML::Node(YAML::NodeType::Map));
+  }
+  resolved_[key] = res;
+  for (size_t i = 0; i < n.size(); ++i)
+    out.push_back(Section(src_, n[i], res[i], key_path(key) + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+void Section::finish() {
+  if (!node_ || !node_.IsMap()) return;
+  for (const auto& kv : node_) {
+    std::string key = kv.first.as<std::string>();
+    if (std::find(read_.begin(), read_.end(), key) != read_.end()) continue;
+    std::string best;
+    size_t best_d = 1000;
+    for (const auto& known : read_) {
+      size_t d = edit_distance(key, known);
+      if (d < best_d) best_d = d, best = known;
+    }
+    std::string msg = "unknown key";
+    if (!best.empty() && best_d <= std::max<size_t>(2, key.size() / 3)) msg += " (did you mean '" + best + "'?)";
+    YAML::Mark m = kv.first.Mark();
+    std::string where = m.line >= 0 ? src_->file + ":" + std::to_string(m.line + 1) : location(key);
+    usage_error("config error: " + where + ": " + key_path(key) + ": " + msg);
+  }
+}
+
+// ---- Config ---------------------------------------------------------------------------------
+
+namespace {
+
+void apply_override(Source& src, const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    usage_error("bad --set '" + text + "': expected key.path=value");
+  std::string path = text.substr(0, eq), value = text.substr(eq + 1);
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    usage_error("bad --set '" + text + "': value is not valid YAML: " + e.msg);
+  }
+  std::vector<std::string> keys;
+  std::stringstream ss(path);
+  for (std::string k; std::getline(ss, k, '.');) {
+    if (k.empty()) usage_error("bad --set '" + text + "': empty key in '" + path + "'");
+    keys.push_back(k);
+  }
+  // Walk with explicit copies: YAML::Node assignment rebinds, so we keep a vector of handles.
+  std::vector<YAML::Node> chain{src.root};
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    YAML::Node child = chain.back()[keys[i]];
+    if (child.IsDefined() && !child.IsNull() && !child.IsMap())
+      usage_error("bad --set '" + text + "': '" + keys[i] + "' is not a mapping");
+    if (!child.IsDefined() || child.IsNull()) {
+      chain.back()[keys[i]] = YAML::Node(YAML::NodeType::Map);
+      child = chain.back()[keys[i]];
+    }
+    chain.push_back(child);
+  }
+  chain.back()[keys.back()] = parsed;
+  src.overridden.insert(path);
+}
+
+Config make(std::shared_ptr<Source> src, const std::string& text, const std::vector<std::string>& overrides) {
+  try {
+    src->root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    usage_error("config error: " + src->file + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
+  }
+  if (src->root.IsNull()) src->root = YAML::Node(YAML::NodeType::Map);
+  if (!src->root.IsMap()) usage_error("config error: " + src->file + ": the top level must be a mapping of keys");
+  for (const auto& o : overrides) apply_override(*src, o);
+  src->resolved = YAML::Node(YAML::NodeType::Map);
+  return Config::from_source(src);
+}
+
+}  // namespace
+
+Config Config::from_source(std::shared_ptr<Source> src) {
+  Config c;
+  c.src_ = std::move(src);
+  return c;
+}
+
+Config Config::load(const std::string& file, const std::vector<std::string>& overrides) {
+  std::ifstream in(file);
+  if (!in) usage_error("config error: cannot read config file '" + file + "'");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto src = std::make_shared<Source>();
+  src->file = file;
+  return make(src, buf.str(), overrides);
+}
+
+Config Config::from_string(const std::string& text, const std::string& name, const std::vector<std::string>& overrides) {
+  auto src = std::make_shared<Source>();
+  src->file = name;
+  return make(src, text, overrides);
+}
+
+Section Config::root() { return Section(src_, src_->root, src_->resolved, ""); }
+const std::string& Config::file() const { return src_->file; }
+YAML::Node Config::resolved() const { return src_->resolved; }
+
+std::string Config::resolved_yaml() const {
+  YAML::Emitter e;
+  e << src_->resolved;
+  return std::string(e.c_str()) + "\n";
+}
+
+std::string canonical(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "null";
+  if (node.IsScalar()) return "\"" + node.Scalar() + "\"";
+  std::string out;
+  if (node.IsSequence()) {
+    out = "[";
+    for (size_t i = 0; i < node.size(); ++i) out += (i ? "," : "") + canonical(node[i]);
+    return out + "]";
+  }
+  std::map<std::string, std::string> sorted;
+  for (const auto& kv : node) sorted[kv.first.as<std::string>()] = canonical(kv.second);
+  out = "{";
+  bool first = true;
+  for (const auto& [k, v] : sorted) out += (first ? "" : ",") + ("\"" + k + "\":" + v), first = false;
+  return out + "}";
+}
+
+}  // namespace slift::config

@@ -1,0 +1,459 @@
+#include "core/dataset.hpp"
+
+#include <hdf5.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/version.hpp"
+
+namespace slift {
+namespace {
+
+constexpr const char* kFormatVersion = "1";
+
+// Silence HDF5's own error stack printing: we report one clear line instead.
+struct QuietHdf5 {
+  QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const QuietHdf5 quiet_hdf5;
+
+struct Handle {  // closes any HDF5 id
+  hid_t id = -1;
+  herr_t (*close)(hid_t) = nullptr;
+  Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
+  Handle(Handle&& o) noexcept : id(o.id), close(o.close) { o.id = -1; }
+  ~Handle() {
+    if (id >= 0 && close) close(id);
+  }
+  operator hid_t() const { return id; }
+};
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) runtime_error("HDF5: " + what + " failed");
+}
+hid_t check_id(hid_t id, const std::string& what) {
+  if (id < 0) runtime_error("HDF5: " + what + " failed");
+  return id;
+}
+
+Handle group(hid_t parent, const std::string& name) {
+  return Handle(check_id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create group " + name),
+                H5Gclose);
+}
+
+void attr_string(hid_t obj, const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  Handle a(check_id(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name), H5Aclose);
+  const char* p = value.c_str();
+  check(H5Awrite(a, type, &p), "write attribute " + name);
+}
+
+void attr_strings(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  hsize_t n = values.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle a(check_id(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name), H5Aclose);
+  std::vector<const char*> ptrs;
+  for (auto& v : values) ptrs.push_back(v.c_str());
+  if (!ptrs.empty()) check(H5Awrite(a, type, ptrs.data()), "write attribute " + name);
+}
+
+template <class T>
+void attr_scalar(hid_t obj, const std::string& name, hid_t type, T value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  Handle a(check_id(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name), H5Aclose);
+  check(H5Awrite(a, type, &value), "write attribute " + name);
+}
+
+void attr_bool(hid_t obj, const std::string& name, bool v) { attr_scalar<uint8_t>(obj, name, H5T_NATIVE_HBOOL, v); }
+
+void attr_bools(hid_t obj, const std::string& name, const std::vector<bool>& values) {
+  hsize_t n = values.size();
+  std::vector<uint8_t> raw(values.begin(), values.end());
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle a(check_id(H5Acreate2(obj, name.c_str(), H5T_NATIVE_HBOOL, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name),
+           H5Aclose);
+  check(H5Awrite(a, H5T_NATIVE_HBOOL, raw.data()), "write attribute " + name);
+}
+
+bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+
+std::string read_attr_string(hid_t obj, const std::string& name) {
+  if (!has_attr(obj, name)) return "";
+  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle ftype(H5Aget_type(a), H5Tclose);
+  if (H5Tget_class(ftype) != H5T_STRING) return "";
+  if (H5Tis_variable_str(ftype) > 0) {
+    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mtype, H5T_VARIABLE);
+    H5Tset_cset(mtype, H5Tget_cset(ftype));
+    char* p = nullptr;
+    check(H5Aread(a, mtype, &p), "read attribute " + name);
+    std::string s = p ? p : "";
+    H5free_memory(p);
+    return s;
+  }
+  size_t n = H5Tget_size(ftype);
+  std::string s(n, '\0');
+  check(H5Aread(a, ftype, s.data()), "read attribute " + name);
+  return s.substr(0, s.find('\0'));
+}
+
+std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name) {
+  std::vector<std::string> out;
+  if (!has_attr(obj, name)) return out;
+  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle space(H5Aget_space(a), H5Sclose);
+  hssize_t n = H5Sget_simple_extent_npoints(space);
+  Handle ftype(H5Aget_type(a), H5Tclose);
+  Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mtype, H5T_VARIABLE);
+  H5Tset_cset(mtype, H5Tget_cset(ftype));
+  std::vector<char*> ptrs(n);
+  if (n == 0) return out;
+  check(H5Aread(a, mtype, ptrs.data()), "read attribute " + name);
+  for (auto* p : ptrs) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
+template <class T>
+T read_attr_scalar(hid_t obj, const std::string& name, hid_t type, T fallback) {
+  if (!has_attr(obj, name)) return fallback;
+  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  T v{};
+  check(H5Aread(a, type, &v), "read attribute " + name);
+  return v;
+}
+
+void write_vector(hid_t parent, const std::string& name, const std::vector<double>& v) {
+  hsize_t n = v.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle d(check_id(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                    "dataset " + name),
+           H5Dclose);
+  if (n) check(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "write " + name);
+}
+
+std::vector<double> read_vector(hid_t parent, const std::string& name) {
+  if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0) return {};
+  Handle d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle space(H5Dget_space(d), H5Sclose);
+  std::vector<double> v(H5Sget_simple_extent_npoints(space));
+  if (!v.empty()) check(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
+  return v;
+}
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+uint64_t product(const std::vector<uint64_t>& shape) {
+  return std::accumulate(shape.begin(), shape.end(), uint64_t{1}, std::multiplies<>());
+}
+
+// Creates the whole layout, with data arrays sized for n_traj and chunked by trajectory.
+void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySpec>& arrays, uint64_t n_traj,
+                   bool compress) {
+  attr_string(file, "slift_format", h.kind);
+  attr_string(file, "slift_format_version", kFormatVersion);
+  attr_string(file, "dataset_name", h.dataset_name);
+  attr_string(file, "created_by", h.created_by);
+  attr_string(file, "created_at", h.created_at);
+  attr_string(file, "config", h.config_yaml);
+  attr_string(file, "params_hash", h.params_hash);
+  attr_scalar<uint64_t>(file, "seed", H5T_NATIVE_UINT64, h.seed);
+  attr_scalar<int64_t>(file, "n_trajectories", H5T_NATIVE_INT64, static_cast<int64_t>(n_traj));
+  attr_scalar<uint64_t>(file, "slift_n_done", H5T_NATIVE_UINT64, 0);
+  std::vector<std::string> param_names;
+  for (const auto& [k, v] : h.simulation_parameters) {
+    param_names.push_back(k);
+    attr_scalar<double>(file, k, H5T_NATIVE_DOUBLE, v);
+  }
+  attr_strings(file, "simulation_parameters", param_names);
+
+  Handle dims = group(file, "dimensions");
+  write_vector(dims, "time", h.time);
+  {
+    Handle t(H5Dopen2(dims, "time", H5P_DEFAULT), H5Dclose);
+    attr_bool(t, "sample_varying", false);
+    attr_bool(t, "time_varying", true);
+  }
+  if (h.kind == "states") {
+    attr_strings(file, "state_names", h.state_names);
+    attr_strings(dims, "spatial_dims", {});
+  } else {
+    attr_string(file, "grid_type", h.grid_type);
+    attr_scalar<int64_t>(file, "n_spatial_dims", H5T_NATIVE_INT64, 2);
+    attr_strings(dims, "spatial_dims", {"x", "y"});
+    for (auto [name, values] : {std::pair{"x", &h.x}, std::pair{"y", &h.y}}) {
+      write_vector(dims, name, *values);
+      Handle d(H5Dopen2(dims, name, H5P_DEFAULT), H5Dclose);
+      attr_bool(d, "sample_varying", false);
+      attr_bool(d, "time_varying", false);
+    }
+    Handle bcs = group(file, "boundary_conditions");
+    for (const auto& bc : h.boundary_conditions) {
+      Handle g = group(bcs, bc.name);
+      attr_string(g, "bc_type", bc.bc_type);
+      attr_strings(g, "associated_dims", bc.associated_dims);
+      std::vector<std::string> fields;
+      for (const auto& a : arrays) fields.push_back(a.path.substr(a.path.find('/') + 1));
+      attr_strings(g, "associated_fields", fields);
+      attr_bool(g, "sample_varying", false);
+      attr_bool(g, "time_varying", false);
+      // The Well's mask: true on the boundary cells the condition applies to.
+      hsize_t n[2] = {h.x.size(), h.y.size()};
+      std::vector<uint8_t> mask(n[0] * n[1], 0);
+      for (hsize_t i = 0; i < n[0]; ++i)
+        for (hsize_t j = 0; j < n[1]; ++j) {
+          bool on_x = (i == 0 || i + 1 == n[0]), on_y = (j == 0 || j + 1 == n[1]);
+          bool is_x = bc.associated_dims.size() == 1 && bc.associated_dims[0] == "x";
+          bool is_y = bc.associated_dims.size() == 1 && bc.associated_dims[0] == "y";
+          mask[i * n[1] + j] = is_x ? on_x : is_y ? on_y : (on_x || on_y);
+        }
+      Handle space(H5Screate_simple(2, n, nullptr), H5Sclose);
+      Handle d(check_id(H5Dcreate2(g, "mask", H5T_NATIVE_HBOOL, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "mask"),
+               H5Dclose);
+      check(H5Dwrite(d, H5T_NATIVE_HBOOL, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask.data()), "write mask");
+    }
+    Handle scalars = group(file, "scalars");
+    attr_strings(scalars, "field_names", {});
+    for (const char* g : {"t0_fields", "t1_fields", "t2_fields"}) {
+      Handle grp = group(file, g);
+      std::vector<std::string> names;
+      for (const auto& a : arrays)
+        if (a.path.rfind(std::string(g) + "/", 0) == 0) names.push_back(a.path.substr(a.path.find('/') + 1));
+      attr_strings(grp, "field_names", names);
+    }
+  }
+
+  for (const auto& a : arrays) {
+    std::vector<hsize_t> dims_full{n_traj};
+    dims_full.insert(dims_full.end(), a.shape.begin(), a.shape.end());
+    std::vector<hsize_t> chunk = dims_full;
+    chunk[0] = 1;  // one trajectory per chunk: readers take trajectories, writers append blocks
+    Handle space(H5Screate_simple(static_cast<int>(dims_full.size()), dims_full.data(), nullptr), H5Sclose);
+    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "chunking of " + a.path);
+    if (compress) {
+      H5Pset_shuffle(dcpl);
+      H5Pset_deflate(dcpl, 4);
+    }
+    Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    Handle d(check_id(H5Dcreate2(file, a.path.c_str(), H5T_IEEE_F32LE, space, lcpl, dcpl, H5P_DEFAULT), "dataset " + a.path),
+             H5Dclose);
+    attr_bool(d, "sample_varying", true);
+    attr_bool(d, "time_varying", a.time_varying);
+    if (h.kind == "fields") attr_bools(d, "dim_varying", a.dim_varying.empty() ? std::vector<bool>{true, true} : a.dim_varying);
+  }
+}
+
+}  // namespace
+
+// ---- writer ---------------------------------------------------------------------------------
+
+struct DatasetWriter::Impl {
+  std::string path, partial;
+  std::vector<ArraySpec> arrays;
+  uint64_t n_traj = 0, n_done = 0;
+  hid_t file = -1;
+};
+
+DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& header, const std::vector<ArraySpec>& arrays,
+                             uint64_t n_traj, bool compress)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  impl_->partial = path + ".partial";
+  impl_->arrays = arrays;
+  impl_->n_traj = n_traj;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+
+  if (std::filesystem::exists(impl_->partial)) {
+    // Resume only a file of the same content identity; anything else starts afresh.
+    hid_t f = H5Fopen(impl_->partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f >= 0) {
+      bool same = false;
+      try {
+        same = read_attr_string(f, "params_hash") == header.params_hash &&
+               read_attr_scalar<int64_t>(f, "n_trajectories", H5T_NATIVE_INT64, -1) == static_cast<int64_t>(n_traj);
+        for (const auto& a : arrays) same = same && H5Lexists(f, a.path.c_str(), H5P_DEFAULT) > 0;
+      } catch (const Error&) {
+        same = false;  // unreadable leftovers: start afresh
+      }
+      if (same) {
+        impl_->file = f;
+        impl_->n_done = read_attr_scalar<uint64_t>(f, "slift_n_done", H5T_NATIVE_UINT64, 0);
+        return;
+      }
+      H5Fclose(f);
+    }
+    std::filesystem::remove(impl_->partial);
+  }
+  DatasetHeader h = header;
+  h.created_by = std::string("slift ") + version() + " (" + git_commit() + ")";
+  h.created_at = now_utc();
+  impl_->file = check_id(H5Fcreate(impl_->partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                         "create " + impl_->partial);
+  create_layout(impl_->file, h, arrays, n_traj, compress);
+  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
+}
+
+DatasetWriter::~DatasetWriter() {
+  if (impl_ && impl_->file >= 0) H5Fclose(impl_->file);
+}
+
+uint64_t DatasetWriter::n_done() const { return impl_->n_done; }
+
+void DatasetWriter::write(size_t index, uint64_t first, uint64_t count, const float* data) {
+  SLIFT_ASSERT(index < impl_->arrays.size(), "array index out of range");
+  SLIFT_ASSERT(first + count <= impl_->n_traj, "trajectory range out of bounds");
+  if (count == 0) return;
+  const ArraySpec& a = impl_->arrays[index];
+  Handle d(check_id(H5Dopen2(impl_->file, a.path.c_str(), H5P_DEFAULT), "open " + a.path), H5Dclose);
+  Handle fspace(H5Dget_space(d), H5Sclose);
+  std::vector<hsize_t> start(a.shape.size() + 1, 0), cnt{count};
+  start[0] = first;
+  cnt.insert(cnt.end(), a.shape.begin(), a.shape.end());
+  check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start.data(), nullptr, cnt.data(), nullptr), "select");
+  Handle mspace(H5Screate_simple(static_cast<int>(cnt.size()), cnt.data(), nullptr), H5Sclose);
+  check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, data), "write " + a.path);
+}
+
+void DatasetWriter::commit(uint64_t n_done) {
+  attr_scalar<uint64_t>(impl_->file, "slift_n_done", H5T_NATIVE_UINT64, n_done);
+  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
+  impl_->n_done = n_done;
+}
+
+void DatasetWriter::finish() {
+  SLIFT_ASSERT(impl_->file >= 0, "finish() called twice");
+  commit(impl_->n_traj);
+  attr_bool(impl_->file, "slift_complete", true);
+  check(H5Fclose(impl_->file), "close " + impl_->partial);
+  impl_->file = -1;
+  std::filesystem::rename(impl_->partial, impl_->path);
+}
+
+// ---- reader ---------------------------------------------------------------------------------
+
+struct DatasetReader::Impl {
+  std::string path;
+  hid_t file = -1;
+  DatasetHeader header;
+  uint64_t n_traj = 0;
+  std::vector<std::string> arrays;
+};
+
+DatasetReader::DatasetReader(const std::string& path, const std::string& expected_kind) : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  if (!std::filesystem::exists(path)) usage_error("no such dataset: " + path);
+  if (H5Fis_hdf5(path.c_str()) <= 0) usage_error(path + ": not an HDF5 file (truncated or corrupt?)");
+  impl_->file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (impl_->file < 0) usage_error(path + ": cannot be opened as HDF5 (truncated or corrupt?)");
+  hid_t f = impl_->file;
+  DatasetHeader& h = impl_->header;
+  h.kind = read_attr_string(f, "slift_format");
+  if (h.kind.empty()) usage_error(path + ": not a slift dataset (no 'slift_format' attribute)");
+  if (read_attr_scalar<uint8_t>(f, "slift_complete", H5T_NATIVE_HBOOL, 0) == 0)
+    usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
+  if (!expected_kind.empty() && h.kind != expected_kind)
+    usage_error(path + ": dataset of kind '" + h.kind + "', expected '" + expected_kind + "'");
+  h.dataset_name = read_attr_string(f, "dataset_name");
+  h.config_yaml = read_attr_string(f, "config");
+  h.created_by = read_attr_string(f, "created_by");
+  h.created_at = read_attr_string(f, "created_at");
+  h.params_hash = read_attr_string(f, "params_hash");
+  h.seed = read_attr_scalar<uint64_t>(f, "seed", H5T_NATIVE_UINT64, 0);
+  h.state_names = read_attr_strings(f, "state_names");
+  for (const auto& k : read_attr_strings(f, "simulation_parameters"))
+    h.simulation_parameters[k] = read_attr_scalar<double>(f, k, H5T_NATIVE_DOUBLE, 0.0);
+  impl_->n_traj = static_cast<uint64_t>(read_attr_scalar<int64_t>(f, "n_trajectories", H5T_NATIVE_INT64, 0));
+  {
+    Handle dims(H5Gopen2(f, "dimensions", H5P_DEFAULT), H5Gclose);
+    h.time = read_vector(dims, "time");
+    h.x = read_vector(dims, "x");
+    h.y = read_vector(dims, "y");
+  }
+  if (h.kind == "states") {
+    impl_->arrays = {"states"};
+  } else {
+    h.grid_type = read_attr_string(f, "grid_type");
+    for (const char* g : {"t0_fields", "t1_fields", "t2_fields"}) {
+      Handle grp(H5Gopen2(f, g, H5P_DEFAULT), H5Gclose);
+      for (const auto& n : read_attr_strings(grp, "field_names")) impl_->arrays.push_back(std::string(g) + "/" + n);
+    }
+    if (H5Lexists(f, "boundary_conditions", H5P_DEFAULT) > 0) {
+      Handle bcs(H5Gopen2(f, "boundary_conditions", H5P_DEFAULT), H5Gclose);
+      hsize_t n = 0;
+      H5Gget_num_objs(bcs, &n);
+      for (hsize_t i = 0; i < n; ++i) {
+        char name[256];
+        H5Gget_objname_by_idx(bcs, i, name, sizeof name);
+        Handle g(H5Gopen2(bcs, name, H5P_DEFAULT), H5Gclose);
+        h.boundary_conditions.push_back({name, read_attr_string(g, "bc_type"), read_attr_strings(g, "associated_dims")});
+      }
+    }
+  }
+}
+
+DatasetReader::~DatasetReader() {
+  if (impl_->file >= 0) H5Fclose(impl_->file);
+}
+
+const DatasetHeader& DatasetReader::header() const { return impl_->header; }
+uint64_t DatasetReader::n_traj() const { return impl_->n_traj; }
+std::vector<std::string> DatasetReader::array_paths() const { return impl_->arrays; }
+
+ArraySpec DatasetReader::spec(const std::string& array_path) const {
+  if (H5Lexists(impl_->file, array_path.c_str(), H5P_DEFAULT) <= 0)
+    usage_error(impl_->path + ": no array '" + array_path + "'");
+  Handle d(H5Dopen2(impl_->file, array_path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle space(H5Dget_space(d), H5Sclose);
+  int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> dims(rank);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  ArraySpec s;
+  s.path = array_path;
+  s.shape.assign(dims.begin() + 1, dims.end());
+  s.time_varying = read_attr_scalar<uint8_t>(d, "time_varying", H5T_NATIVE_HBOOL, 1) != 0;
+  return s;
+}
+
+std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t first, uint64_t count) const {
+  ArraySpec s = spec(array_path);
+  if (count == 0) count = impl_->n_traj - std::min(first, impl_->n_traj);
+  if (first + count > impl_->n_traj) usage_error(impl_->path + ": trajectory range out of bounds");
+  Handle d(H5Dopen2(impl_->file, array_path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle fspace(H5Dget_space(d), H5Sclose);
+  std::vector<hsize_t> start(s.shape.size() + 1, 0), cnt{count};
+  start[0] = first;
+  cnt.insert(cnt.end(), s.shape.begin(), s.shape.end());
+  check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start.data(), nullptr, cnt.data(), nullptr), "select");
+  Handle mspace(H5Screate_simple(static_cast<int>(cnt.size()), cnt.data(), nullptr), H5Sclose);
+  std::vector<float> out(count * product(s.shape));
+  if (!out.empty() && H5Dread(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, out.data()) < 0)
+    usage_error(impl_->path + ": cannot read '" + array_path + "' (truncated or corrupt?)");
+  return out;
+}
+
+}  // namespace slift

@@ -1,0 +1,91 @@
+// The slift dataset format on HDF5 (docs/dataset-format.md).
+//
+// Two kinds share one writer and one reader:
+//   "states": low-dimensional trajectories, `states` (n_traj, n_time, dim) + `dimensions/time`;
+//   "fields": 2-D fields in The Well's layout, `t0_fields/u` (n_traj, n_time, nx, ny), static
+//             fields without the time axis, `dimensions/`, `boundary_conditions/`, `scalars/`.
+// Every file carries provenance (resolved config, seed, slift version, git commit, time).
+//
+// Writing is crash-safe and resumable: data go to "<path>.partial", blocks of trajectories are
+// flushed with a `slift_n_done` counter, and the file is renamed to <path> only when complete.
+// A reader refuses a file without the completion mark.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace slift {
+
+// One array of the file, with its shape per trajectory (the leading n_traj axis is implicit).
+struct ArraySpec {
+  std::string path;                // e.g. "states", "t0_fields/u", "t1_fields/K"
+  std::vector<uint64_t> shape;     // per trajectory, e.g. {n_time, nx, ny} or {nx, ny}
+  bool time_varying = true;        // The Well attribute; static fields drop the time axis
+  std::vector<bool> dim_varying;   // The Well attribute (fields): varies along x, y
+};
+
+struct BoundaryCondition {
+  std::string name;                // e.g. "periodic_x"
+  std::string bc_type;             // "PERIODIC", "WALL", "OPEN"
+  std::vector<std::string> associated_dims;  // e.g. {"x"}
+};
+
+struct DatasetHeader {
+  std::string kind;                // "states" or "fields"
+  std::string dataset_name;        // e.g. "duffing", "wave"
+  std::vector<double> time;        // saved times (length n_time)
+  std::vector<std::string> state_names;     // kind "states": names of the components
+  std::vector<double> x, y;        // kind "fields": cell-centre coordinates
+  std::string grid_type = "cartesian";
+  std::vector<BoundaryCondition> boundary_conditions;
+  std::map<std::string, double> simulation_parameters;  // also written as root attributes
+  // Provenance.
+  std::string config_yaml;
+  uint64_t seed = 0;
+  std::string created_by;          // filled by the writer: "slift <version> (<commit>)"
+  std::string created_at;          // filled by the writer: ISO-8601 UTC
+  std::string params_hash;         // identity of the content, used to accept a resume
+};
+
+class DatasetWriter {
+ public:
+  // Starts "<path>.partial", or resumes it when it holds the same params_hash and arrays.
+  DatasetWriter(const std::string& path, const DatasetHeader& header, const std::vector<ArraySpec>& arrays,
+                uint64_t n_traj, bool compress = false);
+  ~DatasetWriter();  // leaves the .partial file for a later resume if finish() was not called
+  DatasetWriter(const DatasetWriter&) = delete;
+  DatasetWriter& operator=(const DatasetWriter&) = delete;
+
+  uint64_t n_done() const;  // trajectories already stored (resume point)
+  // Write trajectories [first, first + count) of array `index`; data is count x prod(shape).
+  void write(size_t index, uint64_t first, uint64_t count, const float* data);
+  // Mark trajectories [0, n_done) complete and flush to disk.
+  void commit(uint64_t n_done);
+  // Mark the file complete, close it and rename it into place.
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class DatasetReader {
+ public:
+  // Opens a complete slift dataset; `expected_kind` ("" for any) refuses the wrong kind.
+  explicit DatasetReader(const std::string& path, const std::string& expected_kind = "");
+  ~DatasetReader();
+  const DatasetHeader& header() const;
+  uint64_t n_traj() const;
+  std::vector<std::string> array_paths() const;
+  ArraySpec spec(const std::string& array_path) const;
+  // Trajectories [first, first + count) of an array (count = 0: all), as float32.
+  std::vector<float> read(const std::string& array_path, uint64_t first = 0, uint64_t count = 0) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace slift

@@ -1,0 +1,83 @@
+#include "core/mpi_env.hpp"
+
+#include <mpi.h>
+
+#include <cstdlib>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+namespace slift::mpi {
+
+static void finalize_at_exit() {
+  int init = 0, fin = 0;
+  MPI_Initialized(&init);
+  MPI_Finalized(&fin);
+  if (init && !fin) MPI_Finalize();
+}
+
+void ensure_initialized() {
+  int init = 0;
+  MPI_Initialized(&init);
+  if (init) return;
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  std::atexit(finalize_at_exit);
+  log::set_rank(rank());
+}
+
+int rank() {
+  int init = 0, r = 0;
+  MPI_Initialized(&init);
+  if (init) MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+int size() {
+  int init = 0, s = 1;
+  MPI_Initialized(&init);
+  if (init) MPI_Comm_size(MPI_COMM_WORLD, &s);
+  return s;
+}
+
+void barrier() {
+  if (size() > 1) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+uint64_t broadcast(uint64_t value) {
+  if (size() > 1) MPI_Bcast(&value, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  return value;
+}
+
+std::vector<float> gather_to_root(const std::vector<float>& local) {
+  int p = size();
+  if (p == 1) return local;
+  int n = static_cast<int>(local.size());
+  SLIFT_ASSERT(local.size() < (1u << 31), "gather block too large; use smaller blocks");
+  std::vector<int> counts(p), displs(p);
+  MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<float> out;
+  if (rank() == 0) {
+    long total = 0;
+    for (int i = 0; i < p; ++i) displs[i] = static_cast<int>(total), total += counts[i];
+    out.resize(total);
+  }
+  MPI_Gatherv(local.data(), n, MPI_FLOAT, out.data(), counts.data(), displs.data(), MPI_FLOAT, 0, MPI_COMM_WORLD);
+  return out;
+}
+
+void abort(int exit_code) {
+  int init = 0, fin = 0;
+  MPI_Initialized(&init);
+  MPI_Finalized(&fin);
+  if (init && !fin && size() > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::exit(exit_code);
+}
+
+Range share(uint64_t n, int r, int p) {
+  uint64_t base = n / p, extra = n % p;
+  uint64_t begin = r * base + std::min<uint64_t>(r, extra);
+  return {begin, begin + base + (static_cast<uint64_t>(r) < extra ? 1 : 0)};
+}
+
+}  // namespace slift::mpi

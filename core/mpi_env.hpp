@@ -1,0 +1,27 @@
+// MPI, started only by the commands that need it (so `slift --help` stays instant).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace slift::mpi {
+
+// Initialises MPI on first use (with thread support for OpenMP inside ranks) and finalises it
+// at exit. Safe to call when the process was not started by mpirun: then it is one rank.
+void ensure_initialized();
+int rank();
+int size();
+void barrier();
+// Rank 0's value, on every rank.
+uint64_t broadcast(uint64_t value);
+// Rank 0 receives every rank's floats, in rank order; other ranks get an empty vector.
+std::vector<float> gather_to_root(const std::vector<float>& local);
+// Abort all ranks after an error on one of them (exit code propagates through mpirun).
+[[noreturn]] void abort(int exit_code);
+
+// The contiguous share [begin, end) of n items that rank r of p owns.
+struct Range {
+  uint64_t begin, end;
+};
+Range share(uint64_t n, int r, int p);
+
+}  // namespace slift::mpi

@@ -1,0 +1,50 @@
+// Options of training, sampling and evaluation, parsed from the `train`, `sample` and `evaluate`
+// sections. Torch-free, so configs are checked even in a build without the learner.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace slift::learner {
+
+struct TrainOptions {
+  std::vector<std::string> models{"sl", "deterministic"};  // sl | deterministic | ardm
+  std::string arch = "mlp";          // mlp (states) | unet (fields)
+  // MLP
+  int64_t width = 512, depth = 3;
+  std::string activation = "silu";   // silu | relu | gelu | tanh
+  // UNet
+  std::vector<int64_t> unet_widths{32, 64, 128};
+  int64_t unet_blocks = 1, embed_dim = 256;
+  std::string conditioning = "film"; // film | shift
+  // Stochastic Lifting
+  int64_t label_dim = 64;
+  int64_t window = 1;                // Markov window: number of past states in the input
+  double shuffle_fraction = 0.0;     // share of training trajectories whose pairing is broken
+  // Optimisation
+  int64_t iterations = 6000, batch_size = 1024, warmup = 100, checkpoint_every = 1000, log_every = 500;
+  double lr = 1e-3, weight_decay = 1e-4, grad_clip = 0.0;
+  std::string device = "auto";       // auto | cpu | cuda
+  // ARDM baseline
+  std::string ardm_prediction = "v"; // eps | v
+  int64_t ardm_train_steps = 1000;   // discretisation of the diffusion time in training
+};
+
+struct SampleOptions {
+  int64_t n_trajectories = 0;        // 0: as many as the test set
+  int64_t batch_size = 1024;
+  std::vector<int64_t> ardm_steps{40};
+};
+
+struct EvaluateOptions {
+  int64_t conditional_states = 10, conditional_samples = 1000;
+  int64_t sliced_projections = 128;
+};
+
+TrainOptions parse_train(config::Section& s);
+SampleOptions parse_sample(config::Section& s);
+EvaluateOptions parse_evaluate(config::Section& s);
+
+}  // namespace slift::learner

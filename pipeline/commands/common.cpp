@@ -1,0 +1,26 @@
+#include "pipeline/commands/common.hpp"
+
+#include <omp.h>
+
+#include "core/log.hpp"
+
+namespace slift::pipeline {
+
+void add_common(CLI::App* cmd, CommonFlags& f, bool config_required) {
+  auto* opt = cmd->add_option("CONFIG", f.config, "experiment config (YAML), e.g. configs/duffing.yaml");
+  if (config_required) opt->required();
+  cmd->add_option("--set", f.overrides, "override a config value: --set train.iterations=500 (repeatable)")
+      ->type_name("KEY=VALUE");
+  cmd->add_option("--threads", f.threads, "threads per process (default: all cores or OMP_NUM_THREADS)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("-q,--quiet", f.quiet, "print only errors");
+  cmd->add_flag("-v,--verbose", f.verbose, "print more detail");
+}
+
+void apply_common(const CommonFlags& f) {
+  if (f.quiet) log::set_level(log::Level::quiet);
+  if (f.verbose) log::set_level(log::Level::verbose);
+  if (f.threads > 0) omp_set_num_threads(f.threads);
+}
+
+}  // namespace slift::pipeline

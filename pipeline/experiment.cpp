@@ -1,0 +1,51 @@
+#include "pipeline/experiment.hpp"
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace slift::pipeline {
+
+const std::vector<std::string> kSplits{"train", "test", "floor"};
+
+Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
+  Experiment e;
+  e.config = config::Config::load(file, overrides);
+  config::Section root = e.config.root();
+  e.name = root.required<std::string>("name");
+  e.seed = static_cast<uint64_t>(root.get<int64_t>("seed", 0, config::at_least(0)));
+  e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name);
+
+  config::Section sim = root.section("simulate");
+  e.simulate.n_train = sim.get("n_train", e.simulate.n_train, config::at_least(1));
+  e.simulate.n_test = sim.get("n_test", e.simulate.n_test, config::at_least(1));
+  e.simulate.n_floor = sim.get("n_floor", e.simulate.n_floor, config::at_least(0));
+  e.simulate.block = sim.get("block", e.simulate.block, config::at_least(1));
+  e.simulate.compress = sim.get("compress", e.simulate.compress);
+  e.system = sim::make_system(sim);
+  sim.finish();
+  e.simulate_params = sim.resolved();
+
+  config::Section train = root.section("train");
+  e.train = learner::parse_train(train);
+  config::Section sample = root.section("sample");
+  e.sample = learner::parse_sample(sample);
+  config::Section evaluate = root.section("evaluate");
+  e.evaluate = learner::parse_evaluate(evaluate);
+  root.finish();
+  return e;
+}
+
+uint64_t split_seed(uint64_t seed, const std::string& split) {
+  Rng r(seed, 0, purpose_id("split." + split));
+  return r.next_u64() >> 1;  // keep it positive in signed readers
+}
+
+int64_t split_size(const Experiment& e, const std::string& split) {
+  if (split == "train") return e.simulate.n_train;
+  if (split == "test") return e.simulate.n_test;
+  return e.simulate.n_floor > 0 ? e.simulate.n_floor : e.simulate.n_test;
+}
+
+std::string data_path(const Experiment& e, const std::string& split) { return e.output_dir + "/data/" + split + ".h5"; }
+
+}  // namespace slift::pipeline

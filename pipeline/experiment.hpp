@@ -1,0 +1,43 @@
+// An experiment config, read in one place: top-level keys and every section, each checked
+// strictly before any command does work (a typo in `train` fails `slift simulate` too, so
+// nothing is written from a config that cannot run to the end).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "learner/options.hpp"
+#include "simulators/system.hpp"
+
+namespace slift::pipeline {
+
+struct SimulateOptions {
+  int64_t n_train = 200, n_test = 1000, n_floor = 0;  // n_floor 0: same as n_test
+  int64_t block = 64;                                 // trajectories per checkpoint block
+  bool compress = false;
+};
+
+struct Experiment {
+  config::Config config;
+  std::string name;
+  uint64_t seed = 0;
+  std::string output_dir;
+  SimulateOptions simulate;
+  std::unique_ptr<sim::System> system;
+  learner::TrainOptions train;
+  learner::SampleOptions sample;
+  learner::EvaluateOptions evaluate;
+  YAML::Node simulate_params;  // resolved sections, for hashing and provenance
+};
+
+Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides);
+
+// The data splits and their seeds: independent streams derived from the experiment seed.
+extern const std::vector<std::string> kSplits;  // "train", "test", "floor"
+uint64_t split_seed(uint64_t seed, const std::string& split);
+int64_t split_size(const Experiment& e, const std::string& split);
+std::string data_path(const Experiment& e, const std::string& split);  // <output_dir>/data/<split>.h5
+
+}  // namespace slift::pipeline

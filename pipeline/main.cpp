@@ -1,0 +1,42 @@
+// slift: simulate stochastic systems, learn them with Stochastic Lifting, sample, evaluate.
+// Subcommands live in pipeline/commands/; errors become exit codes here and only here:
+// 0 done, 1 run-time failure, 2 usage or config error.
+#include <CLI/CLI.hpp>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/mpi_env.hpp"
+#include "core/version.hpp"
+#include "pipeline/commands/common.hpp"
+
+int main(int argc, char** argv) {
+  using namespace slift;
+  CLI::App app{"slift: simulate stochastic systems, learn them with Stochastic Lifting, generate more.\n"
+               "Example: slift run configs/duffing.yaml"};
+  app.set_version_flag("--version", std::string(version()) + " (" + git_commit() + ")");
+  app.require_subcommand(1);
+  pipeline::add_simulate(app);
+  pipeline::add_train(app);
+  pipeline::add_sample(app);
+  pipeline::add_evaluate(app);
+  pipeline::add_run(app);
+  pipeline::add_submit(app);
+  pipeline::add_inspect(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return static_cast<int>(ExitCode::usage);
+  } catch (const Error& e) {
+    log::error(e.what());
+    if (mpi::size() > 1) mpi::abort(static_cast<int>(e.code()));
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    if (mpi::size() > 1) mpi::abort(static_cast<int>(ExitCode::runtime));
+    return static_cast<int>(ExitCode::runtime);
+  }
+  return 0;
+}

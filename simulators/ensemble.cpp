@@ -1,0 +1,66 @@
+#include "simulators/ensemble.hpp"
+
+#include <omp.h>
+
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/mpi_env.hpp"
+
+namespace slift::sim {
+
+EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, const std::string& path) {
+  log::Stopwatch clock;
+  const int rank = mpi::rank(), size = mpi::size();
+  const std::vector<ArraySpec> arrays = system.arrays();
+  std::vector<uint64_t> per_traj;
+  for (const auto& a : arrays)
+    per_traj.push_back(std::accumulate(a.shape.begin(), a.shape.end(), uint64_t{1}, std::multiplies<>()));
+
+  std::unique_ptr<DatasetWriter> writer;
+  uint64_t start = 0;
+  if (rank == 0) {
+    DatasetHeader h = system.header();
+    h.config_yaml = opt.config_yaml;
+    h.seed = opt.seed;
+    h.params_hash = opt.params_hash;
+    writer = std::make_unique<DatasetWriter>(path, h, arrays, opt.n_traj, opt.compress);
+    start = writer->n_done();
+    if (start > 0) log::info("resuming " + path + " after " + std::to_string(start) + " trajectories");
+  }
+  start = mpi::broadcast(start);
+
+  // One worker per thread, made serially (FFT planning is not thread-safe).
+  const int threads = omp_get_max_threads();
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int t = 0; t < threads; ++t) workers.push_back(system.make_worker());
+
+  log::Progress progress(opt.label, opt.n_traj - start, "traj");
+  for (uint64_t b0 = start; b0 < opt.n_traj; b0 += opt.block) {
+    const uint64_t b1 = std::min(opt.n_traj, b0 + opt.block);
+    const mpi::Range mine = mpi::share(b1 - b0, rank, size);
+    const uint64_t n_mine = mine.end - mine.begin;
+    std::vector<std::vector<float>> local(arrays.size());
+    for (size_t a = 0; a < arrays.size(); ++a) local[a].assign(n_mine * per_traj[a], 0.0f);
+
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t k = 0; k < static_cast<int64_t>(n_mine); ++k) {
+      std::vector<float*> out(arrays.size());
+      for (size_t a = 0; a < arrays.size(); ++a) out[a] = local[a].data() + k * per_traj[a];
+      workers[omp_get_thread_num()]->run(opt.seed, b0 + mine.begin + k, out);
+    }
+    for (size_t a = 0; a < arrays.size(); ++a) {
+      std::vector<float> all = mpi::gather_to_root(local[a]);  // rank order = trajectory order
+      if (rank == 0) writer->write(a, b0, b1 - b0, all.data());
+    }
+    if (rank == 0) writer->commit(b1);
+    progress.advance(b1 - b0);
+  }
+  if (rank == 0) writer->finish();
+  progress.done();
+  mpi::barrier();
+  return {clock.seconds(), opt.n_traj - start};
+}
+
+}  // namespace slift::sim

@@ -1,0 +1,50 @@
+// What a physical system provides to the ensemble runner.
+//
+// A system is built once from the `simulate` config section; it describes its dataset layout
+// and makes one Worker per thread (workers own scratch memory and FFT plans). A worker fills
+// one trajectory from (seed, trajectory index) alone, which is what makes the output identical
+// for any number of ranks and threads. Adding a system = one folder with a file that calls
+// SLIFT_REGISTER_SYSTEM; nothing else changes.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/dataset.hpp"
+
+namespace slift::sim {
+
+class Worker {
+ public:
+  virtual ~Worker() = default;
+  // Fill trajectory `traj` of the data set with seed `seed`: out[i] points to
+  // prod(arrays()[i].shape) floats.
+  virtual void run(uint64_t seed, uint64_t traj, const std::vector<float*>& out) = 0;
+};
+
+class System {
+ public:
+  virtual ~System() = default;
+  // Layout without provenance (the runner adds config, seed and hashes).
+  virtual DatasetHeader header() const = 0;
+  virtual std::vector<ArraySpec> arrays() const = 0;
+  virtual std::unique_ptr<Worker> make_worker() const = 0;
+};
+
+// Reads the system's own keys from the `simulate` section (the runner reads the common ones).
+using Factory = std::function<std::unique_ptr<System>(config::Section& simulate)>;
+
+struct Registration {
+  Registration(const std::string& name, const std::string& summary, Factory factory);
+};
+
+// Builds the system named by `simulate.system`.
+std::unique_ptr<System> make_system(config::Section& simulate);
+std::vector<std::string> system_names();
+
+}  // namespace slift::sim
+
+#define SLIFT_REGISTER_SYSTEM(name, summary, factory) \
+  static const ::slift::sim::Registration slift_registration_##name(#name, summary, factory)
