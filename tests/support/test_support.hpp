@@ -1,0 +1,36 @@
+// Helpers for tests that run the real `slift` binary and look at what it wrote.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace slift::test {
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+// Path of the built `slift` (from the SLIFT_BIN environment variable set by ctest).
+std::string slift_bin();
+// The source tree (SLIFT_SOURCE_DIR), e.g. for configs/.
+std::string source_dir();
+// Runs a shell command, capturing output and the exit code.
+CommandResult run(const std::string& command);
+// A fresh empty directory under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "slift-test");
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  // Every regular file below the directory (relative paths), sorted.
+  std::vector<std::string> files() const;
+
+ private:
+  std::string path_;
+};
+// Writes text to a file.
+void write_file(const std::string& path, const std::string& text);
+std::string read_file(const std::string& path);
+
+}  // namespace slift::test
