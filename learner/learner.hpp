@@ -1,0 +1,51 @@
+// The learner's interface to the pipeline: train a model on a dataset file, roll it out, and
+// the probes the evaluation needs. Everything meets through files (datasets and model files),
+// so the pipeline never sees LibTorch types.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "learner/options.hpp"
+
+namespace slift::learner {
+
+struct TrainResult {
+  double final_loss = 0;          // mean training loss over the last 1% of steps (at least 10)
+  double seconds = 0;
+  double samples_per_second = 0;  // transitions per second
+  int64_t steps = 0;
+  int64_t parameters = 0;
+};
+
+// Trains `model` ("sl", "deterministic" or "ardm") on the training dataset and writes the model
+// file atomically (weights + options + normalisation + config text). Checkpoints go to
+// `checkpoint_path` every options.checkpoint_every steps; an existing checkpoint of the same
+// run is resumed exactly. `seed` keys labels, minibatches and initialisation.
+TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,
+                        uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
+                        const std::string& config_yaml);
+
+struct SampleResult {
+  int64_t n_trajectories = 0;
+  double nfe_per_step = 0;        // network evaluations per generated step
+  double seconds = 0;
+  double seconds_per_trajectory = 0;
+};
+
+// Rolls the model out from the initial states of `init_data` (the test set; trajectory i starts
+// from test trajectory i mod n_test) for as many steps as that set has, with a fresh label every
+// step, in batches; writes a dataset in the same layout (atomically). ardm_steps: K for ARDM.
+SampleResult sample_model(const std::string& model_path, const SampleOptions& options, const std::string& init_data,
+                          uint64_t seed, const std::string& out_path, int64_t ardm_steps = 0);
+
+// One-step samples at given states (conditional check): states is n_states x (window x dim)
+// flattened, oldest first; returns n_states x n_samples x dim.
+std::vector<float> one_step_samples(const std::string& model_path, const std::vector<float>& states, int64_t n_states,
+                                    int64_t n_samples, uint64_t seed);
+
+// Mean Frobenius norm of d f / d z at up to n_points training inputs with their training labels
+// (paper figure 2, right). 0 for a model without labels.
+double label_gradient_norm(const std::string& model_path, const std::string& train_data, int64_t n_points, uint64_t seed);
+
+}  // namespace slift::learner
