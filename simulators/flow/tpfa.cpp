@@ -21,7 +21,9 @@ Tpfa::Tpfa(const Grid& g) : g_(g) {
   for (int c = 0; c < n; ++c)
     for (int k = a_.outerIndexPtr()[c]; k < a_.outerIndexPtr()[c + 1]; ++k) {
       const int r = a_.innerIndexPtr()[k];
-      (r == c ? diag_ : r == c + 1 ? down_y_ : down_x_)[c] = k;
+      // With one cell along y, c + 1 is the x neighbour: test x first.
+      const bool x_neighbour = r == c + ny && c / ny + 1 < nx;
+      (r == c ? diag_ : x_neighbour ? down_x_ : down_y_)[c] = k;
     }
   tx_.assign(static_cast<size_t>(nx - 1) * ny, 0.0);
   ty_.assign(static_cast<size_t>(nx) * (ny - 1), 0.0);
