@@ -173,7 +173,7 @@ bool Section::has(const std::string& key) const {
 std::string Section::location(const std::string& key) const {
   std::string kp = key_path(key);
   for (const auto& o : src_->overridden)
-    if (kp == o || kp.rfind(o + ".", 0) == 0 || o.rfind(kp + ".", 0) == 0) return "--set " + o;
+    if (kp == o || kp.rfind(o + ".", 0) == 0 || o.rfind(kp + ".", 0) == 0) return src_->file + " (--set " + o + ")";
   YAML::Node n = lookup(key);
   YAML::Mark m = (n.IsDefined() && n.Mark().line >= 0) ? n.Mark() : node_.Mark();
   if (m.line >= 0) return src_->file + ":" + std::to_string(m.line + 1);
@@ -250,14 +250,18 @@ std::vector<Section> Section::list(const std::string& key) {
   return out;
 }
 
-void Section::finish() {
+void Section::finish() { refuse_unknown(read_); }
+
+void Section::expect_only(const std::vector<std::string>& known) const { refuse_unknown(known); }
+
+void Section::refuse_unknown(const std::vector<std::string>& known_keys) const {
   if (!node_ || !node_.IsMap()) return;
   for (const auto& kv : node_) {
     std::string key = kv.first.as<std::string>();
-    if (std::find(read_.begin(), read_.end(), key) != read_.end()) continue;
+    if (std::find(known_keys.begin(), known_keys.end(), key) != known_keys.end()) continue;
     std::string best;
     size_t best_d = 1000;
-    for (const auto& known : read_) {
+    for (const auto& known : known_keys) {
       size_t d = edit_distance(key, known);
       if (d < best_d) best_d = d, best = known;
     }
@@ -275,19 +279,20 @@ namespace {
 
 void apply_override(Source& src, const std::string& text) {
   auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    usage_error("bad --set '" + text + "': expected key.path=value");
+  // Every message names the config file too: the override only makes sense next to it.
+  const std::string where = "config error: " + src.file + ": bad --set '" + text + "': ";
+  if (eq == std::string::npos || eq == 0) usage_error(where + "expected key.path=value");
   std::string path = text.substr(0, eq), value = text.substr(eq + 1);
   YAML::Node parsed;
   try {
     parsed = YAML::Load(value);
   } catch (const YAML::Exception& e) {
-    usage_error("bad --set '" + text + "': value is not valid YAML: " + e.msg);
+    usage_error(where + "value is not valid YAML: " + e.msg);
   }
   std::vector<std::string> keys;
   std::stringstream ss(path);
   for (std::string k; std::getline(ss, k, '.');) {
-    if (k.empty()) usage_error("bad --set '" + text + "': empty key in '" + path + "'");
+    if (k.empty()) usage_error(where + "empty key in '" + path + "'");
     keys.push_back(k);
   }
   // Walk with explicit copies: YAML::Node assignment rebinds, so we keep a vector of handles.
@@ -295,7 +300,7 @@ void apply_override(Source& src, const std::string& text) {
   for (size_t i = 0; i + 1 < keys.size(); ++i) {
     YAML::Node child = chain.back()[keys[i]];
     if (child.IsDefined() && !child.IsNull() && !child.IsMap())
-      usage_error("bad --set '" + text + "': '" + keys[i] + "' is not a mapping");
+      usage_error(where + "'" + keys[i] + "' is not a mapping");
     if (!child.IsDefined() || child.IsNull()) {
       chain.back()[keys[i]] = YAML::Node(YAML::NodeType::Map);
       child = chain.back()[keys[i]];

@@ -49,6 +49,9 @@ class Section {
 
   // Refuse keys that were never read. Call after reading everything.
   void finish();
+  // Refuse keys outside `known` now, before reading: a misspelt section name is then reported
+  // as itself, not as a required key missing from the section it should have been.
+  void expect_only(const std::vector<std::string>& known) const;
   // Report a bad value of `key` (checks that involve several keys).
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
 
@@ -61,6 +64,7 @@ class Section {
   friend class Config;
   Section(std::shared_ptr<Source> src, YAML::Node node, YAML::Node resolved, std::string path);
   YAML::Node lookup(const std::string& key) const;
+  void refuse_unknown(const std::vector<std::string>& known) const;
 
   std::shared_ptr<Source> src_;
   YAML::Node node_;

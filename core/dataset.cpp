@@ -272,6 +272,9 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
 // ---- writer ---------------------------------------------------------------------------------
 
 struct DatasetWriter::Impl {
+  ~Impl() {  // also when the constructor throws half-way through the layout
+    if (file >= 0) H5Fclose(file);
+  }
   std::string path, partial;
   std::vector<ArraySpec> arrays;
   uint64_t n_traj = 0, n_done = 0;
@@ -318,9 +321,7 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
   check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
 }
 
-DatasetWriter::~DatasetWriter() {
-  if (impl_ && impl_->file >= 0) H5Fclose(impl_->file);
-}
+DatasetWriter::~DatasetWriter() = default;
 
 uint64_t DatasetWriter::n_done() const { return impl_->n_done; }
 
@@ -357,6 +358,11 @@ void DatasetWriter::finish() {
 // ---- reader ---------------------------------------------------------------------------------
 
 struct DatasetReader::Impl {
+  // Closes the file also when the constructor refuses it: HDF5 would otherwise keep it open
+  // read-only, and a later writer in this process could not reopen the .partial to resume.
+  ~Impl() {
+    if (file >= 0) H5Fclose(file);
+  }
   std::string path;
   hid_t file = -1;
   DatasetHeader header;
@@ -416,9 +422,7 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
   }
 }
 
-DatasetReader::~DatasetReader() {
-  if (impl_->file >= 0) H5Fclose(impl_->file);
-}
+DatasetReader::~DatasetReader() = default;
 
 const DatasetHeader& DatasetReader::header() const { return impl_->header; }
 uint64_t DatasetReader::n_traj() const { return impl_->n_traj; }

@@ -29,7 +29,8 @@ class Rng {
   uint64_t below(uint64_t n);  // uniform integer in [0, n), unbiased
 
   // Position in the stream, for checkpoints that resume exactly.
-  uint64_t position() const { return block_ * 4 + lane_; }
+  // block_ counts the block after the buffered one, so a full buffer started at (block_ - 1) * 4.
+  uint64_t position() const { return lane_ == 4 ? block_ * 4 : (block_ - 1) * 4 + lane_; }
   void seek(uint64_t position);
 
  private:

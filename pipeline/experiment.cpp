@@ -11,6 +11,8 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   Experiment e;
   e.config = config::Config::load(file, overrides);
   config::Section root = e.config.root();
+  // Top-level typos first: `simulat:` must not surface as "simulate.system is missing".
+  root.expect_only({"name", "seed", "output_dir", "simulate", "train", "sample", "evaluate"});
   e.name = root.required<std::string>("name");
   e.seed = static_cast<uint64_t>(root.get<int64_t>("seed", 0, config::at_least(0)));
   e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name);
@@ -27,10 +29,13 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
 
   config::Section train = root.section("train");
   e.train = learner::parse_train(train);
+  e.train_params = train.resolved();
   config::Section sample = root.section("sample");
   e.sample = learner::parse_sample(sample);
+  e.sample_params = sample.resolved();
   config::Section evaluate = root.section("evaluate");
   e.evaluate = learner::parse_evaluate(evaluate);
+  e.evaluate_params = evaluate.resolved();
   root.finish();
   return e;
 }

@@ -29,7 +29,8 @@ struct Experiment {
   learner::TrainOptions train;
   learner::SampleOptions sample;
   learner::EvaluateOptions evaluate;
-  YAML::Node simulate_params;  // resolved sections, for hashing and provenance
+  // Resolved sections (values after defaults and overrides), for stage hashes and provenance.
+  YAML::Node simulate_params, train_params, sample_params, evaluate_params;
 };
 
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides);

@@ -6,6 +6,7 @@
 // for any number of ranks and threads. Adding a system = one folder with a file that calls
 // SLIFT_REGISTER_SYSTEM; nothing else changes.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,13 @@ class System {
   virtual DatasetHeader header() const = 0;
   virtual std::vector<ArraySpec> arrays() const = 0;
   virtual std::unique_ptr<Worker> make_worker() const = 0;
+  // Optional: n independent samples of the next saved state from `state` at time t (the
+  // evaluation's conditional check). Systems that cannot restart from a state return {}.
+  virtual std::vector<float> next_state_samples(const std::vector<float>& state, double t, int64_t n,
+                                                uint64_t seed) const {
+    (void)state, (void)t, (void)n, (void)seed;
+    return {};
+  }
 };
 
 // Reads the system's own keys from the `simulate` section (the runner reads the common ones).

@@ -10,7 +10,8 @@ void add_common(CLI::App* cmd, CommonFlags& f, bool config_required) {
   auto* opt = cmd->add_option("CONFIG", f.config, "experiment config (YAML), e.g. configs/duffing.yaml");
   if (config_required) opt->required();
   cmd->add_option("--set", f.overrides, "override a config value: --set train.iterations=500 (repeatable)")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);  // one value per --set, so STAGE arguments stay positional
   cmd->add_option("--threads", f.threads, "threads per process (default: all cores or OMP_NUM_THREADS)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("-q,--quiet", f.quiet, "print only errors");

@@ -1,27 +1,12 @@
 // slift simulate: run the solver of an experiment and write its data sets.
-#include "core/hash.hpp"
 #include "core/log.hpp"
-#include "core/mpi_env.hpp"
+#include "core/error.hpp"
 #include "pipeline/commands/common.hpp"
+#include "pipeline/driver.hpp"
 #include "pipeline/experiment.hpp"
-#include "simulators/ensemble.hpp"
+#include "pipeline/experiment_stages.hpp"
 
 namespace slift::pipeline {
-
-void simulate_split(const Experiment& e, const std::string& split, const std::string& path) {
-  sim::EnsembleOptions o;
-  o.n_traj = static_cast<uint64_t>(split_size(e, split));
-  o.seed = split_seed(e.seed, split);
-  o.block = static_cast<uint64_t>(e.simulate.block);
-  o.compress = e.simulate.compress;
-  o.config_yaml = e.config.resolved_yaml();
-  o.params_hash = sha256(config::canonical(e.simulate_params) + "|seed=" + std::to_string(o.seed) +
-                         "|n=" + std::to_string(o.n_traj));
-  o.label = "simulate " + split;
-  sim::EnsembleStats st = sim::run_ensemble(*e.system, o, path);
-  log::info("wrote " + path + ": " + std::to_string(o.n_traj) + " trajectories (" + std::to_string(st.computed) +
-            " computed) in " + log::format_duration(st.seconds) + " on " + std::to_string(mpi::size()) + " rank(s)");
-}
 
 void add_simulate(CLI::App& app) {
   auto* cmd = app.add_subcommand("simulate", "run the solver and write HDF5 data sets");
@@ -39,14 +24,15 @@ void add_simulate(CLI::App& app) {
   cmd->callback([] {
     apply_common(flags);
     Experiment e = load_experiment(flags.config, flags.overrides);  // all checks before any write
-    mpi::ensure_initialized();
     log::detail("resolved config:\n" + e.config.resolved_yaml());
-    if (!out.empty()) {
-      simulate_split(e, split.empty() ? "train" : split, out);
+    if (!out.empty() || !split.empty()) {
+      simulate_split(e, split.empty() ? "train" : split, out.empty() ? data_path(e, split) : out);
       return;
     }
-    for (const auto& s : kSplits)
-      if (split.empty() || split == s) simulate_split(e, s, data_path(e, s));
+    // All splits: the pipeline's simulate stage, so that `slift run` knows they are up to date.
+    DriverOptions opt;
+    opt.targets = {"simulate"};
+    if (run_stages(experiment_stages(e), e.output_dir, opt) > 0) runtime_error("simulate failed");
   });
 }
 

@@ -46,6 +46,18 @@ class DuffingSystem : public System {
     return {ArraySpec{"states", {static_cast<uint64_t>(p_.n_time), 2}, true, {}}};
   }
   std::unique_ptr<Worker> make_worker() const override { return std::make_unique<DuffingWorker>(p_); }
+  std::vector<float> next_state_samples(const std::vector<float>& state, double t, int64_t n,
+                                        uint64_t seed) const override {
+    std::vector<float> out(2 * n);
+    const double h = p_.dt / p_.substeps, sqrt_h = std::sqrt(h);
+    for (int64_t i = 0; i < n; ++i) {
+      Rng noise(seed, i, "duffing.transition");
+      State s{state[0], state[1]};
+      for (int k = 0; k < p_.substeps; ++k) s = em_step(p_, s, t + k * h, h, sqrt_h * noise.normal());
+      out[2 * i] = static_cast<float>(s.x), out[2 * i + 1] = static_cast<float>(s.v);
+    }
+    return out;
+  }
 
  private:
   Params p_;

@@ -1,0 +1,23 @@
+#include "core/atomic_file.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+
+namespace slift {
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << content;
+    out.flush();
+    if (!out) runtime_error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace slift

@@ -1,0 +1,17 @@
+// Wasserstein-2 distances between empirical distributions (the paper's metrics, appendix D.5).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace slift::metrics {
+
+// 1-D W2 between two samples: sorted quantile functions compared on the merged grid of
+// quantile levels, so unequal sizes are exact (equal sizes reduce to sqrt(mean((a-b)^2))).
+double w2_1d(std::vector<double> a, std::vector<double> b);
+
+// Sliced W2 of point clouds a (n x dim) and b (m x dim), row-major: the root mean square over
+// `n_projections` random unit directions of the 1-D W2 of the projections. Directions come from
+// the project RNG keyed by `seed`, so the value is reproducible.
+double sliced_w2(const std::vector<double>& a, const std::vector<double>& b, int dim, int n_projections, uint64_t seed);
+
+}  // namespace slift::metrics

@@ -1,0 +1,82 @@
+// slift run / train / sample / evaluate: the make-style driver over an experiment's stages.
+// `train`, `sample` and `evaluate` are `run` restricted to those stages (and what they need).
+#include <iostream>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "pipeline/commands/common.hpp"
+#include "pipeline/driver.hpp"
+#include "pipeline/experiment_stages.hpp"
+
+namespace slift::pipeline {
+namespace {
+
+struct RunFlags {
+  CommonFlags common;
+  DriverOptions driver;
+  std::string dag;  // "", "text" or "dot"
+};
+
+void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
+  apply_common(f.common);
+  Experiment e = load_experiment(f.common.config, f.common.overrides);  // every check before any write
+  std::vector<Stage> stages = experiment_stages(e);
+  if (!f.dag.empty()) {
+    std::cout << describe_dag(stages, f.dag == "dot");
+    return;
+  }
+  DriverOptions opt = f.driver;
+  opt.targets.insert(opt.targets.end(), fixed_targets.begin(), fixed_targets.end());
+  log::info("slift run " + f.common.config + " -> " + e.output_dir + (opt.dry_run ? " (dry run)" : ""));
+  log::detail("resolved config:\n" + e.config.resolved_yaml());
+  int failed = run_stages(stages, e.output_dir, opt);
+  if (failed > 0) runtime_error(std::to_string(failed) + " stage(s) failed");
+}
+
+void add_driver_command(CLI::App& app, const std::string& name, const std::string& what, const std::string& example,
+                        std::vector<std::string> fixed_targets) {
+  auto* cmd = app.add_subcommand(name, what);
+  cmd->footer(example);
+  auto* f = new RunFlags();  // lives as long as the program: CLI11 binds to it
+  add_common(cmd, f->common);
+  if (fixed_targets.empty())
+    cmd->add_option("STAGE", f->driver.targets, "stages to bring up to date, with what they need (default: all)");
+  cmd->add_flag("-n,--dry-run", f->driver.dry_run, "print each stage and why it would run, run nothing");
+  cmd->add_flag("--force", f->driver.force, "rerun the selected stages even if up to date");
+  cmd->add_flag("--force-downstream", f->driver.force_downstream, "with --force, also rerun everything downstream");
+  cmd->add_flag("-k,--keep-going", f->driver.keep_going, "after a failure, go on with stages that do not need it");
+  if (name == "run")
+    cmd->add_option("--dag", f->dag, "print the stage graph (text or dot) and exit")
+        ->check(CLI::IsMember({"text", "dot"}))
+        ->expected(0, 1)
+        ->default_str("text");
+  cmd->callback([f, fixed_targets] { execute(*f, fixed_targets); });
+}
+
+}  // namespace
+
+void add_run(CLI::App& app) {
+  add_driver_command(app, "run", "run every stage that is out of date: simulate, train, sample, evaluate, report",
+                     "Examples:\n"
+                     "  slift run configs/duffing.yaml                    # everything, skipping what is up to date\n"
+                     "  slift run configs/duffing.yaml --dry-run          # what would run, and why\n"
+                     "  slift run configs/duffing.yaml train --force      # retrain, then update what depends on it\n"
+                     "  slift run configs/duffing.yaml --set train.label_dim=16\n"
+                     "  slift run configs/duffing.yaml --dag dot | dot -Tsvg > dag.svg",
+                     {});
+}
+void add_train(CLI::App& app) {
+  add_driver_command(app, "train", "train the experiment's models (simulating first if needed)",
+                     "Example:\n  slift train configs/duffing.yaml --threads 2", {"train"});
+}
+void add_sample(CLI::App& app) {
+  add_driver_command(app, "sample", "roll out the trained models from the test set's initial states",
+                     "Example:\n  slift sample configs/duffing.yaml --set sample.n_trajectories=5000", {"sample"});
+}
+void add_evaluate(CLI::App& app) {
+  add_driver_command(app, "evaluate", "metrics against the test set and the floors, then the HTML report",
+                     "Example:\n  slift evaluate configs/duffing.yaml && xdg-open runs/duffing/report/index.html",
+                     {"evaluate", "report"});
+}
+
+}  // namespace slift::pipeline

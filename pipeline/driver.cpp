@@ -1,0 +1,161 @@
+#include "pipeline/driver.hpp"
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/log.hpp"
+#include "pipeline/lockfile.hpp"
+
+namespace fs = std::filesystem;
+
+namespace slift::pipeline {
+namespace {
+
+bool matches(const std::string& name, const std::string& target) {
+  return name == target || name.rfind(target + ":", 0) == 0;
+}
+
+// Why a stage must run, or "" when it is up to date.
+std::string stale_reason(const Stage& s, LockFile& lock) {
+  const nlohmann::json* rec = lock.stage(s.name);
+  if (!rec) return "never ran";
+  if (rec->value("version", 0) != s.version) return "stage version changed";
+  if (rec->value("params", std::string()) != sha256(s.params)) return "parameters changed";
+  const auto& ins = (*rec)["inputs"];
+  for (const auto& in : s.inputs) {
+    auto h = lock.hash(in);
+    if (!h) return "input " + in + " is missing";
+    if (!ins.contains(in) || ins[in].get<std::string>() != *h) return "input " + in + " changed";
+  }
+  const auto& outs = (*rec)["outputs"];
+  for (const auto& out : s.outputs) {
+    auto h = lock.hash(out);
+    if (!h) return "output " + out + " is missing";
+    if (!outs.contains(out) || outs[out].get<std::string>() != *h) return "output " + out + " was modified";
+  }
+  return "";
+}
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, const DriverOptions& opt) {
+  // Selection: the targets and everything upstream of them.
+  std::set<std::string> selected, targeted;
+  for (const auto& t : opt.targets) {
+    bool any = false;
+    for (const auto& s : stages)
+      if (matches(s.name, t)) targeted.insert(s.name), any = true;
+    if (!any) {
+      std::string names;
+      for (const auto& s : stages) names += (names.empty() ? "" : ", ") + s.name;
+      usage_error("unknown stage '" + t + "' (stages: " + names + ")");
+    }
+  }
+  if (opt.targets.empty())
+    for (const auto& s : stages) targeted.insert(s.name);
+  for (auto it = stages.rbegin(); it != stages.rend(); ++it)
+    if (targeted.count(it->name) || selected.count(it->name)) {
+      selected.insert(it->name);
+      for (const auto& a : it->after) selected.insert(a);
+    }
+
+  std::unique_ptr<RunDirLock> dir_lock;
+  if (!opt.dry_run) dir_lock = std::make_unique<RunDirLock>(run_dir);
+  LockFile lock(run_dir);
+  std::set<std::string> will_run, failed, forced;
+  int n_failed = 0;
+  for (const auto& s : stages) {
+    if (!selected.count(s.name)) continue;
+    std::string reason;
+    for (const auto& a : s.after) {
+      if (failed.count(a)) reason = "skipped: upstream " + a + " failed";
+      else if (opt.force_downstream && forced.count(a)) forced.insert(s.name);
+    }
+    if (!reason.empty()) {
+      log::info("  " + s.name + ": " + reason);
+      failed.insert(s.name);
+      continue;
+    }
+    if (opt.force && targeted.count(s.name)) forced.insert(s.name);
+    if (forced.count(s.name)) reason = "forced";
+    if (reason.empty()) reason = stale_reason(s, lock);
+    if (reason.empty() && opt.dry_run)
+      for (const auto& a : s.after)
+        if (will_run.count(a)) reason = "upstream " + a + " will rerun";
+    if (reason.empty()) {
+      log::info("  " + s.name + ": up to date");
+      continue;
+    }
+    will_run.insert(s.name);
+    if (opt.dry_run) {
+      log::info("  " + s.name + ": would run (" + reason + ")");
+      continue;
+    }
+    log::info("==> " + s.name + " (" + reason + ")");
+    // Outputs go before the stage runs, so a failure never leaves an old output looking current.
+    lock.forget(s.name);
+    lock.save();
+    for (const auto& out : s.outputs) fs::remove(fs::path(run_dir) / out);
+    nlohmann::json rec = {{"version", s.version}, {"params", sha256(s.params)}, {"inputs", nlohmann::json::object()},
+                          {"outputs", nlohmann::json::object()}};
+    for (const auto& in : s.inputs) {  // hashed before the stage runs
+      auto h = lock.hash(in);
+      if (!h) runtime_error("stage " + s.name + ": input " + in + " is missing");
+      rec["inputs"][in] = *h;
+    }
+    log::Stopwatch clock;
+    try {
+      s.action();
+      for (const auto& out : s.outputs) {
+        auto h = lock.hash(out);
+        if (!h) runtime_error("stage " + s.name + " did not write " + out);
+        rec["outputs"][out] = *h;
+      }
+    } catch (const Error& e) {
+      if (e.code() == ExitCode::usage || !opt.keep_going) throw;
+      log::error(s.name + " failed: " + e.what());
+      failed.insert(s.name);
+      ++n_failed;
+      continue;
+    }
+    rec["seconds"] = clock.seconds();
+    rec["finished_at"] = now_utc();
+    if (const char* job = std::getenv("SLURM_JOB_ID")) rec["slurm_job_id"] = job;
+    lock.record(s.name, rec);
+    lock.save();
+    log::info("<== " + s.name + " done in " + log::format_duration(clock.seconds()));
+  }
+  return n_failed;
+}
+
+std::string describe_dag(const std::vector<Stage>& stages, bool dot) {
+  std::string out;
+  if (dot) {
+    out = "digraph slift {\n  rankdir=LR;\n";
+    for (const auto& s : stages) {
+      out += "  \"" + s.name + "\";\n";
+      for (const auto& a : s.after) out += "  \"" + a + "\" -> \"" + s.name + "\";\n";
+    }
+    return out + "}\n";
+  }
+  for (const auto& s : stages) {
+    out += s.name + "\n";
+    for (const auto& a : s.after) out += "  after   " + a + "\n";
+    for (const auto& i : s.inputs) out += "  reads   " + i + "\n";
+    for (const auto& o : s.outputs) out += "  writes  " + o + "\n";
+  }
+  return out;
+}
+
+}  // namespace slift::pipeline

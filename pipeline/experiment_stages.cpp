@@ -1,0 +1,81 @@
+#include "pipeline/experiment_stages.hpp"
+
+#include "core/hash.hpp"
+#include "core/log.hpp"
+#include "core/mpi_env.hpp"
+#include "pipeline/evaluate.hpp"
+#include "pipeline/learn_stages.hpp"
+#include "pipeline/report.hpp"
+#include "simulators/ensemble.hpp"
+
+namespace slift::pipeline {
+
+void simulate_split(const Experiment& e, const std::string& split, const std::string& path) {
+  mpi::ensure_initialized();  // only here: an up-to-date `slift run` never pays for MPI start-up
+  sim::EnsembleOptions o;
+  o.n_traj = static_cast<uint64_t>(split_size(e, split));
+  o.seed = split_seed(e.seed, split);
+  o.block = static_cast<uint64_t>(e.simulate.block);
+  o.compress = e.simulate.compress;
+  o.config_yaml = e.config.resolved_yaml();
+  o.params_hash = sha256(config::canonical(e.simulate_params) + "|seed=" + std::to_string(o.seed) +
+                         "|n=" + std::to_string(o.n_traj));
+  o.label = "simulate " + split;
+  sim::EnsembleStats st = sim::run_ensemble(*e.system, o, path);
+  log::info("wrote " + path + ": " + std::to_string(o.n_traj) + " trajectories (" + std::to_string(st.computed) +
+            " computed) in " + log::format_duration(st.seconds) + " on " + std::to_string(mpi::size()) + " rank(s)");
+}
+
+std::vector<SampleSet> sample_sets(const Experiment& e) {
+  std::vector<SampleSet> sets;
+  for (const auto& m : e.train.models) {
+    if (m == "ardm")
+      for (auto k : e.sample.ardm_steps) sets.push_back({"ardm_k" + std::to_string(k), m, k});
+    else
+      sets.push_back({m, m, 0});
+  }
+  return sets;
+}
+
+std::vector<Stage> experiment_stages(const Experiment& e) {
+  const std::string seed = "|seed=" + std::to_string(e.seed);
+  std::vector<Stage> stages;
+  std::vector<std::string> data;
+  for (const auto& s : kSplits) data.push_back("data/" + s + ".h5");
+
+  stages.push_back({"simulate", 1, config::canonical(e.simulate_params) + seed, {}, data, {}, [&e] {
+                      for (const auto& s : kSplits) simulate_split(e, s, data_path(e, s));
+                    }});
+
+  std::vector<std::string> train_stages, model_files, sample_stages, sample_files;
+  for (const auto& m : e.train.models) {
+    std::vector<std::string> outs{"models/" + m + ".pt", "models/" + m + ".json"};
+    stages.push_back({"train:" + m, 1, config::canonical(e.train_params) + "|model=" + m + seed, {"data/train.h5"}, outs,
+                      {"simulate"}, [&e, m] { train_stage(e, m); }});
+    model_files.insert(model_files.end(), outs.begin(), outs.end());
+  }
+  for (const auto& set : sample_sets(e)) {
+    std::vector<std::string> outs{"samples/" + set.name + ".h5", "samples/" + set.name + ".json"};
+    stages.push_back({"sample:" + set.name, 1, config::canonical(e.sample_params) + "|k=" + std::to_string(set.ardm_steps) + seed,
+                      {"models/" + set.model + ".pt", "data/test.h5"}, outs, {"train:" + set.model, "simulate"},
+                      [&e, set] { sample_stage(e, set); }});
+    sample_stages.push_back("sample:" + set.name);
+    sample_files.insert(sample_files.end(), outs.begin(), outs.end());
+  }
+
+  std::vector<std::string> eval_inputs = data;
+  eval_inputs.insert(eval_inputs.end(), model_files.begin(), model_files.end());
+  eval_inputs.insert(eval_inputs.end(), sample_files.begin(), sample_files.end());
+  std::vector<std::string> eval_after = sample_stages;
+  eval_after.push_back("simulate");
+  for (const auto& m : e.train.models) eval_after.push_back("train:" + m);
+  stages.push_back({"evaluate", 1, config::canonical(e.evaluate_params) + seed, eval_inputs, {"metrics.json"}, eval_after,
+                    [&e] { evaluate_stage(e); }});
+
+  std::vector<std::string> report_inputs{"metrics.json", "data/train.h5", "data/test.h5"};
+  for (const auto& set : sample_sets(e)) report_inputs.push_back("samples/" + set.name + ".h5");
+  stages.push_back({"report", 1, e.name, report_inputs, {"report/index.html"}, {"evaluate"}, [&e] { report_stage(e); }});
+  return stages;
+}
+
+}  // namespace slift::pipeline

@@ -1,0 +1,14 @@
+// The stages that need the learner. In a build without LibTorch they refuse with a clear error.
+#pragma once
+#include "pipeline/experiment.hpp"
+#include "pipeline/experiment_stages.hpp"
+
+namespace slift::pipeline {
+
+void train_stage(const Experiment& e, const std::string& model);  // models/<model>.{pt,json}
+void sample_stage(const Experiment& e, const SampleSet& set);      // samples/<name>.h5 (+ .json)
+// One-step samples of a trained model at given states (n_states x n x dim), for evaluation.
+std::vector<float> one_step_model_samples(const std::string& model_path, const std::vector<float>& states,
+                                          int64_t n_states, int64_t n, uint64_t seed);
+
+}  // namespace slift::pipeline
