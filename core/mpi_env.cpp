@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <cstdlib>
+#include <string>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -24,6 +25,14 @@ void ensure_initialized() {
   MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   std::atexit(finalize_at_exit);
   log::set_rank(rank());
+}
+
+bool launched_by_mpi() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_STEP_NUM_TASKS"}) {
+    const char* v = std::getenv(var);
+    if (v && *v) return var != std::string("SLURM_STEP_NUM_TASKS") || std::atoi(v) > 1;
+  }
+  return false;
 }
 
 int rank() {

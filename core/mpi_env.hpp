@@ -8,6 +8,8 @@ namespace slift::mpi {
 // Initialises MPI on first use (with thread support for OpenMP inside ranks) and finalises it
 // at exit. Safe to call when the process was not started by mpirun: then it is one rank.
 void ensure_initialized();
+// True when this process was started by mpirun/mpiexec/srun as one of several ranks.
+bool launched_by_mpi();
 int rank();
 int size();
 void barrier();

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
+#include "core/mpi_env.hpp"
 #include "pipeline/lockfile.hpp"
 
 namespace fs = std::filesystem;
@@ -70,8 +71,12 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
       for (const auto& a : it->after) selected.insert(a);
     }
 
+  // Under mpirun/srun every rank runs the driver: rank 0 decides and keeps the books, the other
+  // ranks join the collective stages (the solvers) and skip the rest.
+  if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();
+  const bool root = mpi::rank() == 0;
   std::unique_ptr<RunDirLock> dir_lock;
-  if (!opt.dry_run) dir_lock = std::make_unique<RunDirLock>(run_dir);
+  if (!opt.dry_run && root) dir_lock = std::make_unique<RunDirLock>(run_dir);
   LockFile lock(run_dir);
   std::set<std::string> will_run, failed, forced;
   int n_failed = 0;
@@ -89,7 +94,12 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
     }
     if (opt.force && targeted.count(s.name)) forced.insert(s.name);
     if (forced.count(s.name)) reason = "forced";
-    if (reason.empty()) reason = stale_reason(s, lock);
+    if (reason.empty() && root) reason = stale_reason(s, lock);
+    if (mpi::broadcast(reason.empty() ? 0 : 1) == 0) reason.clear();
+    else if (!root) {
+      if (s.collective && !opt.dry_run) s.action();
+      continue;
+    }
     if (reason.empty() && opt.dry_run)
       for (const auto& a : s.after)
         if (will_run.count(a)) reason = "upstream " + a + " will rerun";

@@ -45,7 +45,8 @@ std::vector<Stage> experiment_stages(const Experiment& e) {
 
   stages.push_back({"simulate", 1, config::canonical(e.simulate_params) + seed, {}, data, {}, [&e] {
                       for (const auto& s : kSplits) simulate_split(e, s, data_path(e, s));
-                    }});
+                    },
+                    true});
 
   std::vector<std::string> train_stages, model_files, sample_stages, sample_files;
   for (const auto& m : e.train.models) {

@@ -15,6 +15,7 @@ struct Stage {
   std::vector<std::string> outputs; // files, relative to the run directory
   std::vector<std::string> after;   // stages that make the inputs
   std::function<void()> action;     // writes every output (atomically) or throws
+  bool collective = false;          // runs on every MPI rank (the solvers); others run on rank 0 only
 };
 
 }  // namespace slift::pipeline

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/mpi_env.hpp"
 #include "pipeline/commands/common.hpp"
 #include "pipeline/driver.hpp"
 #include "pipeline/experiment_stages.hpp"
@@ -27,6 +28,7 @@ void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   }
   DriverOptions opt = f.driver;
   opt.targets.insert(opt.targets.end(), fixed_targets.begin(), fixed_targets.end());
+  if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();  // so only rank 0 prints
   log::info("slift run " + f.common.config + " -> " + e.output_dir + (opt.dry_run ? " (dry run)" : ""));
   log::detail("resolved config:\n" + e.config.resolved_yaml());
   int failed = run_stages(stages, e.output_dir, opt);
