@@ -60,6 +60,15 @@ EvaluateOptions parse_evaluate(config::Section& s) {
   o.conditional_states = s.get("conditional_states", o.conditional_states, config::at_least(0));
   o.conditional_samples = s.get("conditional_samples", o.conditional_samples, config::at_least(2));
   o.sliced_projections = s.get("sliced_projections", o.sliced_projections, config::at_least(1));
+  o.crossing_threshold = s.get("crossing_threshold", o.crossing_threshold, config::in_range(0, 1));
+  o.crossing_mask = s.get("crossing_mask", o.crossing_mask, config::one_of({"auto", "edges", "corner"}));
+  o.corner_size = s.get("corner_size", o.corner_size, config::at_least(0));
+  o.points = s.get("points", o.points, config::Check<std::vector<double>>([](const std::vector<double>& v) {
+                     if (v.size() % 2) return std::optional<std::string>("points are (x, y) pairs: an even number of values");
+                     for (double f : v)
+                       if (!(f >= 0 && f <= 1)) return std::optional<std::string>("points are fractions of the grid in [0, 1]");
+                     return std::optional<std::string>();
+                   }));
   s.finish();
   return o;
 }

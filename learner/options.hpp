@@ -41,6 +41,13 @@ struct SampleOptions {
 struct EvaluateOptions {
   int64_t conditional_states = 10, conditional_samples = 1000;
   int64_t sliced_projections = 128;
+  // Fields (docs/metrics.md): crossing when a normalised value of the mask exceeds the threshold;
+  // mask `auto` is `edges` for periodic data (wave) and `corner` otherwise (flow).
+  double crossing_threshold = 0.05;
+  std::string crossing_mask = "auto";  // auto | edges | corner
+  int64_t corner_size = 0;             // side of the lower-right corner mask in cells; 0: n / 8
+  // Point values compared per frame: (x, y) pairs as fractions of the grid, flattened.
+  std::vector<double> points{0.25, 0.25, 0.5, 0.75, 0.75, 0.5};
 };
 
 TrainOptions parse_train(config::Section& s);
