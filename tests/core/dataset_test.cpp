@@ -1,0 +1,310 @@
+// The HDF5 dataset format: round trips of both kinds, The Well's layout, refusals, resume.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/dataset.hpp"
+#include "core/error.hpp"
+#include "core/version.hpp"
+#include "support/test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace slift;
+using slift::test::TempDir;
+
+namespace {
+
+// Runs f and returns the usage error's message ("" if nothing was thrown).
+template <class F>
+std::string usage_message(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+    return e.what();
+  }
+  return "";
+}
+
+std::vector<float> ramp(size_t n, float offset) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = offset + 0.25f * static_cast<float>(i) - std::sin(static_cast<float>(i));
+  return v;
+}
+
+DatasetHeader states_header(const std::string& hash = "hash-1") {
+  DatasetHeader h;
+  h.kind = "states";
+  h.dataset_name = "toy";
+  h.time = {0.0, 0.1, 0.2, 0.3};
+  h.state_names = {"x", "v"};
+  h.simulation_parameters = {{"alpha", -1.0}, {"sigma", 0.5}};
+  h.config_yaml = "name: toy\nsimulate:\n  system: toy\n";
+  h.seed = 123456789012345ull;
+  h.params_hash = hash;
+  return h;
+}
+const std::vector<ArraySpec> kStates{ArraySpec{"states", {4, 2}, true, {}}};
+constexpr uint64_t kTraj = 6, kPer = 8;
+
+// Writes trajectories [0, n) of the states file in blocks of 2 (finish: rename into place).
+void write_states(const std::string& path, uint64_t upto, bool finish, const std::string& hash = "hash-1") {
+  DatasetWriter w(path, states_header(hash), kStates, kTraj);
+  const auto data = ramp(kTraj * kPer, 1.0f);
+  for (uint64_t b = w.n_done(); b < upto; b += 2) {
+    w.write(0, b, 2, data.data() + b * kPer);
+    w.commit(b + 2);
+  }
+  if (finish) w.finish();
+}
+
+// HDF5 C API helpers for checks that must not go through our reader.
+bool link_exists(hid_t f, const std::string& p) { return H5Lexists(f, p.c_str(), H5P_DEFAULT) > 0; }
+bool attr_exists(hid_t f, const std::string& obj, const std::string& name) {
+  return H5Aexists_by_name(f, obj.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+std::vector<uint8_t> attr_bools(hid_t f, const std::string& obj, const std::string& name) {
+  hid_t a = H5Aopen_by_name(f, obj.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0) return {};
+  hid_t sp = H5Aget_space(a);
+  std::vector<uint8_t> v(std::max<hssize_t>(1, H5Sget_simple_extent_npoints(sp)));
+  H5Aread(a, H5T_NATIVE_HBOOL, v.data());
+  H5Sclose(sp);
+  H5Aclose(a);
+  return v;
+}
+std::vector<hsize_t> dims_of(hid_t f, const std::string& p) {
+  hid_t d = H5Dopen2(f, p.c_str(), H5P_DEFAULT);
+  if (d < 0) return {};
+  hid_t sp = H5Dget_space(d);
+  std::vector<hsize_t> dims(H5Sget_simple_extent_ndims(sp));
+  H5Sget_simple_extent_dims(sp, dims.data(), nullptr);
+  H5Sclose(sp);
+  H5Dclose(d);
+  return dims;
+}
+
+}  // namespace
+
+TEST(Dataset, StatesRoundTrip) {
+  TempDir dir;
+  const std::string path = dir / "sub/states.h5";  // the writer creates missing folders
+  write_states(path, kTraj, true);
+  ASSERT_TRUE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(path + ".partial"));
+
+  DatasetReader r(path, "states");
+  const DatasetHeader& h = r.header();
+  const DatasetHeader want = states_header();
+  EXPECT_EQ(h.kind, "states");
+  EXPECT_EQ(h.dataset_name, "toy");
+  EXPECT_EQ(h.time, want.time);
+  EXPECT_EQ(h.state_names, want.state_names);
+  EXPECT_EQ(h.simulation_parameters, want.simulation_parameters);
+  EXPECT_EQ(h.config_yaml, want.config_yaml);
+  EXPECT_EQ(h.seed, want.seed);
+  EXPECT_EQ(h.params_hash, "hash-1");
+  EXPECT_NE(h.created_by.find(version()), std::string::npos) << h.created_by;
+  EXPECT_NE(h.created_by.find(git_commit()), std::string::npos) << h.created_by;
+  ASSERT_EQ(h.created_at.size(), 20u) << h.created_at;  // 2024-01-02T03:04:05Z
+  EXPECT_EQ(h.created_at[10], 'T');
+  EXPECT_EQ(h.created_at.back(), 'Z');
+  EXPECT_EQ(r.n_traj(), kTraj);
+  EXPECT_EQ(r.array_paths(), std::vector<std::string>{"states"});
+  EXPECT_EQ(r.spec("states").shape, (std::vector<uint64_t>{4, 2}));
+  EXPECT_EQ(r.read("states"), ramp(kTraj * kPer, 1.0f));
+  const auto all = ramp(kTraj * kPer, 1.0f);
+  EXPECT_EQ(r.read("states", 2, 3), std::vector<float>(all.begin() + 2 * kPer, all.begin() + 5 * kPer));
+  EXPECT_NE(usage_message([&] { r.read("states", 5, 2); }), "");
+  EXPECT_NE(usage_message([&] { r.read("nope"); }), "");
+
+  // The documented layout, seen by the HDF5 library alone.
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  EXPECT_TRUE(link_exists(f, "dimensions"));
+  EXPECT_EQ(dims_of(f, "dimensions/time"), (std::vector<hsize_t>{4}));
+  EXPECT_EQ(dims_of(f, "states"), (std::vector<hsize_t>{kTraj, 4, 2}));
+  for (const char* a : {"slift_format", "slift_format_version", "created_by", "created_at", "config", "seed",
+                        "n_trajectories", "slift_complete", "alpha", "sigma"})
+    EXPECT_TRUE(attr_exists(f, ".", a)) << a;
+  H5Fclose(f);
+}
+
+TEST(Dataset, FieldsRoundTripInTheWellLayout) {
+  TempDir dir;
+  const std::string path = dir / "fields.h5";
+  const uint64_t n = 3, nt = 5, nx = 4, ny = 6;
+  DatasetHeader h;
+  h.kind = "fields";
+  h.dataset_name = "toy_wave";
+  for (uint64_t t = 0; t < nt; ++t) h.time.push_back(0.5 * t);
+  for (uint64_t i = 0; i < nx; ++i) h.x.push_back((i + 0.5) / nx);
+  for (uint64_t j = 0; j < ny; ++j) h.y.push_back((j + 0.5) / ny);
+  h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}, {"wall_y", "WALL", {"y"}}};
+  h.simulation_parameters = {{"c", 1.5}};
+  h.config_yaml = "name: toy_wave\n";
+  h.seed = 7;
+  h.params_hash = "fields-hash";
+  const std::vector<ArraySpec> arrays{{"t0_fields/u", {nt, nx, ny}, true, {true, true}},
+                                      {"t0_fields/K", {nx, ny}, false, {true, false}},
+                                      {"t1_fields/velocity", {nt, nx, ny, 2}, true, {true, true}}};
+  const auto u = ramp(n * nt * nx * ny, 0.0f), K = ramp(n * nx * ny, 10.0f), vel = ramp(n * nt * nx * ny * 2, -3.0f);
+  {
+    DatasetWriter w(path, h, arrays, n, /*compress=*/true);
+    w.write(0, 0, n, u.data());
+    w.write(1, 0, 1, K.data());  // partial blocks of one array at a time
+    w.write(1, 1, 2, K.data() + nx * ny);
+    w.write(2, 0, n, vel.data());
+    w.finish();
+  }
+  DatasetReader r(path, "fields");
+  EXPECT_EQ(r.header().dataset_name, "toy_wave");
+  EXPECT_EQ(r.header().time, h.time);
+  EXPECT_EQ(r.header().x, h.x);
+  EXPECT_EQ(r.header().y, h.y);
+  EXPECT_EQ(r.header().grid_type, "cartesian");
+  ASSERT_EQ(r.header().boundary_conditions.size(), 2u);
+  EXPECT_EQ(r.header().boundary_conditions[0].name, "periodic_x");
+  EXPECT_EQ(r.header().boundary_conditions[0].bc_type, "PERIODIC");
+  EXPECT_EQ(r.header().boundary_conditions[1].associated_dims, std::vector<std::string>{"y"});
+  EXPECT_EQ(r.header().simulation_parameters, h.simulation_parameters);
+  EXPECT_EQ(r.array_paths(), (std::vector<std::string>{"t0_fields/u", "t0_fields/K", "t1_fields/velocity"}));
+  EXPECT_EQ(r.read("t0_fields/u"), u);
+  EXPECT_EQ(r.read("t0_fields/K"), K);
+  EXPECT_EQ(r.read("t1_fields/velocity"), vel);
+  EXPECT_EQ(r.spec("t0_fields/K").shape, (std::vector<uint64_t>{nx, ny}));
+  EXPECT_FALSE(r.spec("t0_fields/K").time_varying);
+  EXPECT_TRUE(r.spec("t0_fields/u").time_varying);
+
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  for (const char* g : {"dimensions", "boundary_conditions", "scalars", "t0_fields", "t1_fields", "t2_fields",
+                        "boundary_conditions/periodic_x", "boundary_conditions/periodic_x/mask"})
+    EXPECT_TRUE(link_exists(f, g)) << g;
+  for (const char* a : {"dataset_name", "grid_type", "n_spatial_dims", "simulation_parameters", "c"})
+    EXPECT_TRUE(attr_exists(f, ".", a)) << a;
+  EXPECT_TRUE(attr_exists(f, "dimensions", "spatial_dims"));
+  EXPECT_TRUE(attr_exists(f, "boundary_conditions/periodic_x", "bc_type"));
+  for (const char* g : {"scalars", "t0_fields", "t1_fields", "t2_fields"})
+    EXPECT_TRUE(attr_exists(f, g, "field_names")) << g;
+  // The Well's shapes: (n_traj, n_time, nx, ny[, d]), static fields without the time axis.
+  EXPECT_EQ(dims_of(f, "t0_fields/u"), (std::vector<hsize_t>{n, nt, nx, ny}));
+  EXPECT_EQ(dims_of(f, "t0_fields/K"), (std::vector<hsize_t>{n, nx, ny}));
+  EXPECT_EQ(dims_of(f, "t1_fields/velocity"), (std::vector<hsize_t>{n, nt, nx, ny, 2}));
+  EXPECT_EQ(dims_of(f, "dimensions/x"), (std::vector<hsize_t>{nx}));
+  for (const char* field : {"t0_fields/u", "t0_fields/K", "t1_fields/velocity"}) {
+    EXPECT_EQ(attr_bools(f, field, "sample_varying"), std::vector<uint8_t>{1}) << field;
+    EXPECT_EQ(attr_bools(f, field, "dim_varying").size(), 2u) << field;
+  }
+  EXPECT_EQ(attr_bools(f, "t0_fields/u", "time_varying"), std::vector<uint8_t>{1});
+  EXPECT_EQ(attr_bools(f, "t0_fields/K", "time_varying"), std::vector<uint8_t>{0});
+  EXPECT_EQ(attr_bools(f, "t0_fields/K", "dim_varying"), (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(attr_bools(f, "dimensions/time", "sample_varying"), std::vector<uint8_t>{0});
+  H5Fclose(f);
+}
+
+TEST(Dataset, UnfinishedWriteIsNotVisibleAndIsRefusedAsIncomplete) {
+  TempDir dir;
+  const std::string path = dir / "d.h5";
+  write_states(path, 4, false);
+  EXPECT_FALSE(fs::exists(path));
+  ASSERT_TRUE(fs::exists(path + ".partial"));
+  std::string m = usage_message([&] { DatasetReader r(path); });
+  EXPECT_NE(m.find("no such dataset"), std::string::npos) << m;
+  m = usage_message([&] { DatasetReader r(path + ".partial"); });
+  EXPECT_NE(m.find("incomplete"), std::string::npos) << m;
+  // Moved into place by hand, it is still refused: the mark is inside the file.
+  fs::copy_file(path + ".partial", path);
+  m = usage_message([&] { DatasetReader r(path); });
+  EXPECT_NE(m.find("incomplete"), std::string::npos) << m;
+}
+
+TEST(Dataset, TruncatedFileIsRefused) {
+  TempDir dir;
+  const std::string path = dir / "d.h5", cut = dir / "cut.h5";
+  write_states(path, kTraj, true);
+  fs::copy_file(path, cut);
+  fs::resize_file(cut, fs::file_size(path) / 2);
+  std::string m = usage_message([&] {
+    DatasetReader r(cut);
+    r.read("states");
+  });
+  EXPECT_NE(m.find(cut), std::string::npos) << m;
+  EXPECT_NE(m.find("truncated"), std::string::npos) << m;
+  // Cut in the superblock too.
+  fs::resize_file(cut, 40);
+  m = usage_message([&] { DatasetReader r(cut); });
+  EXPECT_NE(m.find("truncated"), std::string::npos) << m;
+}
+
+TEST(Dataset, WrongKindAndForeignFilesAreRefused) {
+  TempDir dir;
+  const std::string path = dir / "d.h5";
+  write_states(path, kTraj, true);
+  std::string m = usage_message([&] { DatasetReader r(path, "fields"); });
+  EXPECT_NE(m.find("kind 'states', expected 'fields'"), std::string::npos) << m;
+
+  slift::test::write_file(dir / "text.h5", "this is not HDF5\n");
+  m = usage_message([&] { DatasetReader r(dir / "text.h5"); });
+  EXPECT_NE(m.find("not an HDF5 file"), std::string::npos) << m;
+
+  // A valid HDF5 file that is not ours.
+  hid_t f = H5Fcreate((dir / "other.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  H5Fclose(f);
+  m = usage_message([&] { DatasetReader r(dir / "other.h5"); });
+  EXPECT_NE(m.find("not a slift dataset"), std::string::npos) << m;
+  m = usage_message([&] { DatasetReader r(dir / "missing.h5"); });
+  EXPECT_NE(m.find("no such dataset"), std::string::npos) << m;
+}
+
+TEST(Dataset, ResumeContinuesFromTheLastCommitWithTheSameHash) {
+  TempDir dir;
+  const std::string path = dir / "d.h5";
+  write_states(path, 4, false);
+  {
+    DatasetWriter w(path, states_header(), kStates, kTraj);
+    EXPECT_EQ(w.n_done(), 4u);
+    // Only the missing trajectories are written by the second run.
+    const auto data = ramp(kTraj * kPer, 1.0f);
+    w.write(0, 4, 2, data.data() + 4 * kPer);
+    w.finish();
+  }
+  DatasetReader r(path);
+  EXPECT_EQ(r.read("states"), ramp(kTraj * kPer, 1.0f));
+}
+
+TEST(Dataset, ResumeWithAnotherHashOrSizeStartsAfresh) {
+  TempDir dir;
+  const std::string path = dir / "d.h5";
+  write_states(path, 4, false);
+  {
+    DatasetWriter w(path, states_header("hash-2"), kStates, kTraj);
+    EXPECT_EQ(w.n_done(), 0u);
+  }
+  write_states(path, 4, false, "hash-2");
+  {
+    DatasetWriter w(path, states_header("hash-2"), kStates, kTraj + 1);
+    EXPECT_EQ(w.n_done(), 0u);
+  }
+  // Garbage at the .partial name is replaced, not trusted.
+  slift::test::write_file(path + ".partial", "garbage");
+  DatasetWriter w(path, states_header(), kStates, kTraj);
+  EXPECT_EQ(w.n_done(), 0u);
+}
+
+TEST(Dataset, RefusedReadLeavesThePartialResumable) {
+  // A reader that refuses a file must close it: HDF5 refuses to reopen a file for writing
+  // that the same process still holds open read-only, and the resume would be lost.
+  TempDir dir;
+  const std::string path = dir / "d.h5";
+  write_states(path, 4, false);
+  EXPECT_NE(usage_message([&] { DatasetReader r(path + ".partial"); }), "");
+  DatasetWriter w(path, states_header(), kStates, kTraj);
+  EXPECT_EQ(w.n_done(), 4u);
+}
