@@ -184,6 +184,12 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
   attr_scalar<uint64_t>(file, "slift_n_done", H5T_NATIVE_UINT64, 0);
   std::vector<std::string> param_names;
   for (const auto& [k, v] : h.simulation_parameters) {
+    // Parameters share the root attributes with the format's own: a clash would silently
+    // replace provenance or the resume counter.
+    for (const char* r : {"slift_format", "slift_format_version", "dataset_name", "created_by", "created_at", "config",
+                          "params_hash", "seed", "n_trajectories", "slift_n_done", "slift_complete",
+                          "simulation_parameters", "state_names", "grid_type", "n_spatial_dims"})
+      SLIFT_ASSERT(k != r, "simulation parameter '" + k + "' clashes with a reserved root attribute");
     param_names.push_back(k);
     attr_scalar<double>(file, k, H5T_NATIVE_DOUBLE, v);
   }
