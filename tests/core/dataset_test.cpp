@@ -308,3 +308,18 @@ TEST(Dataset, RefusedReadLeavesThePartialResumable) {
   DatasetWriter w(path, states_header(), kStates, kTraj);
   EXPECT_EQ(w.n_done(), 4u);
 }
+
+TEST(Dataset, ParameterNamesCannotReplaceFormatAttributes) {
+  TempDir dir;
+  for (const char* name : {"seed", "slift_n_done", "config"}) {
+    DatasetHeader h = states_header();
+    h.simulation_parameters[name] = 1.0;
+    try {
+      DatasetWriter w(dir / "p.h5", h, kStates, kTraj);
+      ADD_FAILURE() << "parameter '" << name << "' was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::runtime);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
+}
