@@ -233,6 +233,17 @@ Section Section::section(const std::string& key) {
                  key_path(key));
 }
 
+std::vector<std::pair<std::string, std::string>> Section::entries(const std::string& key) {
+  read_.push_back(key);
+  YAML::Node n = lookup(key);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!n.IsDefined() || n.IsNull()) return out;
+  if (!n.IsMap()) fail(key, "expected a mapping, got '" + node_text(n) + "'");
+  for (const auto& kv : n) out.emplace_back(kv.first.as<std::string>(), node_text(kv.second));
+  resolved_[key] = YAML::Clone(n);
+  return out;
+}
+
 std::vector<Section> Section::list(const std::string& key) {
   read_.push_back(key);
   YAML::Node n = lookup(key);

@@ -43,6 +43,9 @@ class Section {
   T required(const std::string& key, const Check<T>& check = {});
   bool has(const std::string& key) const;
 
+  // A free-form mapping (e.g. override paths to values): each key with its value as YAML flow
+  // text. Values are not checked here; whoever applies them checks them.
+  std::vector<std::pair<std::string, std::string>> entries(const std::string& key);
   // A sub-section (an empty one if absent) and a list of sub-sections.
   Section section(const std::string& key);
   std::vector<Section> list(const std::string& key);

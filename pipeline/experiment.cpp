@@ -16,6 +16,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   e.name = root.required<std::string>("name");
   e.seed = static_cast<uint64_t>(root.get<int64_t>("seed", 0, config::at_least(0)));
   e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name);
+  e.data_dir = e.output_dir + "/data";
 
   config::Section sim = root.section("simulate");
   e.simulate.n_train = sim.get("n_train", e.simulate.n_train, config::at_least(1));
@@ -51,6 +52,6 @@ int64_t split_size(const Experiment& e, const std::string& split) {
   return e.simulate.n_floor > 0 ? e.simulate.n_floor : e.simulate.n_test;
 }
 
-std::string data_path(const Experiment& e, const std::string& split) { return e.output_dir + "/data/" + split + ".h5"; }
+std::string data_path(const Experiment& e, const std::string& split) { return e.data_dir + "/" + split + ".h5"; }
 
 }  // namespace slift::pipeline

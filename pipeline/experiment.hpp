@@ -24,6 +24,7 @@ struct Experiment {
   std::string name;
   uint64_t seed = 0;
   std::string output_dir;
+  std::string data_dir;  // <output_dir>/data, or a directory shared by the runs of a sweep
   SimulateOptions simulate;
   std::unique_ptr<sim::System> system;
   learner::TrainOptions train;
@@ -39,6 +40,6 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
 extern const std::vector<std::string> kSplits;  // "train", "test", "floor"
 uint64_t split_seed(uint64_t seed, const std::string& split);
 int64_t split_size(const Experiment& e, const std::string& split);
-std::string data_path(const Experiment& e, const std::string& split);  // <output_dir>/data/<split>.h5
+std::string data_path(const Experiment& e, const std::string& split);  // <data_dir>/<split>.h5
 
 }  // namespace slift::pipeline

@@ -37,45 +37,50 @@ std::vector<SampleSet> sample_sets(const Experiment& e) {
   return sets;
 }
 
-std::vector<Stage> experiment_stages(const Experiment& e) {
+std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) {
   const std::string seed = "|seed=" + std::to_string(e.seed);
+  auto path = [&](const std::string& rel) { return L.run_prefix + rel; };
+  auto name = [&](const std::string& n) { return L.run_prefix + n; };
+  auto data = [&](const std::string& split) { return L.data_rel + "/" + split + ".h5"; };
   std::vector<Stage> stages;
-  std::vector<std::string> data;
-  for (const auto& s : kSplits) data.push_back("data/" + s + ".h5");
+  std::vector<std::string> data_files;
+  for (const auto& s : kSplits) data_files.push_back(data(s));
 
-  stages.push_back({"simulate", 1, config::canonical(e.simulate_params) + seed, {}, data, {}, [&e] {
+  stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, data_files, {}, [&e] {
                       for (const auto& s : kSplits) simulate_split(e, s, data_path(e, s));
                     },
                     true});
 
-  std::vector<std::string> train_stages, model_files, sample_stages, sample_files;
+  std::vector<std::string> model_files, sample_stages, sample_files;
   for (const auto& m : e.train.models) {
-    std::vector<std::string> outs{"models/" + m + ".pt", "models/" + m + ".json"};
-    stages.push_back({"train:" + m, 1, config::canonical(e.train_params) + "|model=" + m + seed, {"data/train.h5"}, outs,
-                      {"simulate"}, [&e, m] { train_stage(e, m); }});
+    std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
+    stages.push_back({name("train:" + m), 1, config::canonical(e.train_params) + "|model=" + m + seed, {data("train")},
+                      outs, {L.simulate_name}, [&e, m] { train_stage(e, m); }});
     model_files.insert(model_files.end(), outs.begin(), outs.end());
   }
   for (const auto& set : sample_sets(e)) {
-    std::vector<std::string> outs{"samples/" + set.name + ".h5", "samples/" + set.name + ".json"};
-    stages.push_back({"sample:" + set.name, 1, config::canonical(e.sample_params) + "|k=" + std::to_string(set.ardm_steps) + seed,
-                      {"models/" + set.model + ".pt", "data/test.h5"}, outs, {"train:" + set.model, "simulate"},
+    std::vector<std::string> outs{path("samples/" + set.name + ".h5"), path("samples/" + set.name + ".json")};
+    stages.push_back({name("sample:" + set.name), 1,
+                      config::canonical(e.sample_params) + "|k=" + std::to_string(set.ardm_steps) + seed,
+                      {path("models/" + set.model + ".pt"), data("test")}, outs, {name("train:" + set.model), L.simulate_name},
                       [&e, set] { sample_stage(e, set); }});
-    sample_stages.push_back("sample:" + set.name);
+    sample_stages.push_back(name("sample:" + set.name));
     sample_files.insert(sample_files.end(), outs.begin(), outs.end());
   }
 
-  std::vector<std::string> eval_inputs = data;
+  std::vector<std::string> eval_inputs = data_files;
   eval_inputs.insert(eval_inputs.end(), model_files.begin(), model_files.end());
   eval_inputs.insert(eval_inputs.end(), sample_files.begin(), sample_files.end());
   std::vector<std::string> eval_after = sample_stages;
-  eval_after.push_back("simulate");
-  for (const auto& m : e.train.models) eval_after.push_back("train:" + m);
-  stages.push_back({"evaluate", 1, config::canonical(e.evaluate_params) + seed, eval_inputs, {"metrics.json"}, eval_after,
-                    [&e] { evaluate_stage(e); }});
+  eval_after.push_back(L.simulate_name);
+  for (const auto& m : e.train.models) eval_after.push_back(name("train:" + m));
+  stages.push_back({name("evaluate"), 1, config::canonical(e.evaluate_params) + seed, eval_inputs, {path("metrics.json")},
+                    eval_after, [&e] { evaluate_stage(e); }});
 
-  std::vector<std::string> report_inputs{"metrics.json", "data/train.h5", "data/test.h5"};
-  for (const auto& set : sample_sets(e)) report_inputs.push_back("samples/" + set.name + ".h5");
-  stages.push_back({"report", 1, e.name, report_inputs, {"report/index.html"}, {"evaluate"}, [&e] { report_stage(e); }});
+  std::vector<std::string> report_inputs{path("metrics.json"), data("train"), data("test")};
+  for (const auto& set : sample_sets(e)) report_inputs.push_back(path("samples/" + set.name + ".h5"));
+  stages.push_back({name("report"), 1, e.name, report_inputs, {path("report/index.html")}, {name("evaluate")},
+                    [&e] { report_stage(e); }});
   return stages;
 }
 

@@ -18,7 +18,16 @@ struct SampleSet {
 };
 std::vector<SampleSet> sample_sets(const Experiment& e);
 
-std::vector<Stage> experiment_stages(const Experiment& e);
+// Where the stages of one experiment sit in the driver's run directory. A single run uses the
+// defaults; a sweep puts each run under its own prefix and shares one simulate stage (and its
+// data directory) among the runs whose simulate parameters agree.
+struct StageLayout {
+  std::string run_prefix;                // prefix of run-specific paths and stage names, e.g. "label_dim=4/"
+  std::string data_rel = "data";         // the data directory, relative to the run directory
+  std::string simulate_name = "simulate";
+};
+
+std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& layout = {});
 
 // Writes one data split; used by the simulate stage and by `slift simulate --out`.
 void simulate_split(const Experiment& e, const std::string& split, const std::string& path);

@@ -8,6 +8,7 @@
 #include "pipeline/commands/common.hpp"
 #include "pipeline/driver.hpp"
 #include "pipeline/experiment_stages.hpp"
+#include "pipeline/sweep.hpp"
 
 namespace slift::pipeline {
 namespace {
@@ -20,8 +21,20 @@ struct RunFlags {
 
 void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   apply_common(f.common);
-  Experiment e = load_experiment(f.common.config, f.common.overrides);  // every check before any write
-  std::vector<Stage> stages = experiment_stages(e);
+  // Every config check happens while loading, before any work or write.
+  std::unique_ptr<Experiment> single;
+  Sweep sweep;
+  std::vector<Stage> stages;
+  std::string run_dir;
+  if (is_sweep_file(f.common.config)) {
+    sweep = load_sweep(f.common.config, f.common.overrides);
+    stages = sweep_stages(sweep);
+    run_dir = sweep.output_dir;
+  } else {
+    single = std::make_unique<Experiment>(load_experiment(f.common.config, f.common.overrides));
+    stages = experiment_stages(*single);
+    run_dir = single->output_dir;
+  }
   if (!f.dag.empty()) {
     std::cout << describe_dag(stages, f.dag == "dot");
     return;
@@ -29,9 +42,9 @@ void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   DriverOptions opt = f.driver;
   opt.targets.insert(opt.targets.end(), fixed_targets.begin(), fixed_targets.end());
   if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();  // so only rank 0 prints
-  log::info("slift run " + f.common.config + " -> " + e.output_dir + (opt.dry_run ? " (dry run)" : ""));
-  log::detail("resolved config:\n" + e.config.resolved_yaml());
-  int failed = run_stages(stages, e.output_dir, opt);
+  log::info("slift run " + f.common.config + " -> " + run_dir + (opt.dry_run ? " (dry run)" : ""));
+  if (single) log::detail("resolved config:\n" + single->config.resolved_yaml());
+  int failed = run_stages(stages, run_dir, opt);
   if (failed > 0) runtime_error(std::to_string(failed) + " stage(s) failed");
 }
 

@@ -1,0 +1,170 @@
+#include "pipeline/sweep.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/log.hpp"
+#include "pipeline/experiment_stages.hpp"
+#include "pipeline/report/html.hpp"
+#include "pipeline/report/svg_plot.hpp"
+
+namespace fs = std::filesystem;
+
+namespace slift::pipeline {
+
+bool is_sweep_file(const std::string& file) {
+  try {
+    YAML::Node n = YAML::LoadFile(file);
+    return n.IsMap() && n["grid"];
+  } catch (const YAML::Exception&) {
+    return false;  // the experiment loader reports syntax errors with the line
+  }
+}
+
+namespace {
+
+std::vector<std::string> grid_values(const std::string& flow_text, const std::string& key, config::Section& grid) {
+  YAML::Node n = YAML::Load(flow_text);
+  if (!n.IsSequence() || n.size() == 0) grid.fail(key, "expected a non-empty list of values");
+  std::vector<std::string> out;
+  for (const auto& v : n) {
+    YAML::Emitter em;
+    em << YAML::Flow << v;
+    out.push_back(em.c_str());
+  }
+  return out;
+}
+
+std::string leaf(const std::string& key) { return key.substr(key.rfind('.') + 1); }
+
+void write_summary(const Sweep& s) {
+  nlohmann::json rows = nlohmann::json::array();
+  std::string md = "| " + s.x_key;
+  for (const auto& m : s.metrics) md += " | " + m;
+  md += " |\n|---";
+  for (size_t i = 0; i < s.metrics.size(); ++i) md += "|---";
+  md += "|\n";
+  std::map<std::string, std::vector<double>> series;
+  std::vector<double> xs;
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    std::ifstream in(s.output_dir + "/" + s.run_ids[i] + "/metrics.json");
+    nlohmann::json metrics = nlohmann::json::parse(in);
+    if (!metrics.contains(s.model)) runtime_error("run " + s.run_ids[i] + " has no model '" + s.model + "' in metrics.json");
+    nlohmann::json row = {{"run", s.run_ids[i]}, {s.x_key, YAML::Load(s.x_values[i]).as<std::string>()}};
+    md += "| " + s.x_values[i];
+    for (const auto& m : s.metrics) {
+      nlohmann::json v = metrics[s.model].contains(m) ? metrics[s.model][m] : metrics.value(m, nlohmann::json());
+      row[m] = v;
+      md += " | " + (v.is_number() ? std::to_string(v.get<double>()) : std::string("-"));
+      series[m].push_back(v.is_number() ? v.get<double>() : NAN);
+    }
+    md += " |\n";
+    rows.push_back(row);
+    xs.push_back(std::atof(s.x_values[i].c_str()));
+  }
+  write_file_atomic(s.output_dir + "/summary.json", nlohmann::json{{"sweep", s.name}, {"model", s.model}, {"runs", rows}}.dump(2));
+  write_file_atomic(s.output_dir + "/summary.md", md);
+  report::Page page(s.name + ": sweep over " + s.x_key);
+  page.paragraph("Model <b>" + s.model + "</b>, one run per value; each run's own report is in &lt;run&gt;/report/.");
+  for (const auto& [m, ys] : series) {
+    report::SvgPlot p(m, s.x_key, m);
+    p.log_y(true);
+    p.line(xs, ys, report::model_color(s.model), s.model);
+    page.figure(p.svg());
+  }
+  page.paragraph("<pre>" + md + "</pre>");
+  write_file_atomic(s.output_dir + "/summary.html", page.html());
+  log::info("sweep summary: " + s.output_dir + "/summary.md\n" + md);
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& file, const std::vector<std::string>& overrides) {
+  Sweep s;
+  s.file = file;
+  config::Config cfg = config::Config::load(file, overrides);
+  config::Section root = cfg.root();
+  s.name = root.required<std::string>("name");
+  std::string base = root.required<std::string>("base");
+  s.output_dir = root.get<std::string>("output_dir", "runs/" + s.name);
+  auto fixed = root.entries("set");
+  config::Section grid = root.section("grid");
+  auto grid_entries = root.entries("grid");
+  config::Section summary = root.section("summary");
+  s.model = summary.get<std::string>("model", s.model);
+  s.metrics = summary.get<std::vector<std::string>>("metrics", {"w2_mean", "final_train_loss"});
+  root.finish();
+  summary.finish();
+  if (grid_entries.empty()) root.fail("grid", "at least one grid key is needed");
+  s.x_key = grid_entries.front().first;
+  fs::path base_path = fs::path(file).parent_path() / base;
+  if (!fs::exists(base_path)) root.fail("base", "no such config: " + base_path.string());
+
+  // The cartesian product of the grid, first key slowest.
+  std::vector<std::vector<std::pair<std::string, std::string>>> points{{}};
+  for (const auto& [key, text] : grid_entries) {
+    std::vector<std::vector<std::pair<std::string, std::string>>> next;
+    for (const auto& p : points)
+      for (const auto& v : grid_values(text, key, grid)) {
+        auto q = p;
+        q.emplace_back(key, v);
+        next.push_back(q);
+      }
+    points = next;
+  }
+  for (const auto& point : points) {
+    std::vector<std::string> ov;
+    for (const auto& [k, v] : fixed) ov.push_back(k + "=" + v);
+    std::string id;
+    for (const auto& [k, v] : point) {
+      ov.push_back(k + "=" + v);
+      id += (id.empty() ? "" : ",") + leaf(k) + "=" + v;
+    }
+    ov.push_back("output_dir=" + s.output_dir + "/" + id);
+    auto e = std::make_unique<Experiment>(load_experiment(base_path.string(), ov));
+    s.run_ids.push_back(id);
+    s.x_values.push_back(point.front().second);
+    s.runs.push_back(std::move(e));
+  }
+  return s;
+}
+
+std::vector<Stage> sweep_stages(const Sweep& s) {
+  std::vector<Stage> all;
+  std::map<std::string, bool> simulated;
+  std::vector<std::string> metrics_files, evaluate_stages;
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    Experiment& e = *s.runs[i];
+    // Runs with the same simulate parameters (and seed) share one data directory and stage.
+    std::string key = sha256(config::canonical(e.simulate_params) + "|seed=" + std::to_string(e.seed)).substr(0, 10);
+    StageLayout layout;
+    layout.run_prefix = s.run_ids[i] + "/";
+    layout.data_rel = "data-" + key;
+    layout.simulate_name = "simulate@" + key;
+    e.data_dir = s.output_dir + "/" + layout.data_rel;
+    for (auto& st : experiment_stages(e, layout)) {
+      if (st.name == layout.simulate_name && simulated[key]) continue;
+      all.push_back(std::move(st));
+    }
+    simulated[key] = true;
+    metrics_files.push_back(layout.run_prefix + "metrics.json");
+    evaluate_stages.push_back(layout.run_prefix + "evaluate");
+  }
+  std::string params = s.x_key + "|" + s.model;
+  for (const auto& m : s.metrics) params += "|" + m;
+  all.push_back({"summary", 1, params, metrics_files, {"summary.json", "summary.md", "summary.html"}, evaluate_stages,
+                 [&s] { write_summary(s); }});
+  // Simulate stages first, so that the stage list stays in dependency order.
+  std::stable_partition(all.begin(), all.end(), [](const Stage& st) { return st.name.rfind("simulate@", 0) == 0; });
+  return all;
+}
+
+}  // namespace slift::pipeline

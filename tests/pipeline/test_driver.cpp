@@ -1,0 +1,133 @@
+// The make-style driver through the real `slift` binary: what reruns, what does not, and why.
+// Uses the simulate stage only, so it runs in builds without LibTorch too.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/lockfile.hpp"
+#include "support/test_support.hpp"
+
+using namespace slift;
+using slift::test::run;
+
+namespace {
+
+const char* kConfig = R"(# a small Duffing experiment
+name: driver-test
+seed: 3
+simulate:
+  system: duffing
+  n_train: 20
+  n_test: 30
+  sigma: 0.5   # noise
+  n_time: 16
+)";
+
+// The same values, keys reordered and comments changed: must not trigger a rerun.
+const char* kConfigReordered = R"(seed: 3
+simulate:
+  n_time: 16
+  sigma: 0.50          # the same noise, written differently
+  n_test: 30
+  system: duffing
+  n_train: 20
+name: driver-test
+)";
+
+struct DriverTest : ::testing::Test {
+  test::TempDir dir{"slift-driver"};
+  std::string config = dir / "exp.yaml";
+  void SetUp() override { test::write_file(config, kConfig); }
+  std::string slift(const std::string& args) {
+    return test::slift_bin() + " " + args + " --set output_dir=" + dir.path() + "/run";
+  }
+  nlohmann::json lock() { return nlohmann::json::parse(test::read_file(dir / "run/slift.lock.json")); }
+};
+
+}  // namespace
+
+TEST_F(DriverTest, SecondRunDoesNothingAndIsFast) {
+  auto first = run(slift("run " + config + " simulate"));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("==> simulate (never ran)"), std::string::npos) << first.output;
+  auto lock_before = test::read_file(dir / "run/slift.lock.json");
+  auto t0 = std::chrono::steady_clock::now();
+  auto second = run(slift("run " + config + " simulate"));
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("simulate: up to date"), std::string::npos) << second.output;
+  EXPECT_EQ(second.output.find("==>"), std::string::npos) << second.output;
+  EXPECT_EQ(test::read_file(dir / "run/slift.lock.json"), lock_before);
+  EXPECT_LT(seconds, 1.0);
+}
+
+TEST_F(DriverTest, CommentsAndKeyOrderDoNotTriggerReruns) {
+  ASSERT_EQ(run(slift("run " + config + " simulate")).exit_code, 0);
+  test::write_file(config, kConfigReordered);
+  auto r = run(slift("run " + config + " simulate --dry-run"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("simulate: up to date"), std::string::npos) << r.output;
+}
+
+TEST_F(DriverTest, ChangedParameterValueRerunsWithReason) {
+  ASSERT_EQ(run(slift("run " + config + " simulate")).exit_code, 0);
+  auto r = run(slift("run " + config + " simulate --dry-run --set simulate.sigma=0.7"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("simulate: would run (parameters changed)"), std::string::npos) << r.output;
+  // A train-only change leaves simulate alone and reruns train and what follows.
+  auto t = run(slift("run " + config + " --dry-run --set train.lr=0.01"));
+  EXPECT_NE(t.output.find("simulate: up to date"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("train:sl: would run"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("evaluate: would run"), std::string::npos) << t.output;
+}
+
+TEST_F(DriverTest, MissingOrModifiedOutputRerunsWithReason) {
+  ASSERT_EQ(run(slift("run " + config + " simulate")).exit_code, 0);
+  std::filesystem::remove(dir / "run/data/test.h5");
+  auto r = run(slift("run " + config + " simulate --dry-run"));
+  EXPECT_NE(r.output.find("output data/test.h5 is missing"), std::string::npos) << r.output;
+  ASSERT_EQ(run(slift("run " + config + " simulate")).exit_code, 0);
+  test::write_file(dir / "run/data/floor.h5", "not what the stage wrote");
+  r = run(slift("run " + config + " simulate --dry-run"));
+  EXPECT_NE(r.output.find("output data/floor.h5 was modified"), std::string::npos) << r.output;
+}
+
+TEST_F(DriverTest, ForceRerunsAnUpToDateStage) {
+  ASSERT_EQ(run(slift("run " + config + " simulate")).exit_code, 0);
+  auto r = run(slift("run " + config + " simulate --force"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("==> simulate (forced)"), std::string::npos) << r.output;
+}
+
+TEST_F(DriverTest, UnknownStageIsAUsageError) {
+  auto r = run(slift("run " + config + " simulat"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown stage 'simulat'"), std::string::npos) << r.output;
+}
+
+TEST_F(DriverTest, ASecondDriverOnTheSameDirectoryIsRefused) {
+  pipeline::RunDirLock held(dir / "run");  // as if another `slift run` were working there
+  auto r = run(slift("run " + config + " simulate"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("another slift run"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run/data/train.h5"));
+}
+
+// A stage killed mid-run leaves no record in the lock, so the rerun redoes it.
+TEST_F(DriverTest, InterruptedStageIsRedone) {
+  auto killed = run("timeout -s KILL 0.5 " + slift("run " + config + " simulate --set simulate.n_test=200000"));
+  ASSERT_NE(killed.exit_code, 0) << "the run finished before it could be killed";
+  EXPECT_FALSE(std::filesystem::exists(dir / "run/data/test.h5"));
+  if (std::filesystem::exists(dir / "run/slift.lock.json")) EXPECT_FALSE(lock()["stages"].contains("simulate"));
+  auto r = run(slift("run " + config + " simulate --dry-run --set simulate.n_test=200000"));
+  EXPECT_NE(r.output.find("simulate: would run"), std::string::npos) << r.output;
+}
+
+TEST_F(DriverTest, DagListsStagesInOrder) {
+  auto r = run(slift("run " + config + " --dag dot"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"simulate\" -> \"train:sl\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"evaluate\" -> \"report\""), std::string::npos) << r.output;
+}
