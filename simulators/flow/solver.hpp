@@ -3,8 +3,8 @@
 // explicit upstream scheme over the step with the fluxes frozen.
 //
 // Two phases per trajectory: setup() takes the permeability and resets the state (zero
-// saturation); step() advances one pressure step. Timers split the time into assembly,
-// factorisation + solve, and transport, for the benchmark.
+// saturation); step() advances one pressure step. Timers split the thread's CPU time into
+// assembly, factorisation + solve, and transport, for the benchmark.
 #pragma once
 #include <vector>
 
@@ -15,7 +15,7 @@
 namespace slift::sim::flow {
 
 struct Timers {
-  double assembly = 0, solve = 0, transport = 0;  // seconds
+  double assembly = 0, solve = 0, transport = 0;  // CPU seconds of the calling thread
 };
 
 class Solver {

@@ -27,7 +27,7 @@ Transport::Transport(const Problem& pb) : pb_(pb) {
   for (int c = 0; c < n; ++c)
     if (production_[c] > 0) producers_.push_back(c);
   for (auto* v : {&in_w_, &in_e_, &in_s_, &in_n_, &out_}) v->assign(n, 0.0);
-  fw_.assign(static_cast<size_t>(g.nx + 2) * (g.ny + 2), 0.0);
+  fw_.assign(static_cast<size_t>(4) * (g.ny + 2), 0.0);  // three ring rows and a row of zeros
 }
 
 void Transport::coefficients(const std::vector<double>& vx, const std::vector<double>& vy) {
@@ -63,19 +63,38 @@ int Transport::advance(double T, const std::vector<double>& vx, const std::vecto
   const int nts = substeps(T, vx, vy);
   const int nx = pb_.grid.nx, ny = pb_.grid.ny, py = ny + 2;
   const double dt = T / nts, k = dt / pv_;
+  // f_w with the divisions hoisted, so that the loops vectorise.
   const Fluid& fl = pb_.fluid;
+  const double a = 1 / (1 - fl.swc - fl.sor), b = fl.swc * a, iw = 1 / fl.mu_w, io = 1 / fl.mu_o;
+  auto fw = [=](double s) {
+    const double S = std::min(std::max(s * a - b, 0.0), 1.0), lw = S * S * iw, lo = (1 - S) * (1 - S) * io;
+    return lw / (lw + lo);
+  };
+  for (auto* v : {&in_w_, &in_e_, &in_s_, &in_n_, &out_})
+    for (double& x : *v) x *= k;
+  // f_w lives in a ring of three padded rows (i - 1, i, i + 1), filled one row ahead of the
+  // in-place update of row i: one pass over memory per sub-step.
+  double* ring[3] = {fw_.data(), fw_.data() + py, fw_.data() + 2 * py};
+  const double* zero = fw_.data() + 3 * py;
+  auto fill = [&](int i) {
+    double* f = ring[i % 3] + 1;
+    const double* si = s.data() + i * ny;
+    for (int j = 0; j < ny; ++j) f[j] = fw(si[j]);
+  };
   for (int step = 0; step < nts; ++step) {
-    for (int i = 0; i < nx; ++i)
-      for (int j = 0; j < ny; ++j) fw_[(i + 1) * py + j + 1] = fl.fractional(s[i * ny + j]);
-    for (int c : producers_) produced += dt * production_[c] * fw_[(c / ny + 1) * py + c % ny + 1];
+    for (int c : producers_) produced += dt * production_[c] * fw(s[c]);
+    fill(0);
     for (int i = 0; i < nx; ++i) {
-      const double* f = fw_.data() + (i + 1) * py + 1;
+      if (i + 1 < nx) fill(i + 1);
+      const double* f = ring[i % 3] + 1;
+      const double* fwest = (i > 0 ? ring[(i + 2) % 3] : zero) + 1;
+      const double* feast = (i + 1 < nx ? ring[(i + 1) % 3] : zero) + 1;
       const int c0 = i * ny;
-      for (int j = 0; j < ny; ++j) {
-        const int c = c0 + j;
-        s[c] += k * (in_w_[c] * f[j - py] + in_e_[c] * f[j + py] + in_s_[c] * f[j - 1] + in_n_[c] * f[j + 1] -
-                     out_[c] * f[j] + injection_[c]);
-      }
+      const double *w = in_w_.data() + c0, *e = in_e_.data() + c0, *so = in_s_.data() + c0, *no = in_n_.data() + c0,
+                   *out = out_.data() + c0, *inj = injection_.data() + c0;
+      double* si = s.data() + c0;
+      for (int j = 0; j < ny; ++j)
+        si[j] += w[j] * fwest[j] + e[j] * feast[j] + so[j] * f[j - 1] + no[j] * f[j + 1] - out[j] * f[j] + k * inj[j];
     }
   }
   return nts;

@@ -32,7 +32,7 @@ class Transport {
   // Per cell, frozen over a pressure step: inflow from the four neighbours and total outflow
   // (faces plus production), all volume per time.
   std::vector<double> in_w_, in_e_, in_s_, in_n_, out_;
-  std::vector<double> fw_;  // f_w on a grid padded by one ghost cell of zero (no-flow boundary)
+  std::vector<double> fw_;  // f_w rows padded by a ghost cell of zero at both ends (no-flow boundary)
 };
 
 }  // namespace slift::sim::flow
