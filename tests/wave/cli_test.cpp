@@ -117,14 +117,22 @@ TEST(WaveSimulate, KilledRunResumesToTheSameData) {
   const std::string out = dir / "resumed.h5", partial = out + ".partial";
   test::run(simulate(config, out, "-q " + slow) + " > /dev/null 2>&1 & echo $! > " + dir / "pid");
   const pid_t pid = std::stoi(test::read_file(dir / "pid"));
-  // The file grows when the first block is written and flushed; the commit follows at once.
+  // The header is written within milliseconds; the file grows again when the first block is
+  // written and flushed, and the commit follows at once.
   const auto t0 = std::chrono::steady_clock::now();
   auto size = [&] { return std::filesystem::exists(partial) ? std::filesystem::file_size(partial) : 0; };
-  while (size() == 0 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20))
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  const auto created = size();
-  while (size() == created && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20))
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto wait_while = [&](auto busy) {
+    while (busy() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30))
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  wait_while([&] { return size() == 0; });
+  uintmax_t header = 0;
+  wait_while([&] {  // until the size has not changed for 100 ms
+    const uintmax_t before = size();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return (header = size()) != before;
+  });
+  wait_while([&] { return size() == header; });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_EQ(kill(pid, SIGKILL), 0) << "the run ended before it could be killed";
   while (kill(pid, 0) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
