@@ -27,6 +27,9 @@ struct TrainOptions {
   int64_t iterations = 6000, batch_size = 1024, warmup = 100, checkpoint_every = 1000, log_every = 500;
   double lr = 1e-3, weight_decay = 1e-4, grad_clip = 0.0;
   std::string device = "auto";       // auto | cpu | cuda
+  // Not a config key: stop this run after this step (0: never), leaving a checkpoint to resume
+  // from and no model file (tests; jobs with a time limit).
+  int64_t stop_after = 0;
   // ARDM baseline
   std::string ardm_prediction = "v"; // eps | v
   int64_t ardm_train_steps = 1000;   // discretisation of the diffusion time in training

@@ -1,0 +1,151 @@
+#include "learner/model.hpp"
+
+#include <omp.h>
+
+#include <cstdio>
+#include <mutex>
+
+#include "core/error.hpp"
+#include "learner/model_info.hpp"
+
+namespace slift::learner {
+
+static const char* kFormat = "slift-mlp-1";
+
+MlpImpl::MlpImpl(const ModelSpec& spec) {
+  auto activation = [&]() -> torch::nn::AnyModule {
+    if (spec.activation == "silu") return torch::nn::AnyModule(torch::nn::SiLU());
+    if (spec.activation == "relu") return torch::nn::AnyModule(torch::nn::ReLU());
+    if (spec.activation == "gelu") return torch::nn::AnyModule(torch::nn::GELU());
+    if (spec.activation == "tanh") return torch::nn::AnyModule(torch::nn::Tanh());
+    usage_error("unknown activation '" + spec.activation + "'");
+  };
+  int64_t in = spec.input_size();
+  for (int64_t i = 0; i < spec.depth; ++i) {
+    layers->push_back(torch::nn::Linear(in, spec.width));
+    layers->push_back(activation());
+    in = spec.width;
+  }
+  layers->push_back(torch::nn::Linear(in, spec.dim));
+  register_module("layers", layers);
+}
+
+torch::Tensor to_tensor(const std::vector<float>& v, std::vector<int64_t> shape) {
+  return torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat32).clone();
+}
+
+static torch::Tensor as_tensor(const std::vector<float>& v) { return to_tensor(v, {static_cast<int64_t>(v.size())}); }
+static std::vector<float> as_vector(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU).to(torch::kFloat32).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+void save_model(const std::string& path, LoadedModel& m) {
+  torch::serialize::OutputArchive a;
+  a.write("format", c10::IValue(std::string(kFormat)));
+  a.write("model", c10::IValue(m.spec.model));
+  a.write("activation", c10::IValue(m.spec.activation));
+  a.write("dim", c10::IValue(m.spec.dim));
+  a.write("window", c10::IValue(m.spec.window));
+  a.write("label_dim", c10::IValue(m.spec.label_dim));
+  a.write("width", c10::IValue(m.spec.width));
+  a.write("depth", c10::IValue(m.spec.depth));
+  a.write("seed", c10::IValue(static_cast<int64_t>(m.seed)));
+  a.write("shuffle_fraction", c10::IValue(m.shuffle_fraction));
+  a.write("config_yaml", c10::IValue(m.config_yaml));
+  a.write("in_mean", as_tensor(m.norm.in_mean));
+  a.write("in_std", as_tensor(m.norm.in_std));
+  a.write("out_scale", as_tensor(m.norm.out_scale));
+  a.write("losses", as_tensor(m.losses));
+  torch::serialize::OutputArchive weights;
+  m.net->to(torch::kCPU);  // so that a machine without CUDA loads it
+  m.net->save(weights);
+  a.write("net", weights);
+  const std::string tmp = path + ".tmp";
+  a.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+LoadedModel load_model(const std::string& path) {
+  torch::serialize::InputArchive a;
+  try {
+    a.load_from(path);
+  } catch (const c10::Error& e) {
+    usage_error(path + ": not a readable model file");
+  }
+  auto read = [&](const char* key) {
+    c10::IValue v;
+    if (!a.try_read(key, v)) usage_error(path + ": model file lacks '" + key + "'");
+    return v;
+  };
+  if (read("format").toStringRef() != kFormat) usage_error(path + ": unknown model file format");
+  LoadedModel m;
+  m.spec.model = read("model").toStringRef();
+  m.spec.activation = read("activation").toStringRef();
+  m.spec.dim = read("dim").toInt();
+  m.spec.window = read("window").toInt();
+  m.spec.label_dim = read("label_dim").toInt();
+  m.spec.width = read("width").toInt();
+  m.spec.depth = read("depth").toInt();
+  m.seed = static_cast<uint64_t>(read("seed").toInt());
+  m.shuffle_fraction = read("shuffle_fraction").toDouble();
+  m.config_yaml = read("config_yaml").toStringRef();
+  torch::Tensor t;
+  a.read("in_mean", t);
+  m.norm.in_mean = as_vector(t);
+  a.read("in_std", t);
+  m.norm.in_std = as_vector(t);
+  a.read("out_scale", t);
+  m.norm.out_scale = as_vector(t);
+  a.read("losses", t);
+  m.losses = as_vector(t);
+  m.net = Mlp(m.spec);
+  torch::serialize::InputArchive weights;
+  a.read("net", weights);
+  m.net->load(weights);
+  m.net->eval();
+  return m;
+}
+
+ModelInfo read_model_info(const std::string& path) {
+  auto m = load_model(path);
+  ModelInfo info;
+  info.model = m.spec.model;
+  info.dim = m.spec.dim;
+  info.window = m.spec.window;
+  info.label_dim = m.spec.label_dim;
+  info.losses = m.losses;
+  for (const auto& p : m.net->parameters()) {
+    const auto v = as_vector(p.flatten());
+    info.parameters.insert(info.parameters.end(), v.begin(), v.end());
+  }
+  return info;
+}
+
+void setup_threads() {
+  static std::once_flag once;
+  std::call_once(once, [] { torch::set_num_threads(omp_get_max_threads()); });
+}
+
+torch::Device pick_device(const std::string& name) {
+  if (name == "cuda" && !torch::cuda::is_available()) usage_error("device cuda requested but CUDA is not available");
+  if (name == "cuda" || (name == "auto" && torch::cuda::is_available())) return torch::kCUDA;
+  return torch::kCPU;
+}
+
+torch::Tensor network_input(const ModelSpec& spec, const Normalisation& norm, const torch::Tensor& windows,
+                            const torch::Tensor& labels) {
+  const auto opts = windows.options();
+  const auto mean = as_tensor(norm.in_mean).to(opts.device()).repeat({spec.window});
+  const auto std = as_tensor(norm.in_std).to(opts.device()).repeat({spec.window});
+  auto x = (windows - mean) / std;
+  return spec.label_dim > 0 ? torch::cat({x, labels}, 1) : x;
+}
+
+torch::Tensor step(LoadedModel& m, const torch::Tensor& windows, const torch::Tensor& labels) {
+  const auto scale = as_tensor(m.norm.out_scale).to(windows.device());
+  const auto current = windows.slice(1, (m.spec.window - 1) * m.spec.dim);
+  return current + m.net->forward(network_input(m.spec, m.norm, windows, labels)) * scale;
+}
+
+}  // namespace slift::learner

@@ -1,0 +1,217 @@
+// Training of the MLP (Stochastic Lifting and the label-free baseline) with exact resume.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/log.hpp"
+#include "core/rng.hpp"
+#include "learner/learner.hpp"
+#include "learner/model.hpp"
+
+namespace slift::learner {
+
+namespace {
+
+// Linear warm-up to lr, then cosine decay to 0 at the last step.
+double learning_rate(const TrainOptions& o, int64_t step) {
+  if (step < o.warmup) return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup);
+  const double span = static_cast<double>(std::max<int64_t>(1, o.iterations - o.warmup));
+  return 0.5 * o.lr * (1.0 + std::cos(M_PI * static_cast<double>(step - o.warmup) / span));
+}
+
+// Everything that changes the result of training: a checkpoint is resumed only when this matches.
+std::string run_identity(const std::string& model, const TrainOptions& o, const std::string& train_data, uint64_t seed) {
+  std::ostringstream s;
+  s << model << '|' << o.arch << '|' << o.width << '|' << o.depth << '|' << o.activation << '|' << o.label_dim << '|'
+    << o.window << '|' << o.shuffle_fraction << '|' << o.iterations << '|' << o.batch_size << '|' << o.warmup << '|'
+    << o.lr << '|' << o.weight_decay << '|' << o.grad_clip << '|' << seed << '|' << sha256_file(train_data);
+  return sha256(s.str());
+}
+
+struct State {
+  int64_t step = 0;
+  std::vector<float> losses;
+};
+
+// `done`: steps completed (the loop's step counter is one behind while the step is being finished).
+void save_checkpoint(const std::string& path, const std::string& identity, int64_t done, const State& st,
+                     const Rng& batch_rng, Mlp& net, torch::optim::AdamW& opt) {
+  torch::serialize::OutputArchive a, weights, optimizer;
+  a.write("identity", c10::IValue(identity));
+  a.write("step", c10::IValue(done));
+  a.write("batch_rng", c10::IValue(static_cast<int64_t>(batch_rng.position())));
+  a.write("losses", to_tensor(st.losses, {static_cast<int64_t>(st.losses.size())}));
+  net->save(weights);
+  opt.save(optimizer);
+  a.write("net", weights);
+  a.write("optimizer", optimizer);
+  const std::string tmp = path + ".tmp";
+  a.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+// Loads the checkpoint if it belongs to this run; returns false (and starts over) otherwise.
+bool load_checkpoint(const std::string& path, const std::string& identity, State& st, Rng& batch_rng, Mlp& net,
+                     torch::optim::AdamW& opt, const torch::Device& device) {
+  if (path.empty() || !std::filesystem::exists(path)) return false;
+  torch::serialize::InputArchive a;
+  a.load_from(path, device);
+  c10::IValue v;
+  a.read("identity", v);
+  if (v.toStringRef() != identity) {
+    log::warn(path + " belongs to another run (options, data or seed differ): starting over");
+    return false;
+  }
+  a.read("step", v);
+  st.step = v.toInt();
+  a.read("batch_rng", v);
+  batch_rng.seek(static_cast<uint64_t>(v.toInt()));
+  torch::Tensor losses;
+  a.read("losses", losses);
+  st.losses.assign(losses.data_ptr<float>(), losses.data_ptr<float>() + losses.numel());
+  torch::serialize::InputArchive weights, optimizer;
+  a.read("net", weights);
+  a.read("optimizer", optimizer);
+  net->load(weights);
+  opt.load(optimizer);
+  return true;
+}
+
+bool all_finite(Mlp& net) {
+  for (const auto& p : net->parameters())
+    if (!torch::isfinite(p).all().item<bool>()) return false;
+  return true;
+}
+
+}  // namespace
+
+TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,
+                        uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
+                        const std::string& config_yaml) {
+  if (model == "ardm") {
+    if (options.arch != "unet") usage_error("ardm needs arch unet");
+    usage_error("ardm is not available in this version yet");
+  }
+  if (model != "sl" && model != "deterministic") usage_error("unknown model '" + model + "' (sl, deterministic)");
+  if (options.arch != "mlp") usage_error("arch " + options.arch + " is not available for states data (use mlp)");
+  setup_threads();
+  const auto device = pick_device(options.device);
+
+  LoadedModel m;
+  m.spec.model = model;
+  m.spec.window = options.window;
+  m.spec.label_dim = model == "deterministic" ? 0 : options.label_dim;
+  m.spec.width = options.width;
+  m.spec.depth = options.depth;
+  m.spec.activation = options.activation;
+  m.seed = seed;
+  m.shuffle_fraction = options.shuffle_fraction;
+  m.config_yaml = config_yaml;
+
+  const auto data = read_trajectories(train_data);
+  m.spec.dim = data.dim;
+  const auto tr = make_transitions(data, options.window, m.spec.label_dim, options.shuffle_fraction, seed);
+  m.norm = fit_normalisation(tr);
+  const int64_t n = tr.n, dim = tr.dim;
+
+  // Network inputs and normalised increments of every transition, computed once.
+  const auto windows = to_tensor(tr.inputs, {n, options.window * dim});
+  const auto inputs = network_input(m.spec, m.norm, windows, to_tensor(tr.labels, {n, m.spec.label_dim})).to(device);
+  const auto current = windows.slice(1, (options.window - 1) * dim);
+  const auto scale = to_tensor(m.norm.out_scale, {dim});
+  const auto targets = ((to_tensor(tr.targets, {n, dim}) - current) / scale).to(device);
+
+  torch::manual_seed(seed);  // initial weights
+  m.net = Mlp(m.spec);
+  m.net->to(device);
+  torch::optim::AdamW opt(m.net->parameters(),
+                          torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
+  auto& group_options = static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options());
+
+  const std::string identity = run_identity(model, options, train_data, seed);
+  Rng batch_rng(seed, 0, "learner.batch");
+  State st;
+  if (load_checkpoint(checkpoint_path, identity, st, batch_rng, m.net, opt, device))
+    log::info("train " + model + ": resuming from step " + std::to_string(st.step) + " (" + checkpoint_path + ")");
+  int64_t last_checkpoint = st.step;
+
+  int64_t parameters = 0;
+  for (const auto& p : m.net->parameters()) parameters += p.numel();
+  log::info("train " + model + ": " + std::to_string(n) + " transitions, MLP " + std::to_string(options.depth) + " x " +
+            std::to_string(options.width) + " " + options.activation + ", label dim " +
+            std::to_string(m.spec.label_dim) + ", " + std::to_string(parameters) + " parameters, " +
+            std::to_string(torch::get_num_threads()) + " threads, " + device.str());
+
+  const int64_t end = options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations;
+  const int64_t first = st.step;
+  log::Progress progress("train " + model, static_cast<uint64_t>(std::max<int64_t>(0, end - first)), "step");
+  log::Stopwatch clock;
+  double window_start = 0;  // time and step of the last log line: ms/step over the last window
+  int64_t window_step = first;
+  std::vector<int64_t> batch(options.batch_size);
+  m.net->train();
+  for (; st.step < end; ++st.step) {
+    const double lr = learning_rate(options, st.step);
+    group_options.lr(lr);
+    for (auto& b : batch) b = static_cast<int64_t>(batch_rng.below(static_cast<uint64_t>(n)));
+    const auto idx = torch::from_blob(batch.data(), {options.batch_size}, torch::kInt64).to(device);
+    opt.zero_grad();
+    auto loss = torch::mse_loss(m.net->forward(inputs.index_select(0, idx)), targets.index_select(0, idx));
+    loss.backward();
+    if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(m.net->parameters(), options.grad_clip);
+    const double value = loss.item<double>();
+    if (!std::isfinite(value))
+      runtime_error("train " + model + ": the loss is not finite at step " + std::to_string(st.step + 1) +
+                    " (lr " + std::to_string(lr) + "); the last checkpoint (step " + std::to_string(last_checkpoint) +
+                    ") is kept: lower lr or set grad_clip");
+    opt.step();
+    st.losses.push_back(static_cast<float>(value));
+
+    char extra[64];
+    std::snprintf(extra, sizeof extra, "loss %.3e", value);
+    progress.advance(1, extra);
+    const int64_t done = st.step + 1;
+    if (done % options.log_every == 0 || done == end) {
+      const double now = clock.seconds();
+      const double ms = 1e3 * (now - window_start) / static_cast<double>(done - window_step);
+      char line[256];
+      std::snprintf(line, sizeof line, "train %s: step %lld/%lld loss %.3e lr %.2e %.2f ms/step %.0f transitions/s ETA %s",
+                    model.c_str(), static_cast<long long>(done), static_cast<long long>(options.iterations), value, lr,
+                    ms, 1e3 * static_cast<double>(options.batch_size) / ms,
+                    log::format_duration(ms * 1e-3 * static_cast<double>(options.iterations - done)).c_str());
+      log::info(line);
+      window_start = now;
+      window_step = done;
+    }
+    if (!checkpoint_path.empty() && (done % options.checkpoint_every == 0 || done == end) && done < options.iterations) {
+      if (!all_finite(m.net))
+        runtime_error("train " + model + ": weights are not finite after step " + std::to_string(done) +
+                      "; the last checkpoint (step " + std::to_string(last_checkpoint) + ") is kept");
+      save_checkpoint(checkpoint_path, identity, done, st, batch_rng, m.net, opt);
+      last_checkpoint = done;
+    }
+  }
+  progress.done();
+
+  TrainResult r;
+  r.seconds = clock.seconds();
+  r.steps = st.step;
+  r.parameters = parameters;
+  r.samples_per_second =
+      r.seconds > 0 ? static_cast<double>((st.step - first) * options.batch_size) / r.seconds : 0.0;
+  const size_t tail = std::min(st.losses.size(), std::max<size_t>(10, st.losses.size() / 100));
+  for (size_t i = st.losses.size() - tail; i < st.losses.size(); ++i) r.final_loss += st.losses[i];
+  r.final_loss /= static_cast<double>(std::max<size_t>(1, tail));
+  if (st.step < options.iterations) return r;  // stopped early: the checkpoint is the result
+
+  if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");
+  m.losses = st.losses;
+  save_model(model_path, m);
+  if (!checkpoint_path.empty()) std::filesystem::remove(checkpoint_path);
+  return r;
+}
+
+}  // namespace slift::learner

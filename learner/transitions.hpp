@@ -1,0 +1,43 @@
+// Training transitions of a "states" dataset, torch-free: windows of past states, next states,
+// the fixed labels and the normalisation. Training and the label-gradient probe build the same
+// transitions from the same seed, so a probe sees exactly the labels the model was trained with.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace slift::learner {
+
+// Per-component affine maps of the network's input and output (stored in the model file):
+//   network input  = (state - in_mean) / in_std           (every slot of the window alike)
+//   network output = (x_{t+1} - x_t) / out_scale          (the normalised increment)
+struct Normalisation {
+  std::vector<float> in_mean, in_std, out_scale;  // each of length dim
+};
+
+struct Transitions {
+  int64_t n = 0, dim = 0, window = 1, label_dim = 0;
+  std::vector<float> inputs;   // n x (window x dim), raw states, oldest first
+  std::vector<float> targets;  // n x dim, raw next states
+  std::vector<float> labels;   // n x label_dim, z ~ N(0, I)
+};
+
+// Trajectory states of a "states" dataset: n_traj x n_time x dim.
+struct Trajectories {
+  int64_t n_traj = 0, n_time = 0, dim = 0;
+  std::vector<float> states;
+};
+Trajectories read_trajectories(const std::string& path);
+
+// Transition k = i (n_time - 1) + t maps the window ending at x_t of trajectory i (copies of state
+// 0 before the start) to x_{t+1}. Its label comes from Rng(seed, k, "learner.labels"). With
+// shuffle_fraction p, round(p n_traj) trajectories chosen by the RNG get their next states permuted
+// among themselves, independently at every t (breaking the pairing, paper figure 2 left).
+Transitions make_transitions(const Trajectories& data, int64_t window, int64_t label_dim, double shuffle_fraction,
+                             uint64_t seed);
+
+// Mean and std of all states used as inputs and the std of the increments; a component that does
+// not vary gets scale 1 so that it passes through unchanged.
+Normalisation fit_normalisation(const Transitions& tr);
+
+}  // namespace slift::learner
