@@ -16,8 +16,12 @@ namespace fs = std::filesystem;
 namespace slift::pipeline {
 namespace {
 
+// "train" selects train:sl and train:deterministic; in a sweep also every run's ("label_dim=4/train:sl"),
+// and "simulate" the shared simulate@<hash> stages.
 bool matches(const std::string& name, const std::string& target) {
-  return name == target || name.rfind(target + ":", 0) == 0;
+  if (name == target) return true;
+  std::string base = name.substr(name.rfind('/') + 1);
+  return base == target || base.rfind(target + ":", 0) == 0 || base.rfind(target + "@", 0) == 0;
 }
 
 // Why a stage must run, or "" when it is up to date.
@@ -48,15 +52,17 @@ std::string now_utc() {
   return buf;
 }
 
-}  // namespace
-
-int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, const DriverOptions& opt) {
-  // Selection: the targets and everything upstream of them.
+// The targets and everything upstream of them.
+struct Selection {
   std::set<std::string> selected, targeted;
+};
+
+Selection select(const std::vector<Stage>& stages, const DriverOptions& opt) {
+  Selection sel;
   for (const auto& t : opt.targets) {
     bool any = false;
     for (const auto& s : stages)
-      if (matches(s.name, t)) targeted.insert(s.name), any = true;
+      if (matches(s.name, t)) sel.targeted.insert(s.name), any = true;
     if (!any) {
       std::string names;
       for (const auto& s : stages) names += (names.empty() ? "" : ", ") + s.name;
@@ -64,52 +70,80 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
     }
   }
   if (opt.targets.empty())
-    for (const auto& s : stages) targeted.insert(s.name);
+    for (const auto& s : stages) sel.targeted.insert(s.name);
   for (auto it = stages.rbegin(); it != stages.rend(); ++it)
-    if (targeted.count(it->name) || selected.count(it->name)) {
-      selected.insert(it->name);
-      for (const auto& a : it->after) selected.insert(a);
+    if (sel.targeted.count(it->name) || sel.selected.count(it->name)) {
+      sel.selected.insert(it->name);
+      for (const auto& a : it->after) sel.selected.insert(a);
     }
+  return sel;
+}
+
+// Why a selected stage must run by itself (forced, or stale in the lock; no lock: forced only),
+// or "". Records forced stages so --force-downstream reaches what depends on them.
+std::string own_reason(const Stage& s, const Selection& sel, const DriverOptions& opt, std::set<std::string>& forced,
+                       LockFile* lock) {
+  for (const auto& a : s.after)
+    if (opt.force_downstream && forced.count(a)) forced.insert(s.name);
+  if (opt.force && sel.targeted.count(s.name)) forced.insert(s.name);
+  if (forced.count(s.name)) return "forced";
+  return lock ? stale_reason(s, *lock) : "";
+}
+
+}  // namespace
+
+std::vector<PlannedStage> plan_stages(const std::vector<Stage>& stages, const std::string& run_dir,
+                                      const DriverOptions& opt) {
+  const Selection sel = select(stages, opt);
+  LockFile lock(run_dir);
+  std::set<std::string> forced, will_run;
+  std::vector<PlannedStage> plan;
+  for (const auto& s : stages) {
+    if (!sel.selected.count(s.name)) continue;
+    std::string reason = own_reason(s, sel, opt, forced, &lock);
+    for (const auto& a : s.after)
+      if (reason.empty() && will_run.count(a)) reason = "upstream " + a + " will rerun";
+    if (!reason.empty()) will_run.insert(s.name);
+    plan.push_back({s.name, reason});
+  }
+  return plan;
+}
+
+int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, const DriverOptions& opt) {
+  if (opt.dry_run) {
+    for (const auto& p : plan_stages(stages, run_dir, opt))
+      log::info("  " + p.stage + (p.reason.empty() ? ": up to date" : ": would run (" + p.reason + ")"));
+    return 0;
+  }
+  const Selection sel = select(stages, opt);
 
   // Under mpirun/srun every rank runs the driver: rank 0 decides and keeps the books, the other
   // ranks join the collective stages (the solvers) and skip the rest.
-  if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();
+  if (mpi::launched_by_mpi()) mpi::ensure_initialized();
   const bool root = mpi::rank() == 0;
   std::unique_ptr<RunDirLock> dir_lock;
-  if (!opt.dry_run && root) dir_lock = std::make_unique<RunDirLock>(run_dir);
+  if (root) dir_lock = std::make_unique<RunDirLock>(run_dir);
   LockFile lock(run_dir);
-  std::set<std::string> will_run, failed, forced;
+  std::set<std::string> failed, forced;
   int n_failed = 0;
   for (const auto& s : stages) {
-    if (!selected.count(s.name)) continue;
+    if (!sel.selected.count(s.name)) continue;
     std::string reason;
-    for (const auto& a : s.after) {
+    for (const auto& a : s.after)
       if (failed.count(a)) reason = "skipped: upstream " + a + " failed";
-      else if (opt.force_downstream && forced.count(a)) forced.insert(s.name);
-    }
     if (!reason.empty()) {
       log::info("  " + s.name + ": " + reason);
       failed.insert(s.name);
       continue;
     }
-    if (opt.force && targeted.count(s.name)) forced.insert(s.name);
-    if (forced.count(s.name)) reason = "forced";
-    if (reason.empty() && root) reason = stale_reason(s, lock);
+    reason = own_reason(s, sel, opt, forced, root ? &lock : nullptr);
     if (mpi::broadcast(reason.empty() ? 0 : 1) == 0) reason.clear();
     else if (!root) {
-      if (s.collective && !opt.dry_run) s.action();
+      if (s.collective) s.action();
       continue;
     }
-    if (reason.empty() && opt.dry_run)
-      for (const auto& a : s.after)
-        if (will_run.count(a)) reason = "upstream " + a + " will rerun";
     if (reason.empty()) {
       log::info("  " + s.name + ": up to date");
-      continue;
-    }
-    will_run.insert(s.name);
-    if (opt.dry_run) {
-      log::info("  " + s.name + ": would run (" + reason + ")");
       continue;
     }
     log::info("==> " + s.name + " (" + reason + ")");

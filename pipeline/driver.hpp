@@ -17,8 +17,21 @@ struct DriverOptions {
   bool keep_going = false;           // after a failure, go on with stages that do not depend on it
 };
 
-// Stages must be in dependency order. Throws usage errors for unknown targets; returns the
-// number of failed stages (0 on success).
+// One selected stage and why it would run ("" when it is up to date).
+struct PlannedStage {
+  std::string stage;
+  std::string reason;
+};
+
+// What `run_stages` would do, deciding without running anything (dry run, `slift submit`): the
+// selected stages in order; a stage whose upstream will rerun is out of date too. Stages must be
+// in dependency order; throws usage errors for unknown targets.
+std::vector<PlannedStage> plan_stages(const std::vector<Stage>& stages, const std::string& run_dir,
+                                      const DriverOptions& options);
+
+// Runs the out-of-date stages, checking each one after its upstream ran (an upstream rerun that
+// wrote the same bytes stops there); options.dry_run prints the plan instead. Returns the number
+// of failed stages (0 on success).
 int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, const DriverOptions& options);
 
 // The DAG as text (one stage per line with its inputs and outputs) or Graphviz DOT.
