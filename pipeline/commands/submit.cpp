@@ -1,0 +1,123 @@
+// slift submit: the stages `slift run` would run, as sbatch jobs chained with afterok, written to
+// <output_dir>/slurm/ with the job ids in slurm/jobs.json. Site settings come from a cluster
+// profile (cluster/*.yaml), never from the experiment config.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "pipeline/cluster/profile.hpp"
+#include "pipeline/cluster/sbatch.hpp"
+#include "pipeline/cluster/slurm_cli.hpp"
+#include "pipeline/commands/common.hpp"
+#include "pipeline/driver.hpp"
+#include "pipeline/experiment_stages.hpp"
+
+namespace fs = std::filesystem;
+
+namespace slift::pipeline {
+namespace {
+
+struct SubmitFlags {
+  CommonFlags common;
+  std::string profile;
+  std::vector<std::string> targets;
+  bool dry_run = false;
+};
+
+// Jobs from an earlier submit that are still queued would run the same stages again.
+void refuse_if_still_queued(const fs::path& jobs_file) {
+  if (!fs::exists(jobs_file)) return;
+  std::vector<std::string> ids;
+  std::ifstream in(jobs_file);
+  for (const auto& j : nlohmann::json::parse(in)["jobs"])
+    ids.push_back(j["job_id"].get<std::string>());
+  std::vector<std::string> active = cluster::active_jobs(ids);
+  if (active.empty()) return;
+  std::string list;
+  for (const auto& id : active) list += (list.empty() ? "" : " ") + id;
+  usage_error("jobs " + list + " from the previous `slift submit` (" + jobs_file.string() +
+              ") are still queued or running; wait for them, or cancel them with: scancel " + list);
+}
+
+void execute(const SubmitFlags& f) {
+  apply_common(f.common);
+  Experiment e = load_experiment(f.common.config, f.common.overrides);  // every check before any write
+  const cluster::Profile profile = cluster::load_profile(f.profile);
+  const std::vector<Stage> stages = experiment_stages(e);
+  DriverOptions opt;
+  opt.targets = f.targets;
+  const std::vector<PlannedStage> plan = plan_stages(stages, e.output_dir, opt);
+  const std::vector<cluster::Submission> jobs = cluster::chain(stages, plan);
+
+  const fs::path slurm_dir = fs::absolute(e.output_dir) / "slurm";
+  cluster::JobCommand command{fs::read_symlink("/proc/self/exe").string(), fs::absolute(f.common.config).string(), {}};
+  for (const auto& o : f.common.overrides) command.args.insert(command.args.end(), {"--set", o});
+  const cluster::ScriptPaths paths{fs::current_path().string(), slurm_dir.string()};
+
+  log::info("slift submit " + f.common.config + " -> " + e.output_dir + " with " + f.profile +
+            (f.dry_run ? " (dry run)" : ""));
+  for (const auto& p : plan)
+    if (p.reason.empty()) log::info("  " + p.stage + ": up to date, not submitted");
+  if (jobs.empty()) {
+    log::info("nothing to submit: every stage is up to date");
+    return;
+  }
+  const fs::path jobs_file = slurm_dir / "jobs.json";
+  if (!f.dry_run) refuse_if_still_queued(jobs_file);
+
+  std::map<std::string, std::string> ids;  // stage -> job id ("$variable" in a dry run)
+  std::string commands;
+  nlohmann::json record = {{"config", command.config}, {"profile", profile.file}, {"jobs", nlohmann::json::array()}};
+  for (const auto& job : jobs) {
+    const std::string script = cluster::render_script(profile, job, e.name, command, paths);
+    const std::string path = (slurm_dir / cluster::script_name(job.stage)).string();
+    std::vector<std::string> after;
+    for (const auto& a : job.after) after.push_back(ids.at(a));
+    const std::string sbatch = cluster::sbatch_command(path, after);
+    if (f.dry_run) {
+      std::cout << "# ---- " << path << " ----\n" << script << "\n";
+      ids[job.stage] = "$" + cluster::job_variable(job.stage);
+      commands += cluster::job_variable(job.stage) + "=$(" + sbatch + ")\n";
+      continue;
+    }
+    write_file_atomic(path, script);
+    try {
+      ids[job.stage] = cluster::submit(sbatch);
+    } catch (const Error& err) {
+      std::string done;
+      for (const auto& j : record["jobs"]) done += " " + j["job_id"].get<std::string>();
+      if (!done.empty()) write_file_atomic(jobs_file.string(), record.dump(2) + "\n");
+      runtime_error(std::string(err.what()) + (done.empty() ? "" : "; already submitted:" + done));
+    }
+    record["jobs"].push_back({{"stage", job.stage}, {"job_id", ids[job.stage]}, {"reason", job.reason}, {"script", path}});
+    std::cout << job.stage << ": job " << ids[job.stage] << " (" << job.reason << ")" << std::endl;
+  }
+  if (f.dry_run)
+    std::cout << "# ---- sbatch commands (not run) ----\n" << commands;
+  else
+    write_file_atomic(jobs_file.string(), record.dump(2) + "\n");
+}
+
+}  // namespace
+
+void add_submit(CLI::App& app) {
+  auto* cmd = app.add_subcommand("submit", "submit the out-of-date stages to SLURM as jobs chained with afterok");
+  cmd->footer(
+      "Examples:\n"
+      "  slift submit configs/duffing.yaml --profile cluster/generic-gpu.yaml --dry-run   # scripts + sbatch lines\n"
+      "  slift submit configs/duffing.yaml --profile cluster/local.yaml --set train.iterations=500\n"
+      "Scripts and job ids go to <output_dir>/slurm/; each job runs `slift run CONFIG STAGE`.");
+  auto* f = new SubmitFlags();  // lives as long as the program: CLI11 binds to it
+  add_common(cmd, f->common);
+  cmd->add_option("STAGE", f->targets, "stages to bring up to date, with what they need (default: all)");
+  cmd->add_option("--profile", f->profile, "cluster profile (YAML), e.g. cluster/local.yaml")->required();
+  cmd->add_flag("-n,--dry-run", f->dry_run, "print the scripts and sbatch commands, submit nothing");
+  cmd->callback([f] { execute(*f); });
+}
+
+}  // namespace slift::pipeline

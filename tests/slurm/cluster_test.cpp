@@ -1,0 +1,185 @@
+// The Duffing pipeline on a real one-node SLURM (scripts/slurm-local.sh, Debian's slurm-wlm and
+// munge): `slift submit` with cluster/local.yaml, every stage runs as a job and is recorded with
+// its job id in the lock file, the outputs equal those of a plain `slift run`, and a later
+// `slift run` of the SLURM run directory finds nothing to do. The daemons the test started are
+// stopped (by pid) whatever happens. Without the packages (and no way to install them) the test
+// is reported skipped with the reason.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/dataset.hpp"
+#include "support/test_support.hpp"
+
+namespace fs = std::filesystem;
+using slift::test::run;
+using slift::test::slift_bin;
+using slift::test::source_dir;
+using slift::test::TempDir;
+
+namespace {
+
+bool slurm_installed() {
+  return run("command -v sbatch && command -v squeue && command -v sinfo && test -x /usr/sbin/slurmctld && "
+             "test -x /usr/sbin/slurmd && test -x /usr/sbin/munged")
+             .exit_code == 0;
+}
+
+// A cluster of the test's own (state directory and ports), so one a user started is left alone;
+// the destructor stops exactly the daemons that `start` recorded.
+class LocalSlurm {
+ public:
+  explicit LocalSlurm(const std::string& dir)
+      : dir_(dir), env_("SLIFT_SLURM_DIR=" + dir + " SLIFT_SLURMCTLD_PORT=16817 SLIFT_SLURMD_PORT=16818 ") {}
+  ~LocalSlurm() { run(env_ + source_dir() + "/scripts/slurm-local.sh stop"); }
+  slift::test::CommandResult start() { return run(env_ + source_dir() + "/scripts/slurm-local.sh start"); }
+  std::string conf() const { return dir_ + "/slurm.conf"; }
+  std::string completed_jobs() const { return slift::test::read_file(dir_ + "/log/jobs.txt"); }
+
+ private:
+  std::string dir_, env_;
+};
+
+bool terminal(const std::string& state) {
+  for (const char* s : {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
+                        "BOOT_FAIL", "DEADLINE"})
+    if (state == s) return true;
+  return false;
+}
+
+// Job id -> state from `squeue --states=all` (finished jobs stay listed: MinJobAge=3600).
+std::map<std::string, std::string> job_states(const std::vector<std::string>& ids) {
+  std::string list;
+  for (const auto& id : ids) list += (list.empty() ? "" : ",") + id;
+  auto r = run("squeue --noheader --states=all --jobs=" + list + " --format='%i %T'");
+  std::map<std::string, std::string> states;
+  std::istringstream lines(r.output);
+  std::string id, state;
+  while (lines >> id >> state) states[id] = state;
+  return states;
+}
+
+// Every job log of a run directory, for failure messages.
+std::string job_logs(const std::string& run_dir) {
+  std::string out;
+  if (!fs::exists(run_dir + "/slurm")) return out;
+  for (const auto& e : fs::directory_iterator(run_dir + "/slurm"))
+    if (e.path().extension() == ".out")
+      out += "---- " + e.path().string() + "\n" + slift::test::read_file(e.path().string());
+  return out;
+}
+
+std::vector<float> array_of(const std::string& path, const std::string& name) {
+  return slift::DatasetReader(path).read(name);
+}
+
+}  // namespace
+
+TEST(Slurm, DuffingPipelineRunsAsJobsAndMatchesSliftRun) {
+  if (!slurm_installed()) {
+    auto r = run(source_dir() + "/scripts/install-deps.sh");
+    if (!slurm_installed())
+      GTEST_SKIP() << "slurm-wlm and munge are not installed and could not be installed: " << r.output;
+  }
+  if (getuid() != 0) GTEST_SKIP() << "a local SLURM needs root (slurmd starts jobs as their users)";
+
+  TempDir dir("slift-slurm-test");
+  LocalSlurm slurm(dir / "slurm");
+  auto r = slurm.start();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = slurm.start();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("already running"), std::string::npos) << "start is idempotent\n" << r.output;
+  setenv("SLURM_CONF", slurm.conf().c_str(), 1);  // for slift's sbatch and the squeue below
+
+#ifdef SLIFT_TEST_WITH_TORCH
+  const std::vector<std::string> stages{"simulate", "train:sl", "train:deterministic", "sample:sl",
+                                        "sample:deterministic", "evaluate", "report"};
+  const std::string targets;
+#else
+  const std::vector<std::string> stages{"simulate"};  // the rest needs LibTorch
+  const std::string targets = " simulate";
+#endif
+  // Small enough to finish in about a minute on 2 cores.
+  const std::string settings =
+      " --set simulate.n_train=64 --set simulate.n_test=128 --set simulate.n_time=32 --set train.iterations=200"
+      " --set train.width=64 --set train.batch_size=256 --set evaluate.conditional_samples=200"
+      " --set evaluate.sliced_projections=16";
+  const std::string config = source_dir() + "/configs/duffing.yaml";
+  const std::string on_slurm = dir / "on-slurm", local = dir / "local";
+
+  r = run(slift_bin() + " submit " + config + " --profile " + source_dir() + "/cluster/local.yaml --set output_dir=" +
+          on_slurm + settings + targets);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::cout << r.output;
+  std::ifstream jobs_file(on_slurm + "/slurm/jobs.json");
+  ASSERT_TRUE(jobs_file) << "no slurm/jobs.json\n" << r.output;
+  std::map<std::string, std::string> job_of;  // stage -> job id
+  std::vector<std::string> ids;
+  for (const auto& j : nlohmann::json::parse(jobs_file)["jobs"]) {
+    job_of[j["stage"].get<std::string>()] = j["job_id"].get<std::string>();
+    ids.push_back(j["job_id"].get<std::string>());
+  }
+  ASSERT_EQ(ids.size(), stages.size()) << r.output;
+
+  // Wait for every job to finish (or fail).
+  std::map<std::string, std::string> states;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(200);
+  for (;;) {
+    states = job_states(ids);
+    bool done = states.size() == ids.size();
+    for (const auto& [id, state] : states) done = done && terminal(state);
+    if (done) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "jobs still not finished\n"
+                                                         << run("squeue --states=all").output << job_logs(on_slurm);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  std::cout << run("squeue --states=all --format='%.6i %.28j %.10T %.10M %R'").output << slurm.completed_jobs();
+  for (const auto& stage : stages)
+    ASSERT_EQ(states[job_of.at(stage)], "COMPLETED") << stage << " (job " << job_of.at(stage) << ")\n"
+                                                    << job_logs(on_slurm);
+
+  // Every stage ran under SLURM, in the job submitted for it.
+  std::ifstream lock_file(on_slurm + "/slift.lock.json");
+  const nlohmann::json lock = nlohmann::json::parse(lock_file);
+  for (const auto& stage : stages) {
+    ASSERT_TRUE(lock["stages"].contains(stage)) << stage << "\n" << lock.dump(2);
+    EXPECT_EQ(lock["stages"][stage].value("slurm_job_id", std::string("none")), job_of.at(stage)) << stage;
+  }
+
+  // The same config with `slift run`, off SLURM: the same data, byte for byte.
+  r = run(slift_bin() + " run " + config + " --set output_dir=" + local + settings + targets);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const std::string split : {"train", "test", "floor"}) {
+    const std::string file = "/data/" + split + ".h5";
+    const auto a = array_of(on_slurm + file, "states"), b = array_of(local + file, "states");
+    ASSERT_EQ(a.size(), b.size()) << file;
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << file << " differs";
+  }
+#ifdef SLIFT_TEST_WITH_TORCH
+  for (const std::string set : {"sl", "deterministic"}) {
+    const std::string file = "/samples/" + set + ".h5";
+    const auto a = array_of(on_slurm + file, "states"), b = array_of(local + file, "states");
+    ASSERT_EQ(a.size(), b.size()) << file;
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << file << " differs";
+  }
+  EXPECT_TRUE(fs::exists(on_slurm + "/report/index.html"));
+#endif
+
+  // The lock the jobs wrote is complete: a second run of the SLURM directory does no work.
+  r = run(slift_bin() + " run " + config + " --set output_dir=" + on_slurm + settings + targets);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("==>"), std::string::npos) << r.output;
+  for (const auto& stage : stages) EXPECT_NE(r.output.find(stage + ": up to date"), std::string::npos) << r.output;
+}

@@ -1,0 +1,163 @@
+// sbatch scripts and their chaining, rendered without a cluster.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "pipeline/cluster/sbatch.hpp"
+
+using namespace slift::pipeline;
+using namespace slift::pipeline::cluster;
+
+namespace {
+
+// The Duffing DAG's shape (names and `after` only; chain() looks at nothing else).
+std::vector<Stage> duffing_dag() {
+  auto stage = [](std::string name, std::vector<std::string> after) {
+    Stage s;
+    s.name = std::move(name);
+    s.after = std::move(after);
+    return s;
+  };
+  return {stage("simulate", {}),
+          stage("train:sl", {"simulate"}),
+          stage("train:deterministic", {"simulate"}),
+          stage("sample:sl", {"train:sl", "simulate"}),
+          stage("sample:deterministic", {"train:deterministic", "simulate"}),
+          stage("evaluate", {"sample:sl", "sample:deterministic", "simulate", "train:sl", "train:deterministic"}),
+          stage("report", {"evaluate"})};
+}
+
+std::vector<PlannedStage> all_stale(const std::vector<Stage>& stages) {
+  std::vector<PlannedStage> plan;
+  for (const auto& s : stages) plan.push_back({s.name, "never ran"});
+  return plan;
+}
+
+Profile test_profile(const std::string& launcher) {
+  Profile p;
+  p.file = "cluster/test.yaml";
+  p.partition = "gpu";
+  p.account = "proj";
+  p.launcher = launcher;
+  p.launcher_args = {"--mpi=pmix"};
+  p.simulate = {"02:00:00", 8, 4, ""};
+  p.train = {"12:00:00", 1, 8, "gpu:a100:1"};
+  p.sample = {"01:00:00", 1, 2, ""};
+  p.evaluate = {"00:30:00", 1, 2, ""};
+  p.report = {"00:10:00", 1, 1, ""};
+  return p;
+}
+
+const JobCommand kCommand{"/opt/slift/bin/slift", "/home/u/configs/duffing.yaml", {"--set", "train.note=it's here"}};
+const ScriptPaths kPaths{"/home/u", "/home/u/runs/duffing/slurm"};
+
+std::string render(const Profile& p, const std::string& stage) {
+  return render_script(p, {stage, "never ran", {}}, "duffing", kCommand, kPaths);
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST(Chain, EachJobWaitsForItsUpstreamAndThePreviousJob) {
+  const auto stages = duffing_dag();
+  const auto jobs = chain(stages, all_stale(stages));
+  ASSERT_EQ(jobs.size(), 7u);
+  EXPECT_TRUE(jobs[0].after.empty());
+  EXPECT_EQ(jobs[1].after, (std::vector<std::string>{"simulate"}));
+  EXPECT_EQ(jobs[2].after, (std::vector<std::string>{"simulate", "train:sl"}));  // one writer per run dir
+  EXPECT_EQ(jobs[3].after, (std::vector<std::string>{"train:sl", "simulate", "train:deterministic"}));
+  EXPECT_EQ(jobs[6].stage, "report");
+  EXPECT_EQ(jobs[6].after, (std::vector<std::string>{"evaluate"}));
+  EXPECT_EQ(jobs[0].reason, "never ran");
+}
+
+TEST(Chain, UpToDateStagesAreLeftOutAndNotWaitedFor) {
+  const auto stages = duffing_dag();
+  auto plan = all_stale(stages);
+  plan[0].reason = "";  // simulate up to date
+  plan[2].reason = "";  // train:deterministic up to date
+  plan[4].reason = "";  // sample:deterministic up to date
+  const auto jobs = chain(stages, plan);
+  ASSERT_EQ(jobs.size(), 4u);
+  EXPECT_EQ(jobs[0].stage, "train:sl");
+  EXPECT_TRUE(jobs[0].after.empty());
+  EXPECT_EQ(jobs[1].stage, "sample:sl");
+  EXPECT_EQ(jobs[1].after, (std::vector<std::string>{"train:sl"}));
+  EXPECT_EQ(jobs[2].after, (std::vector<std::string>{"sample:sl", "train:sl"}));
+  EXPECT_TRUE(chain(stages, std::vector<PlannedStage>{{"simulate", ""}}).empty());
+}
+
+TEST(SbatchCommand, ChainsWithAfterokOnlyWhenThereIsSomethingToWaitFor) {
+  EXPECT_EQ(sbatch_command("/r/slurm/simulate.sbatch", {}), "sbatch --parsable '/r/slurm/simulate.sbatch'");
+  EXPECT_EQ(sbatch_command("/r/slurm/evaluate.sbatch", {"12", "13"}),
+            "sbatch --parsable --dependency=afterok:12:13 '/r/slurm/evaluate.sbatch'");
+  EXPECT_EQ(sbatch_command("/r/x.sbatch", {"$train_sl"}), "sbatch --parsable --dependency=afterok:$train_sl '/r/x.sbatch'");
+  EXPECT_EQ(script_name("sample:ardm_k40"), "sample_ardm_k40.sbatch");
+  EXPECT_EQ(job_variable("train:sl"), "train_sl");
+}
+
+TEST(Script, SimulateUnderSrunGetsTasksThreadsAndCpusPerTaskExplicitly) {
+  const std::string s = render(test_profile("srun"), "simulate");
+  EXPECT_EQ(s.rfind("#!/bin/bash\n", 0), 0u) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --job-name=simulate-duffing\n")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --partition=gpu\n#SBATCH --account=proj\n#SBATCH --time=02:00:00\n")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --ntasks=8\n#SBATCH --cpus-per-task=4\n")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --chdir=/home/u\n")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --output=/home/u/runs/duffing/slurm/simulate-%j.out\n")) << s;
+  EXPECT_TRUE(has(s, "export OMP_NUM_THREADS=\"$SLURM_CPUS_PER_TASK\"\n")) << s;
+  EXPECT_TRUE(has(s, "exec srun --ntasks=\"$SLURM_NTASKS\" --cpus-per-task=\"$SLURM_CPUS_PER_TASK\" --mpi=pmix "
+                     "'/opt/slift/bin/slift' run '/home/u/configs/duffing.yaml' 'simulate' "
+                     "--threads \"$SLURM_CPUS_PER_TASK\" '--set' 'train.note=it'\\''s here'\n"))
+      << s;
+  EXPECT_FALSE(has(s, "--gres")) << s;
+  EXPECT_FALSE(has(s, "mpirun")) << s;
+}
+
+TEST(Script, SimulateUnderMpirunUsesTheJobsTaskCount) {
+  const std::string s = render(test_profile("mpirun"), "simulate");
+  EXPECT_TRUE(has(s, "exec mpirun -np \"$SLURM_NTASKS\" --mpi=pmix '/opt/slift/bin/slift' run ")) << s;
+  EXPECT_FALSE(has(s, "srun")) << s;
+}
+
+TEST(Script, OnlyTrainAsksForAGpuAndOnlySimulateForSeveralTasks) {
+  const Profile p = test_profile("srun");
+  for (const std::string stage : {"train:sl", "sample:sl", "evaluate", "report"}) {
+    const std::string s = render(p, stage);
+    EXPECT_EQ(has(s, "#SBATCH --gres=gpu:a100:1\n"), stage == "train:sl") << s;
+    EXPECT_TRUE(has(s, "#SBATCH --ntasks=1\n")) << s;
+    EXPECT_FALSE(has(s, "srun")) << s;
+    EXPECT_TRUE(has(s, "exec '/opt/slift/bin/slift' run '/home/u/configs/duffing.yaml' '" + stage + "' --threads")) << s;
+  }
+  EXPECT_TRUE(has(render(p, "train:sl"), "#SBATCH --time=12:00:00\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=8\n"));
+  EXPECT_TRUE(has(render(p, "report"), "#SBATCH --time=00:10:00\n"));
+}
+
+TEST(Script, ModulesLoadInALoginShellAndEmptySiteKeysAreLeftOut) {
+  Profile p = test_profile("srun");
+  p.partition = p.account = "";
+  p.modules = {"openmpi/4.1", "cuda/12.1"};
+  p.sbatch_options = {"--qos=normal"};
+  const std::string s = render(p, "evaluate");
+  EXPECT_EQ(s.rfind("#!/bin/bash -l\n", 0), 0u) << s;
+  EXPECT_FALSE(has(s, "--partition")) << s;
+  EXPECT_FALSE(has(s, "--account")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --qos=normal\n")) << s;
+  EXPECT_TRUE(has(s, "module load openmpi/4.1\nmodule load cuda/12.1\n")) << s;
+  // Modules come before the job's command, which comes last.
+  EXPECT_LT(s.find("module load"), s.find("exec "));
+}
+
+TEST(Script, SaysWhichStageAndWhyAndCancelsOnAFailedUpstream) {
+  const std::string s = render_script(test_profile("srun"), {"train:sl", "parameters changed", {"simulate"}}, "duffing",
+                                      kCommand, kPaths);
+  EXPECT_TRUE(has(s, "# submitted because: parameters changed\n")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --kill-on-invalid-dep=yes\n")) << s;
+}
+
+TEST(ShellQuote, SurvivesQuotesAndSpaces) {
+  EXPECT_EQ(shell_quote("a b"), "'a b'");
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_quote("$HOME"), "'$HOME'");
+}

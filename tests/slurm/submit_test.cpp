@@ -1,0 +1,67 @@
+// `slift submit --dry-run`: the scripts and sbatch commands it prints, and stages that are up to
+// date left out. No cluster needed: nothing is submitted and nothing is written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "support/test_support.hpp"
+
+namespace fs = std::filesystem;
+using slift::test::run;
+using slift::test::slift_bin;
+using slift::test::TempDir;
+
+namespace {
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A small Duffing run into `out`.
+std::string config_args(const std::string& out) {
+  return slift::test::source_dir() + "/configs/duffing.yaml --set output_dir=" + out +
+         " --set simulate.n_train=20 --set simulate.n_test=30 --set simulate.n_time=8";
+}
+
+std::string submit_dry_run(const std::string& out, const std::string& extra = "") {
+  return slift_bin() + " submit " + config_args(out) + " --profile " + slift::test::source_dir() +
+         "/cluster/generic-gpu.yaml --dry-run " + extra;
+}
+
+}  // namespace
+
+TEST(SubmitDryRun, PrintsEveryScriptAndTheChainedSbatchCommands) {
+  TempDir dir;
+  const std::string out = dir / "run";
+  auto r = run(submit_dry_run(out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const std::string stage : {"simulate", "train_sl", "train_deterministic", "sample_sl", "evaluate", "report"})
+    EXPECT_TRUE(has(r.output, "# ---- " + out + "/slurm/" + stage + ".sbatch ----")) << stage << "\n" << r.output;
+  EXPECT_TRUE(has(r.output, "simulate=$(sbatch --parsable '" + out + "/slurm/simulate.sbatch')")) << r.output;
+  EXPECT_TRUE(has(r.output, "train_sl=$(sbatch --parsable --dependency=afterok:$simulate '")) << r.output;
+  EXPECT_TRUE(has(r.output, "exec srun --ntasks=\"$SLURM_NTASKS\" --cpus-per-task=\"$SLURM_CPUS_PER_TASK\"")) << r.output;
+  EXPECT_TRUE(has(r.output, "'--set' 'simulate.n_train=20'")) << r.output;
+  EXPECT_TRUE(has(r.output, "#SBATCH --gres=gpu:1")) << r.output;
+  EXPECT_FALSE(fs::exists(out)) << "a dry run writes nothing";
+}
+
+TEST(SubmitDryRun, StagesUpToDateAreNotSubmitted) {
+  TempDir dir;
+  const std::string out = dir / "run";
+  auto r = run(slift_bin() + " run " + config_args(out) + " simulate --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run(submit_dry_run(out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "simulate: up to date, not submitted")) << r.output;
+  EXPECT_FALSE(has(r.output, "slurm/simulate.sbatch")) << r.output;
+  EXPECT_TRUE(has(r.output, "train_sl=$(sbatch --parsable '")) << "nothing to wait for upstream\n" << r.output;
+  EXPECT_FALSE(fs::exists(out + "/slurm")) << "a dry run writes nothing";
+}
+
+TEST(SubmitDryRun, TargetsLimitWhatIsSubmitted) {
+  TempDir dir;
+  const std::string out = dir / "run";
+  auto r = run(submit_dry_run(out, "simulate"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "slurm/simulate.sbatch ----")) << r.output;
+  EXPECT_FALSE(has(r.output, "train_sl")) << r.output;
+}
