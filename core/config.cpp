@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -131,6 +132,22 @@ bool convert_scalar(const YAML::Node& n, std::vector<T>& out) {
   return true;
 }
 
+// Resolved values as YAML nodes; doubles with 15 significant digits, so 0.1 prints as 0.1.
+template <class T>
+YAML::Node to_node(const T& v) {
+  return YAML::Node(v);
+}
+YAML::Node to_node(const double& v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return YAML::Node(std::string(buf));
+}
+YAML::Node to_node(const std::vector<double>& v) {
+  YAML::Node n(YAML::NodeType::Sequence);
+  for (double x : v) n.push_back(to_node(x));
+  return n;
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -196,7 +213,7 @@ T Section::get(const std::string& key, const T& fallback, const Check<T>& check)
   }
   if (check)
     if (auto err = check(value)) fail(key, *err);
-  resolved_[key] = value;
+  resolved_[key] = to_node(value);
   return value;
 }
 
@@ -365,6 +382,7 @@ YAML::Node Config::resolved() const { return src_->resolved; }
 
 std::string Config::resolved_yaml() const {
   YAML::Emitter e;
+  e.SetSeqFormat(YAML::Flow);
   e << src_->resolved;
   return std::string(e.c_str()) + "\n";
 }

@@ -43,7 +43,7 @@ void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   opt.targets.insert(opt.targets.end(), fixed_targets.begin(), fixed_targets.end());
   if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();  // so only rank 0 prints
   log::info("slift run " + f.common.config + " -> " + run_dir + (opt.dry_run ? " (dry run)" : ""));
-  if (single) log::detail("resolved config:\n" + single->config.resolved_yaml());
+  if (single && !opt.dry_run) log::info("resolved config:\n" + single->config.resolved_yaml());
   int failed = run_stages(stages, run_dir, opt);
   if (failed > 0) runtime_error(std::to_string(failed) + " stage(s) failed");
 }

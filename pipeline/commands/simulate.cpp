@@ -24,7 +24,7 @@ void add_simulate(CLI::App& app) {
   cmd->callback([] {
     apply_common(flags);
     Experiment e = load_experiment(flags.config, flags.overrides);  // all checks before any write
-    log::detail("resolved config:\n" + e.config.resolved_yaml());
+    log::info("resolved config:\n" + e.config.resolved_yaml());
     if (!out.empty() || !split.empty()) {
       simulate_split(e, split.empty() ? "train" : split, out.empty() ? data_path(e, split) : out);
       return;
