@@ -1,0 +1,186 @@
+#include "learner/metrics/field_metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "learner/metrics/wasserstein.hpp"
+
+namespace slift::metrics {
+namespace {
+
+// Per-frame quantity of every trajectory (n x n_time), from a reduction over the grid.
+template <class F>
+std::vector<double> per_frame(const FieldEnsemble& e, F cell_value) {
+  std::vector<double> out(e.n * e.n_time);
+  for (int64_t i = 0; i < e.n; ++i)
+    for (int64_t t = 0; t < e.n_time; ++t) {
+      const float* f = e.frame(i, t);
+      double s = 0;
+      for (int64_t c = 0; c < e.cells(); ++c) s += cell_value(f[c]);
+      out[i * e.n_time + t] = s / e.cells();
+    }
+  return out;
+}
+
+std::vector<double> column(const std::vector<double>& v, int64_t n, int64_t n_time, int64_t t) {
+  std::vector<double> out(n);
+  for (int64_t i = 0; i < n; ++i) out[i] = v[i * n_time + t];
+  return out;
+}
+
+// Mean over the frames after t = 0: every set starts from the test set's own initial frame, so
+// frame 0 carries no information about the model.
+double mean_after_first(const std::vector<double>& v) {
+  if (v.size() < 2) return v.empty() ? 0.0 : v[0];
+  return std::accumulate(v.begin() + 1, v.end(), 0.0) / (v.size() - 1);
+}
+
+}  // namespace
+
+FieldNormalisation fit_normalisation(const FieldEnsemble& reference) {
+  SLIFT_ASSERT(!reference.data.empty(), "normalisation of an empty ensemble");
+  auto [lo, hi] = std::minmax_element(reference.data.begin(), reference.data.end());
+  FieldNormalisation n;
+  if (*lo < 0) {
+    n.signed_range = true;
+    double m = std::max(-double(*lo), double(*hi));
+    n.scale = 1.0 / m;
+  } else {
+    n.offset = *lo;
+    if (*hi > *lo) n.scale = 1.0 / (double(*hi) - *lo);
+  }
+  return n;
+}
+
+void normalise(FieldEnsemble& e, const FieldNormalisation& n) {
+  for (auto& u : e.data) u = static_cast<float>((u - n.offset) * n.scale);
+}
+
+std::vector<uint8_t> edges_mask(int64_t nx, int64_t ny) {
+  std::vector<uint8_t> m(nx * ny, 0);
+  for (int64_t i = 0; i < nx; ++i)
+    for (int64_t j = 0; j < ny; ++j)
+      if (i == 0 || j == 0 || i == nx - 1 || j == ny - 1) m[i * ny + j] = 1;
+  return m;
+}
+
+std::vector<uint8_t> corner_mask(int64_t nx, int64_t ny, int64_t k) {
+  if (k < 1 || k > std::min(nx, ny))
+    usage_error("corner mask of " + std::to_string(k) + " cells does not fit a " + std::to_string(nx) + "x" +
+                std::to_string(ny) + " grid");
+  std::vector<uint8_t> m(nx * ny, 0);
+  for (int64_t i = nx - k; i < nx; ++i)
+    for (int64_t j = ny - k; j < ny; ++j) m[i * ny + j] = 1;
+  return m;
+}
+
+std::vector<double> integrated_mass(const FieldEnsemble& e) {
+  return per_frame(e, [](float u) { return std::abs(double(u)); });
+}
+
+std::vector<double> field_energy(const FieldEnsemble& e) {
+  return per_frame(e, [](float u) { return double(u) * u; });
+}
+
+std::vector<double> crossing_times(const FieldEnsemble& e, const std::vector<double>& time,
+                                   const std::vector<uint8_t>& mask, double threshold) {
+  SLIFT_ASSERT(static_cast<int64_t>(time.size()) == e.n_time, "one saved time per frame");
+  SLIFT_ASSERT(static_cast<int64_t>(mask.size()) == e.cells(), "mask and grid differ");
+  const double t0 = time.front(), span = time.back() - time.front();
+  std::vector<double> out(e.n, 1.0);
+  for (int64_t i = 0; i < e.n; ++i)
+    for (int64_t t = 0; t < e.n_time && out[i] == 1.0; ++t) {
+      const float* f = e.frame(i, t);
+      for (int64_t c = 0; c < e.cells(); ++c)
+        if (mask[c] && f[c] > threshold) {
+          out[i] = span > 0 ? (time[t] - t0) / span : 0.0;
+          break;
+        }
+    }
+  return out;
+}
+
+std::pair<int64_t, int64_t> point_cell(double fx, double fy, int64_t nx, int64_t ny) {
+  auto cell = [](double f, int64_t n) { return std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(f * n))); };
+  return {cell(fx, nx), cell(fy, ny)};
+}
+
+FieldMetrics compare_fields(const FieldEnsemble& gen, const FieldEnsemble& ref, const FieldMetricOptions& o) {
+  if (gen.n_time != ref.n_time || gen.nx != ref.nx || gen.ny != ref.ny)
+    usage_error("field ensembles differ in shape: " + std::to_string(gen.n_time) + "x" + std::to_string(gen.nx) + "x" +
+                std::to_string(gen.ny) + " vs " + std::to_string(ref.n_time) + "x" + std::to_string(ref.nx) + "x" +
+                std::to_string(ref.ny));
+  FieldMetrics m;
+  const int64_t nt = gen.n_time;
+  auto per_time_w2 = [&](const std::vector<double>& g, const std::vector<double>& r) {
+    std::vector<double> w(nt);
+    for (int64_t t = 0; t < nt; ++t) w[t] = w2_1d(column(g, gen.n, nt, t), column(r, ref.n, nt, t));
+    return w;
+  };
+  m.per_time["w2_mass"] = per_time_w2(integrated_mass(gen), integrated_mass(ref));
+  m.per_time["w2_energy"] = per_time_w2(field_energy(gen), field_energy(ref));
+  std::vector<double> points_mean(nt, 0.0);
+  for (size_t k = 0; k < o.points.size(); ++k) {
+    auto [pi, pj] = o.points[k];
+    SLIFT_ASSERT(pi >= 0 && pi < gen.nx && pj >= 0 && pj < gen.ny, "point outside the grid");
+    auto value = [&, pi = pi, pj = pj](const FieldEnsemble& e) {
+      std::vector<double> v(e.n * nt);
+      for (int64_t i = 0; i < e.n; ++i)
+        for (int64_t t = 0; t < nt; ++t) v[i * nt + t] = e.frame(i, t)[pi * e.ny + pj];
+      return v;
+    };
+    std::vector<double> w = per_time_w2(value(gen), value(ref));
+    for (int64_t t = 0; t < nt; ++t) points_mean[t] += w[t] / o.points.size();
+    m.per_time["w2_point" + std::to_string(k)] = w;
+  }
+  if (!o.points.empty()) m.per_time["w2_points"] = points_mean;
+
+  m.summary["wim"] = mean_after_first(m.per_time["w2_mass"]);
+  m.summary["w2_energy_mean"] = mean_after_first(m.per_time["w2_energy"]);
+  if (!o.points.empty()) m.summary["w2_points_mean"] = mean_after_first(points_mean);
+
+  m.crossing_times = crossing_times(gen, o.time, o.mask, o.threshold);
+  m.summary["wct"] = w2_1d(m.crossing_times, crossing_times(ref, o.time, o.mask, o.threshold));
+  const double n = static_cast<double>(m.crossing_times.size());
+  double mean = 0, sq = 0, never = 0;
+  for (double c : m.crossing_times) mean += c / n, never += (c == 1.0) / n;
+  for (double c : m.crossing_times) sq += (c - mean) * (c - mean) / n;
+  m.summary["crossing_mean"] = mean;
+  m.summary["crossing_std"] = std::sqrt(sq);
+  m.summary["never_crossed"] = never;
+  return m;
+}
+
+std::vector<double> nearest_final_frame_distances(const FieldEnsemble& from, const FieldEnsemble& train, bool exclude_self) {
+  SLIFT_ASSERT(from.cells() == train.cells(), "grids differ");
+  SLIFT_ASSERT(train.n > (exclude_self ? 1 : 0), "too few training trajectories for nearest distances");
+  const int64_t cells = train.cells();
+  std::vector<double> out(from.n);
+  for (int64_t i = 0; i < from.n; ++i) {
+    const float* a = from.frame(i, from.n_time - 1);
+    double best = std::numeric_limits<double>::infinity();
+    for (int64_t k = 0; k < train.n; ++k) {
+      if (exclude_self && k == i) continue;
+      const float* b = train.frame(k, train.n_time - 1);
+      double d = 0;
+      for (int64_t c = 0; c < cells && d < best; ++c) d += (double(a[c]) - b[c]) * (double(a[c]) - b[c]);
+      best = std::min(best, d);
+    }
+    out[i] = std::sqrt(best / cells);
+  }
+  return out;
+}
+
+double quantile(std::vector<double> v, double q) {
+  SLIFT_ASSERT(!v.empty() && q >= 0 && q <= 1, "quantile of an empty sample or outside [0, 1]");
+  std::sort(v.begin(), v.end());
+  double pos = q * (v.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos));
+  size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+}
+
+}  // namespace slift::metrics
