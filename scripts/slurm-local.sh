@@ -66,6 +66,8 @@ start() {
   [[ -s $pids ]] && stop   # a partial start: clear it before starting again
   mkdir -p "$dir"/{munge,state,spool,log}
   chmod 755 "$dir"
+  runuser -u munge -- test -x "$dir" ||
+    die "user munge cannot reach $dir: make the directories above it searchable (chmod o+x) or set SLIFT_SLURM_DIR"
   chown munge:munge "$dir/munge"
   chmod 711 "$dir/munge"   # munged wants its socket directory searchable by all
   if [[ ! -s $dir/munge/munge.key ]]; then

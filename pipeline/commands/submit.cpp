@@ -34,7 +34,8 @@ void refuse_if_still_queued(const fs::path& jobs_file) {
   if (!fs::exists(jobs_file)) return;
   std::vector<std::string> ids;
   std::ifstream in(jobs_file);
-  for (const auto& j : nlohmann::json::parse(in)["jobs"])
+  const nlohmann::json record = nlohmann::json::parse(in);
+  for (const auto& j : record["jobs"])
     ids.push_back(j["job_id"].get<std::string>());
   std::vector<std::string> active = cluster::active_jobs(ids);
   if (active.empty()) return;
@@ -94,7 +95,8 @@ void execute(const SubmitFlags& f) {
       if (!done.empty()) write_file_atomic(jobs_file.string(), record.dump(2) + "\n");
       runtime_error(std::string(err.what()) + (done.empty() ? "" : "; already submitted:" + done));
     }
-    record["jobs"].push_back({{"stage", job.stage}, {"job_id", ids[job.stage]}, {"reason", job.reason}, {"script", path}});
+    const nlohmann::json entry = {{"stage", job.stage}, {"job_id", ids[job.stage]}, {"reason", job.reason}, {"script", path}};
+    record["jobs"].push_back(entry);
     std::cout << job.stage << ": job " << ids[job.stage] << " (" << job.reason << ")" << std::endl;
   }
   if (f.dry_run)

@@ -95,6 +95,7 @@ TEST(Slurm, DuffingPipelineRunsAsJobsAndMatchesSliftRun) {
   if (getuid() != 0) GTEST_SKIP() << "a local SLURM needs root (slurmd starts jobs as their users)";
 
   TempDir dir("slift-slurm-test");
+  fs::permissions(dir.path(), fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);  // for munged
   LocalSlurm slurm(dir / "slurm");
   auto r = slurm.start();
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -127,7 +128,8 @@ TEST(Slurm, DuffingPipelineRunsAsJobsAndMatchesSliftRun) {
   ASSERT_TRUE(jobs_file) << "no slurm/jobs.json\n" << r.output;
   std::map<std::string, std::string> job_of;  // stage -> job id
   std::vector<std::string> ids;
-  for (const auto& j : nlohmann::json::parse(jobs_file)["jobs"]) {
+  const nlohmann::json submitted = nlohmann::json::parse(jobs_file);
+  for (const auto& j : submitted["jobs"]) {
     job_of[j["stage"].get<std::string>()] = j["job_id"].get<std::string>();
     ids.push_back(j["job_id"].get<std::string>());
   }
