@@ -30,7 +30,6 @@ struct Fluid {
     return (1 - S) * (1 - S) / mu_o;
   }
   double total(double s) const { return lambda_w(s) + lambda_o(s); }
-  double fractional(double s) const { return lambda_w(s) / total(s); }
 };
 
 struct Well {

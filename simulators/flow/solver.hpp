@@ -30,14 +30,12 @@ class Solver {
 
   const std::vector<double>& saturation() const { return s_; }
   const std::vector<double>& pressure() const { return p_; }
-  double time() const { return t_; }
   // Water volumes since setup: injected, produced, and in place (sum of pv s).
   double injected() const;
   double produced() const { return produced_; }
   double water_in_place() const;
   const Timers& timers() const { return timers_; }
-  const Transport& transport() const { return transport_; }
-  Transport& transport() { return transport_; }
+  Transport& transport() { return transport_; }  // for tests of the sub-step count
   const std::vector<double>& flux_x() const { return vx_; }
   const std::vector<double>& flux_y() const { return vy_; }
 
