@@ -32,6 +32,7 @@ config::Check<std::string> plain_word() {
 
 StageResources read_stage(config::Section s, const std::string& kind, const std::string& default_time) {
   StageResources r;
+  r.partition = s.get<std::string>("partition", "", plain_word());
   r.time = s.get<std::string>("time", default_time, slurm_time());
   if (kind == "simulate") r.tasks = s.get<int64_t>("tasks", r.tasks, config::at_least(1));
   r.cpus_per_task = s.get<int64_t>("cpus_per_task", r.cpus_per_task, config::at_least(1));
@@ -72,8 +73,15 @@ Profile load_profile(const std::string& file) {
   return p;
 }
 
+std::string stage_kind(const std::string& stage) {
+  const size_t slash = stage.rfind('/');
+  std::string kind = stage.substr(slash == std::string::npos ? 0 : slash + 1);
+  kind = kind.substr(0, kind.find_first_of(":@"));
+  return kind == "summary" ? "report" : kind;
+}
+
 const StageResources& resources(const Profile& p, const std::string& stage) {
-  const std::string kind = stage.substr(0, stage.find(':'));
+  const std::string kind = stage_kind(stage);
   if (kind == "simulate") return p.simulate;
   if (kind == "train") return p.train;
   if (kind == "sample") return p.sample;

@@ -10,6 +10,7 @@ namespace slift::pipeline::cluster {
 
 // What one kind of stage asks SLURM for.
 struct StageResources {
+  std::string partition;      // "" = the profile's partition
   std::string time;           // SLURM time limit ("30", "02:00:00", "1-00:00:00")
   int64_t tasks = 1;          // MPI ranks (simulate only; the other stages are one process)
   int64_t cpus_per_task = 1;  // threads per process
@@ -31,7 +32,10 @@ extern const std::vector<std::string> kStageKinds;  // simulate, train, sample, 
 
 Profile load_profile(const std::string& file);
 
-// The resources of a stage by its name: "train:sl" -> train.
+// The kind of a stage by its name: "train:sl" and "label_dim=4/train:sl" -> train,
+// "simulate@4c3e" -> simulate; a sweep's "summary" counts as report.
+std::string stage_kind(const std::string& stage);
+// The resources of a stage by its kind.
 const StageResources& resources(const Profile& p, const std::string& stage);
 
 }  // namespace slift::pipeline::cluster

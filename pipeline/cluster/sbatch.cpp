@@ -52,12 +52,13 @@ std::string sbatch_command(const std::string& script, const std::vector<std::str
 std::string render_script(const Profile& p, const Submission& job, const std::string& experiment,
                           const JobCommand& command, const ScriptPaths& paths) {
   const StageResources& r = resources(p, job.stage);
-  const bool mpi = job.stage == "simulate";
+  const bool mpi = stage_kind(job.stage) == "simulate";
+  const std::string& partition = r.partition.empty() ? p.partition : r.partition;
   std::string s = p.modules.empty() ? "#!/bin/bash\n" : "#!/bin/bash -l\n";  // a login shell defines `module`
   s += "# slift stage " + job.stage + " of " + command.config + ", written by `slift submit` with " + p.file + "\n";
   s += "# submitted because: " + job.reason + "\n";
   s += "#SBATCH --job-name=" + job.stage + "-" + experiment + "\n";
-  if (!p.partition.empty()) s += "#SBATCH --partition=" + p.partition + "\n";
+  if (!partition.empty()) s += "#SBATCH --partition=" + partition + "\n";
   if (!p.account.empty()) s += "#SBATCH --account=" + p.account + "\n";
   s += "#SBATCH --time=" + r.time + "\n";
   s += "#SBATCH --ntasks=" + std::to_string(mpi ? r.tasks : 1) + "\n";

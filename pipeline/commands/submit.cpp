@@ -1,10 +1,11 @@
-// slift submit: the stages `slift run` would run, as sbatch jobs chained with afterok, written to
-// <output_dir>/slurm/ with the job ids in slurm/jobs.json. Site settings come from a cluster
+// slift submit: the stages `slift run` would run (of one experiment or a sweep), as sbatch jobs
+// chained with afterok, written to <output_dir>/slurm/ with the job ids in slurm/jobs.json. Site settings come from a cluster
 // profile (cluster/*.yaml), never from the experiment config.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
@@ -16,6 +17,7 @@
 #include "pipeline/commands/common.hpp"
 #include "pipeline/driver.hpp"
 #include "pipeline/experiment_stages.hpp"
+#include "pipeline/sweep.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,26 +43,40 @@ void refuse_if_still_queued(const fs::path& jobs_file) {
   if (active.empty()) return;
   std::string list;
   for (const auto& id : active) list += (list.empty() ? "" : " ") + id;
-  usage_error("jobs " + list + " from the previous `slift submit` (" + jobs_file.string() +
+  usage_error("job(s) " + list + " from the previous `slift submit` (" + jobs_file.string() +
               ") are still queued or running; wait for them, or cancel them with: scancel " + list);
 }
 
 void execute(const SubmitFlags& f) {
   apply_common(f.common);
-  Experiment e = load_experiment(f.common.config, f.common.overrides);  // every check before any write
+  // Every config check happens while loading, before anything is written or submitted.
+  std::unique_ptr<Experiment> single;
+  Sweep sweep;
+  std::vector<Stage> stages;
+  std::string run_dir, name;
+  if (is_sweep_file(f.common.config)) {
+    sweep = load_sweep(f.common.config, f.common.overrides);
+    stages = sweep_stages(sweep);
+    run_dir = sweep.output_dir;
+    name = sweep.name;
+  } else {
+    single = std::make_unique<Experiment>(load_experiment(f.common.config, f.common.overrides));
+    stages = experiment_stages(*single);
+    run_dir = single->output_dir;
+    name = single->name;
+  }
   const cluster::Profile profile = cluster::load_profile(f.profile);
-  const std::vector<Stage> stages = experiment_stages(e);
   DriverOptions opt;
   opt.targets = f.targets;
-  const std::vector<PlannedStage> plan = plan_stages(stages, e.output_dir, opt);
+  const std::vector<PlannedStage> plan = plan_stages(stages, run_dir, opt);
   const std::vector<cluster::Submission> jobs = cluster::chain(stages, plan);
 
-  const fs::path slurm_dir = fs::absolute(e.output_dir) / "slurm";
+  const fs::path slurm_dir = fs::absolute(run_dir) / "slurm";
   cluster::JobCommand command{fs::read_symlink("/proc/self/exe").string(), fs::absolute(f.common.config).string(), {}};
   for (const auto& o : f.common.overrides) command.args.insert(command.args.end(), {"--set", o});
   const cluster::ScriptPaths paths{fs::current_path().string(), slurm_dir.string()};
 
-  log::info("slift submit " + f.common.config + " -> " + e.output_dir + " with " + f.profile +
+  log::info("slift submit " + f.common.config + " -> " + run_dir + " with " + f.profile +
             (f.dry_run ? " (dry run)" : ""));
   for (const auto& p : plan)
     if (p.reason.empty()) log::info("  " + p.stage + ": up to date, not submitted");
@@ -75,7 +91,7 @@ void execute(const SubmitFlags& f) {
   std::string commands;
   nlohmann::json record = {{"config", command.config}, {"profile", profile.file}, {"jobs", nlohmann::json::array()}};
   for (const auto& job : jobs) {
-    const std::string script = cluster::render_script(profile, job, e.name, command, paths);
+    const std::string script = cluster::render_script(profile, job, name, command, paths);
     const std::string path = (slurm_dir / cluster::script_name(job.stage)).string();
     std::vector<std::string> after;
     for (const auto& a : job.after) after.push_back(ids.at(a));

@@ -41,11 +41,11 @@ Profile test_profile(const std::string& launcher) {
   p.account = "proj";
   p.launcher = launcher;
   p.launcher_args = {"--mpi=pmix"};
-  p.simulate = {"02:00:00", 8, 4, ""};
-  p.train = {"12:00:00", 1, 8, "gpu:a100:1"};
-  p.sample = {"01:00:00", 1, 2, ""};
-  p.evaluate = {"00:30:00", 1, 2, ""};
-  p.report = {"00:10:00", 1, 1, ""};
+  p.simulate = {"", "02:00:00", 8, 4, ""};
+  p.train = {"", "12:00:00", 1, 8, "gpu:a100:1"};
+  p.sample = {"", "01:00:00", 1, 2, ""};
+  p.evaluate = {"", "00:30:00", 1, 2, ""};
+  p.report = {"", "00:10:00", 1, 1, ""};
   return p;
 }
 
@@ -160,4 +160,19 @@ TEST(ShellQuote, SurvivesQuotesAndSpaces) {
   EXPECT_EQ(shell_quote("a b"), "'a b'");
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
   EXPECT_EQ(shell_quote("$HOME"), "'$HOME'");
+}
+
+TEST(Script, SweepStagesGetTheResourcesOfTheirKind) {
+  Profile p = test_profile("srun");
+  p.simulate.partition = "cpu";  // per-kind partition over the profile's
+  EXPECT_EQ(stage_kind("label_dim=4/train:sl"), "train");
+  EXPECT_EQ(stage_kind("simulate@4c3ebcfa10"), "simulate");
+  EXPECT_EQ(stage_kind("summary"), "report");
+  const std::string sim = render(p, "simulate@4c3ebcfa10");
+  EXPECT_TRUE(has(sim, "#SBATCH --partition=cpu\n")) << sim;
+  EXPECT_TRUE(has(sim, "exec srun --ntasks=")) << sim;
+  const std::string train = render(p, "label_dim=4/train:sl");
+  EXPECT_TRUE(has(train, "#SBATCH --partition=gpu\n")) << train;
+  EXPECT_TRUE(has(train, "#SBATCH --gres=gpu:a100:1\n")) << train;
+  EXPECT_EQ(script_name("label_dim=4/train:sl"), "label_dim_4_train_sl.sbatch");
 }

@@ -65,3 +65,17 @@ TEST(SubmitDryRun, TargetsLimitWhatIsSubmitted) {
   EXPECT_TRUE(has(r.output, "slurm/simulate.sbatch ----")) << r.output;
   EXPECT_FALSE(has(r.output, "train_sl")) << r.output;
 }
+
+TEST(SubmitDryRun, ASweepIsOneChainWithOneSimulateAndTheSummaryLast) {
+  TempDir dir;
+  auto r = run(slift_bin() + " submit " + slift::test::source_dir() + "/experiments/duffing-label-dim.yaml --profile " +
+               slift::test::source_dir() + "/cluster/local.yaml --dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  size_t simulates = 0;
+  for (size_t at = r.output.find("\nsimulate_"); at != std::string::npos; at = r.output.find("\nsimulate_", at + 1))
+    ++simulates;
+  EXPECT_EQ(simulates, 1u) << r.output;
+  EXPECT_TRUE(has(r.output, "\nlabel_dim_4_train_sl=$(sbatch --parsable --dependency=afterok:")) << r.output;
+  EXPECT_TRUE(has(r.output, "\nsummary=$(sbatch --parsable --dependency=afterok:")) << r.output;
+  EXPECT_GT(r.output.rfind("\nsummary="), r.output.rfind("_report=$(")) << r.output;
+}
