@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "learner/metrics/trajectory_metrics.hpp"
 #include "learner/metrics/wasserstein.hpp"
+#include "pipeline/evaluate_fields.hpp"
 #include "pipeline/experiment_stages.hpp"
 #include "pipeline/learn_stages.hpp"
 
@@ -128,6 +129,7 @@ void evaluate_states(const Experiment& e) {
 void evaluate_stage(const Experiment& e) {
   std::string kind = DatasetReader(data_path(e, "test")).header().kind;
   if (kind == "states") return evaluate_states(e);
+  if (kind == "fields") return evaluate_fields(e);
   usage_error("evaluation of '" + kind + "' datasets is not available in this version yet");
 }
 

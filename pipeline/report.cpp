@@ -7,6 +7,7 @@
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "pipeline/report/fields_report.hpp"
 #include "pipeline/report/states_report.hpp"
 
 namespace slift::pipeline {
@@ -16,8 +17,9 @@ void report_stage(const Experiment& e) {
   if (!in) runtime_error("no metrics.json in " + e.output_dir + ": run the evaluate stage first");
   nlohmann::json metrics = nlohmann::json::parse(in);
   std::string kind = DatasetReader(data_path(e, "test")).header().kind;
-  if (kind != "states") usage_error("reports of '" + kind + "' datasets are not available in this version yet");
-  std::string html = report::states_report(e, metrics);
+  if (kind != "states" && kind != "fields")
+    usage_error("reports of '" + kind + "' datasets are not available in this version yet");
+  std::string html = kind == "states" ? report::states_report(e, metrics) : report::fields_report(e, metrics);
   std::string path = e.output_dir + "/report/index.html";
   write_file_atomic(path, html);
   log::info("report: " + path);

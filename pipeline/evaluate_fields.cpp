@@ -1,0 +1,149 @@
+#include "pipeline/evaluate_fields.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
+#include "core/dataset.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "pipeline/experiment_stages.hpp"
+
+namespace slift::pipeline {
+namespace {
+
+std::string field_array(const DatasetReader& r, const std::string& path) {
+  std::vector<std::string> arrays = r.array_paths(), dynamic;
+  for (const char* preferred : {"t0_fields/u", "t0_fields/s"})
+    if (std::find(arrays.begin(), arrays.end(), preferred) != arrays.end()) return preferred;
+  for (const auto& a : arrays)
+    if (a.rfind("t0_fields/", 0) == 0 && r.spec(a).time_varying) dynamic.push_back(a);
+  if (dynamic.size() != 1) usage_error(path + ": cannot tell which time-varying t0 field to evaluate");
+  return dynamic[0];
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) runtime_error("cannot read " + path);
+  return nlohmann::json::parse(in);
+}
+
+nlohmann::json to_json(const metrics::FieldMetrics& m) {
+  nlohmann::json j = m.summary;
+  j["per_time"] = m.per_time;
+  j["crossing_times"] = m.crossing_times;
+  return j;
+}
+
+nlohmann::json distances_json(const std::vector<double>& d) {
+  return {{"q05", metrics::quantile(d, 0.05)}, {"q50", metrics::quantile(d, 0.5)}, {"q95", metrics::quantile(d, 0.95)},
+          {"distances", d}};
+}
+
+// Memorisation of a set: its nearest-training distances, and their median over the training
+// set's own (leave-one-out) median: near 0 means copies of training frames, near the sampling
+// floor's ratio means fresh samples.
+nlohmann::json memorisation_json(const metrics::FieldEnsemble& set, const metrics::FieldEnsemble& train, double train_median) {
+  nlohmann::json j = distances_json(metrics::nearest_final_frame_distances(set, train, false));
+  j["median_ratio"] = j["q50"].get<double>() / std::max(1e-300, train_median);
+  return j;
+}
+
+// The crossing mask from the options and the boundary conditions (auto: edges for periodic
+// data, where the wave reaches the domain edge; the lower-right corner otherwise, the flow's
+// producer side).
+std::vector<uint8_t> crossing_mask(const Experiment& e, const DatasetHeader& h, int64_t nx, int64_t ny,
+                                   nlohmann::json& info) {
+  std::string mask = e.evaluate.crossing_mask;
+  if (mask == "auto") {
+    bool periodic = std::any_of(h.boundary_conditions.begin(), h.boundary_conditions.end(),
+                                [](const BoundaryCondition& b) { return b.bc_type == "PERIODIC"; });
+    mask = periodic ? "edges" : "corner";
+  }
+  info["mask"] = mask;
+  if (mask == "edges") return metrics::edges_mask(nx, ny);
+  int64_t k = e.evaluate.corner_size > 0 ? e.evaluate.corner_size : std::max<int64_t>(1, std::min(nx, ny) / 8);
+  info["corner_size"] = k;
+  return metrics::corner_mask(nx, ny, k);
+}
+
+}  // namespace
+
+metrics::FieldEnsemble load_field_ensemble(const std::string& path) {
+  DatasetReader r(path, "fields");
+  std::string array = field_array(r, path);
+  ArraySpec s = r.spec(array);
+  if (s.shape.size() != 3) usage_error(path + ": " + array + " is not (n_traj, n_time, nx, ny)");
+  metrics::FieldEnsemble e;
+  e.data = r.read(array);
+  e.n = static_cast<int64_t>(r.n_traj());
+  e.n_time = static_cast<int64_t>(s.shape[0]);
+  e.nx = static_cast<int64_t>(s.shape[1]);
+  e.ny = static_cast<int64_t>(s.shape[2]);
+  return e;
+}
+
+void evaluate_fields(const Experiment& e) {
+  const std::string dir = e.output_dir;
+  DatasetReader test_reader(data_path(e, "test"), "fields");
+  const DatasetHeader& header = test_reader.header();
+  metrics::FieldEnsemble test = load_field_ensemble(data_path(e, "test")),
+                         train = load_field_ensemble(data_path(e, "train")),
+                         floor = load_field_ensemble(data_path(e, "floor"));
+  // One normalisation for every set, fitted on the reference.
+  const metrics::FieldNormalisation norm = metrics::fit_normalisation(test);
+  for (auto* set : {&test, &train, &floor}) metrics::normalise(*set, norm);
+
+  nlohmann::json j;
+  j["dataset"] = header.dataset_name;
+  j["n_test"] = test.n;
+  j["field"] = field_array(test_reader, data_path(e, "test"));
+  j["normalisation"] = {{"offset", norm.offset}, {"scale", norm.scale}, {"range", norm.signed_range ? "[-1, 1]" : "[0, 1]"}};
+  j["time"] = header.time;
+
+  metrics::FieldMetricOptions o;
+  o.time = header.time;
+  o.threshold = e.evaluate.crossing_threshold;
+  nlohmann::json crossing = {{"threshold", o.threshold}};
+  o.mask = crossing_mask(e, header, test.nx, test.ny, crossing);
+  for (size_t k = 0; k + 1 < e.evaluate.points.size(); k += 2)
+    o.points.push_back(metrics::point_cell(e.evaluate.points[k], e.evaluate.points[k + 1], test.nx, test.ny));
+  crossing["reference_times"] = metrics::crossing_times(test, o.time, o.mask, o.threshold);
+  j["crossing"] = crossing;
+  j["points"] = o.points;
+
+  j["sampling_floor"] = to_json(metrics::compare_fields(floor, test, o));
+  j["data_floor"] = to_json(metrics::compare_fields(train, test, o));
+  const std::vector<double> train_to_train = metrics::nearest_final_frame_distances(train, train, true);
+  j["memorisation_train"] = distances_json(train_to_train);
+  const double train_median = j["memorisation_train"]["q50"].get<double>();
+  j["sampling_floor"]["memorisation"] = memorisation_json(floor, train, train_median);
+
+  for (const auto& set : sample_sets(e)) {
+    metrics::FieldEnsemble gen = load_field_ensemble(dir + "/samples/" + set.name + ".h5");
+    metrics::normalise(gen, norm);
+    nlohmann::json m = to_json(metrics::compare_fields(gen, test, o));
+    nlohmann::json trained = read_json(dir + "/models/" + set.model + ".json");
+    nlohmann::json sampled = read_json(dir + "/samples/" + set.name + ".json");
+    m["n_generated"] = gen.n;
+    m["final_train_loss"] = trained["final_loss"];
+    m["nfe_per_frame"] = sampled.contains("nfe_per_frame") ? sampled["nfe_per_frame"] : sampled["nfe_per_step"];
+    m["seconds_per_trajectory"] = sampled["seconds_per_trajectory"];
+    m["memorisation"] = memorisation_json(gen, train, train_median);
+    j[set.name] = m;
+    log::info("  " + set.name + ": wct " + std::to_string(m["wct"].get<double>()) + ", wim " +
+              std::to_string(m["wim"].get<double>()) + " (data floor " + std::to_string(j["data_floor"]["wct"].get<double>()) +
+              ", " + std::to_string(j["data_floor"]["wim"].get<double>()) + "; sampling floor " +
+              std::to_string(j["sampling_floor"]["wct"].get<double>()) + ", " +
+              std::to_string(j["sampling_floor"]["wim"].get<double>()) + ")");
+  }
+  if (j.contains("sl") && j.contains("deterministic")) {
+    j["interpolation_ratio"] = j["sl"]["final_train_loss"].get<double>() /
+                               std::max(1e-300, j["deterministic"]["final_train_loss"].get<double>());
+    log::info("  interpolation ratio (SL loss / label-free loss): " + std::to_string(j["interpolation_ratio"].get<double>()));
+  }
+  write_file_atomic(dir + "/metrics.json", j.dump(2) + "\n");
+}
+
+}  // namespace slift::pipeline

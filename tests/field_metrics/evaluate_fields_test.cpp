@@ -1,0 +1,133 @@
+// `slift evaluate` and `slift report` on a tiny synthetic run directory of a wave-like "fields"
+// dataset: rings expanding at a random speed per trajectory. Generated sets stand in for models:
+// `sl` fresh draws from the same law, `deterministic` the mean speed for all (collapse),
+// `ardm_k2` a copy of the training set (memorisation).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/dataset.hpp"
+#include "core/rng.hpp"
+#include "pipeline/evaluate.hpp"
+#include "pipeline/report.hpp"
+#include "support/test_support.hpp"
+
+namespace slift {
+namespace {
+
+constexpr int64_t kN = 48, kFrames = 17, kGrid = 8;
+
+// Ring of radius speed * t around the centre with a negative trailing lobe (signed, like the wave).
+void write_rings(const std::string& path, uint64_t seed, const std::string& bc, double fixed_speed = 0) {
+  DatasetHeader h;
+  h.kind = "fields";
+  h.dataset_name = "rings";
+  for (int64_t t = 0; t < kFrames; ++t) h.time.push_back(0.25 * t);
+  for (int64_t i = 0; i < kGrid; ++i) h.x.push_back(i + 0.5), h.y.push_back(i + 0.5);
+  h.boundary_conditions = {{"x", bc, {"x"}}, {"y", bc, {"y"}}};
+  h.params_hash = "rings-" + std::to_string(seed);
+  std::vector<float> u(kN * kFrames * kGrid * kGrid);
+  for (int64_t n = 0; n < kN; ++n) {
+    Rng rng(seed, n, "test.rings");
+    double speed = fixed_speed > 0 ? fixed_speed : 0.5 + 1.5 * rng.uniform();
+    for (int64_t t = 0; t < kFrames; ++t)
+      for (int64_t i = 0; i < kGrid; ++i)
+        for (int64_t j = 0; j < kGrid; ++j) {
+          double d = std::hypot(i + 0.5 - 4, j + 0.5 - 4), r = speed * h.time[t];
+          u[((n * kFrames + t) * kGrid + i) * kGrid + j] =
+              float(std::exp(-(d - r) * (d - r) / 0.5) - 0.3 * std::exp(-(d - r + 1) * (d - r + 1) / 0.5));
+        }
+  }
+  const uint64_t g = kGrid, f = kFrames;
+  DatasetWriter w(path, h, {{"t0_fields/u", {f, g, g}, true, {true, true}}}, kN);
+  w.write(0, 0, kN, u.data());
+  w.finish();
+}
+
+struct RunDir {
+  test::TempDir dir{"slift-fields"};
+  pipeline::Experiment e;
+  explicit RunDir(const std::string& bc) {
+    for (const char* d : {"data", "samples", "models", "report"}) std::filesystem::create_directories(dir / d);
+    write_rings(dir / "data/train.h5", 1, bc);
+    write_rings(dir / "data/test.h5", 2, bc);
+    write_rings(dir / "data/floor.h5", 3, bc);
+    write_rings(dir / "samples/sl.h5", 4, bc);
+    write_rings(dir / "samples/deterministic.h5", 5, bc, 1.25);
+    write_rings(dir / "samples/ardm_k2.h5", 1, bc);
+    test::write_file(dir / "models/sl.json", R"({"final_loss": 1e-4})");
+    test::write_file(dir / "models/deterministic.json", R"({"final_loss": 1e-2})");
+    test::write_file(dir / "models/ardm.json", R"({"final_loss": 5e-2})");
+    test::write_file(dir / "samples/sl.json", R"({"nfe_per_step": 1, "seconds_per_trajectory": 0.01})");
+    test::write_file(dir / "samples/deterministic.json", R"({"nfe_per_step": 1, "seconds_per_trajectory": 0.01})");
+    test::write_file(dir / "samples/ardm_k2.json", R"({"nfe_per_step": 2, "seconds_per_trajectory": 0.02})");
+    e.name = "rings";
+    e.output_dir = dir.path();
+    e.data_dir = dir / "data";
+    e.train.models = {"sl", "deterministic", "ardm"};
+    e.sample.ardm_steps = {2};
+  }
+  nlohmann::json metrics() const { return nlohmann::json::parse(test::read_file(dir / "metrics.json")); }
+};
+
+}  // namespace
+
+TEST(EvaluateFields, MetricsOfEverySetAndFloor) {
+  RunDir run("PERIODIC");
+  pipeline::evaluate_stage(run.e);
+  nlohmann::json m = run.metrics();
+  EXPECT_EQ(m["normalisation"]["range"], "[-1, 1]");
+  EXPECT_EQ(m["crossing"]["mask"], "edges");  // periodic data
+  EXPECT_NEAR(m["interpolation_ratio"].get<double>(), 1e-2, 1e-12);
+  for (const char* set : {"sl", "deterministic", "ardm_k2", "sampling_floor", "data_floor"})
+    for (const char* key : {"wct", "wim", "w2_energy_mean", "w2_points_mean", "crossing_std"})
+      EXPECT_TRUE(m[set].contains(key)) << set << " " << key;
+  for (const char* set : {"sl", "deterministic", "ardm_k2"})
+    for (const char* key : {"nfe_per_frame", "seconds_per_trajectory", "final_train_loss", "memorisation"})
+      EXPECT_TRUE(m[set].contains(key)) << set << " " << key;
+  EXPECT_EQ(m["ardm_k2"]["nfe_per_frame"], 2);
+  // The truth has a spread of crossing times; the collapsed model has none and is far off.
+  EXPECT_GT(m["sampling_floor"]["crossing_std"].get<double>(), 0.05);
+  EXPECT_LT(m["deterministic"]["crossing_std"].get<double>(), 1e-12);
+  EXPECT_GT(m["deterministic"]["wct"].get<double>(), 2 * m["sl"]["wct"].get<double>());
+  EXPECT_GT(m["deterministic"]["wim"].get<double>(), 2 * m["sl"]["wim"].get<double>());
+  // A copy of the training set scores exactly the data floor and is flagged as memorised.
+  for (const char* key : {"wct", "wim", "w2_energy_mean", "w2_points_mean"})
+    EXPECT_EQ(m["ardm_k2"][key], m["data_floor"][key]) << key;
+  EXPECT_EQ(m["ardm_k2"]["memorisation"]["median_ratio"].get<double>(), 0.0);
+  EXPECT_GT(m["sl"]["memorisation"]["median_ratio"].get<double>(), 0.1);
+  EXPECT_GT(m["sampling_floor"]["memorisation"]["median_ratio"].get<double>(), 0.1);
+  EXPECT_EQ(m["memorisation_train"]["distances"].size(), size_t(kN));
+}
+
+TEST(EvaluateFields, WallsUseTheCornerMaskAndOptions) {
+  RunDir run("WALL");
+  run.e.evaluate.corner_size = 3;
+  run.e.evaluate.crossing_threshold = 0.2;
+  run.e.evaluate.points = {0.5, 0.5};
+  pipeline::evaluate_stage(run.e);
+  nlohmann::json m = run.metrics();
+  EXPECT_EQ(m["crossing"]["mask"], "corner");
+  EXPECT_EQ(m["crossing"]["corner_size"], 3);
+  EXPECT_EQ(m["crossing"]["threshold"], 0.2);
+  EXPECT_EQ(m["points"], nlohmann::json::parse("[[4, 4]]"));
+  EXPECT_TRUE(m["sl"]["per_time"].contains("w2_point0"));
+  EXPECT_FALSE(m["sl"]["per_time"].contains("w2_point1"));
+}
+
+TEST(ReportFields, SelfContainedPage) {
+  RunDir run("PERIODIC");
+  pipeline::evaluate_stage(run.e);
+  pipeline::report_stage(run.e);
+  std::string html = test::read_file(run.dir / "report/index.html");
+  EXPECT_NE(html.find("crossing time: truth vs sl"), std::string::npos);
+  EXPECT_NE(html.find("crossing time: truth vs ardm_k2"), std::string::npos);
+  EXPECT_NE(html.find("W2 of the integrated mass per frame"), std::string::npos);
+  EXPECT_NE(html.find("nearest-training distance"), std::string::npos);
+  EXPECT_NE(html.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);  // the PNG signature
+  EXPECT_EQ(html.find("src='http"), std::string::npos);                          // nothing external
+}
+
+}  // namespace slift
