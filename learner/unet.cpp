@@ -1,0 +1,109 @@
+#include "learner/unet.hpp"
+
+#include <string>
+
+#include "core/error.hpp"
+
+namespace slift::learner {
+namespace {
+
+namespace F = torch::nn::functional;
+
+torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool periodic) {
+  torch::nn::Conv2dOptions o(in, out, kernel);
+  o.stride(stride).padding(kernel / 2);
+  // Circular padding keeps the periodic domain seamless: no artificial boundary at the edges.
+  if (periodic) o.padding_mode(torch::kCircular);
+  return torch::nn::Conv2d(o);
+}
+
+torch::nn::GroupNorm group_norm(int64_t channels) {
+  if (channels % 8) usage_error("UNet widths must be multiples of 8 (GroupNorm(8)), got " + std::to_string(channels));
+  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(8, channels));
+}
+
+}  // namespace
+
+ResBlockImpl::ResBlockImpl(int64_t in, int64_t out, const UNetSpec& spec) : film(spec.film) {
+  norm1 = register_module("norm1", group_norm(in));
+  conv1 = register_module("conv1", conv(in, out, 3, 1, spec.periodic));
+  norm2 = register_module("norm2", group_norm(out));
+  conv2 = register_module("conv2", conv(out, out, 3, 1, spec.periodic));
+  if (in != out) skip = register_module("skip", conv(in, out, 1, 1, spec.periodic));
+  if (spec.cond_dim > 0)
+    modulation = register_module("modulation", torch::nn::Linear(spec.embed_dim, film ? 2 * out : out));
+}
+
+torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {
+  torch::Tensor h = conv1(torch::silu(norm1(x)));
+  h = norm2(h);
+  if (modulation) {
+    torch::Tensor m = modulation(emb).unsqueeze(-1).unsqueeze(-1);  // b x c x 1 x 1
+    if (film) {
+      auto ss = m.chunk(2, 1);
+      h = h * (1 + ss[0]) + ss[1];
+    } else {
+      h = h + m;
+    }
+  }
+  h = conv2(torch::silu(h));
+  return (skip ? skip(x) : x) + h;
+}
+
+UNetImpl::UNetImpl(const UNetSpec& s) : spec(s) {
+  if (spec.widths.empty()) usage_error("the UNet needs at least one level");
+  if (spec.cond_dim > 0)
+    embed = register_module("embed", torch::nn::Sequential(torch::nn::Linear(spec.cond_dim, spec.embed_dim),
+                                                           torch::nn::SiLU(),
+                                                           torch::nn::Linear(spec.embed_dim, spec.embed_dim)));
+  const auto& w = spec.widths;
+  const size_t levels = w.size();
+  stem = register_module("stem", conv(spec.in_channels, w[0], 3, 1, spec.periodic));
+  int64_t ch = w[0];
+  down_blocks.resize(levels), up_blocks.resize(levels);
+  for (size_t l = 0; l < levels; ++l) {
+    for (int64_t b = 0; b < spec.blocks; ++b) {
+      down_blocks[l].push_back(register_module("down" + std::to_string(l) + "_" + std::to_string(b), ResBlock(ch, w[l], spec)));
+      ch = w[l];
+    }
+    if (l + 1 < levels) downs.push_back(register_module("downsample" + std::to_string(l), conv(ch, ch, 3, 2, spec.periodic)));
+  }
+  for (size_t l = levels - 1; l-- > 0;) {
+    ups.push_back(register_module("upsample" + std::to_string(l), conv(ch, w[l], 3, 1, spec.periodic)));
+    ch = 2 * w[l];  // after concatenation with the encoder's features
+    for (int64_t b = 0; b < spec.blocks; ++b) {
+      up_blocks[l].push_back(register_module("up" + std::to_string(l) + "_" + std::to_string(b), ResBlock(ch, w[l], spec)));
+      ch = w[l];
+    }
+  }
+  head_norm = register_module("head_norm", group_norm(ch));
+  head = register_module("head", conv(ch, 1, 3, 1, spec.periodic));
+}
+
+torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& cond) {
+  const int64_t m = spec.grid_multiple();
+  if (x.dim() != 4 || x.size(1) != spec.in_channels || x.size(2) % m || x.size(3) % m)
+    usage_error("UNet input must be b x " + std::to_string(spec.in_channels) + " x nx x ny with nx, ny multiples of " +
+                std::to_string(m));
+  if ((spec.cond_dim > 0) != cond.defined() || (cond.defined() && cond.size(-1) != spec.cond_dim))
+    usage_error("UNet conditioning must be b x " + std::to_string(spec.cond_dim) + (spec.cond_dim ? "" : " (none)"));
+  torch::Tensor emb = embed ? torch::silu(embed->forward(cond)) : torch::Tensor();
+  const size_t levels = spec.widths.size();
+  torch::Tensor h = stem(x);
+  std::vector<torch::Tensor> skips;
+  for (size_t l = 0; l < levels; ++l) {
+    for (auto& b : down_blocks[l]) h = b(h, emb);
+    if (l + 1 < levels) {
+      skips.push_back(h);
+      h = downs[l](h);
+    }
+  }
+  for (size_t l = levels - 1, u = 0; l-- > 0; ++u) {
+    h = F::interpolate(h, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
+    h = torch::cat({ups[u](h), skips[l]}, 1);
+    for (auto& b : up_blocks[l]) h = b(h, emb);
+  }
+  return head(torch::silu(head_norm(h)));
+}
+
+}  // namespace slift::learner

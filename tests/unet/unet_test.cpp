@@ -1,0 +1,188 @@
+// The UNet backbone and the diffusion schedule of the ARDM (one translation unit: each one that
+// includes LibTorch costs about a minute to compile).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "learner/diffusion.hpp"
+#include "learner/unet.hpp"
+
+namespace slift::learner {
+namespace {
+
+UNetSpec tiny(int64_t in, int64_t cond, bool periodic) {
+  UNetSpec s;
+  s.in_channels = in, s.widths = {8, 16}, s.blocks = 1, s.cond_dim = cond, s.embed_dim = 32, s.periodic = periodic;
+  return s;
+}
+
+double rms(const torch::Tensor& t) { return t.pow(2).mean().sqrt().item<double>(); }
+
+// Full-batch Adam on (inputs, conditioning) -> targets; returns the final MSE.
+double fit(UNet& net, const torch::Tensor& x, const torch::Tensor& cond, const torch::Tensor& y, int steps, double lr) {
+  torch::set_num_threads(1);  // tiny tensors: threads only add overhead on a shared machine
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(lr));
+  double loss = 0;
+  for (int i = 0; i < steps; ++i) {
+    opt.zero_grad();
+    torch::Tensor l = torch::mse_loss(net->forward(x, cond), y);
+    l.backward();
+    opt.step();
+    loss = l.item<double>();
+  }
+  return loss;
+}
+
+}  // namespace
+
+TEST(UNet, ShapesPeriodicAndWalls) {
+  torch::manual_seed(0);
+  for (bool periodic : {true, false}) {
+    UNet net(tiny(3, 4, periodic));
+    torch::Tensor out = net->forward(torch::randn({2, 3, 16, 12}), torch::randn({2, 4}));
+    EXPECT_EQ(out.sizes(), (std::vector<int64_t>{2, 1, 16, 12}));
+    UNetSpec deep = tiny(4, 0, periodic);
+    deep.widths = {8, 16, 16}, deep.blocks = 2;
+    EXPECT_EQ(UNet(deep)->forward(torch::randn({1, 4, 8, 8})).sizes(), (std::vector<int64_t>{1, 1, 8, 8}));
+  }
+  UNet net(tiny(3, 4, false));
+  EXPECT_ANY_THROW(net->forward(torch::randn({1, 3, 15, 16}), torch::randn({1, 4})));  // not a multiple of 2
+  EXPECT_ANY_THROW(net->forward(torch::randn({1, 3, 16, 16})));                        // label missing
+}
+
+TEST(UNet, CircularPaddingMakesItShiftEquivariant) {
+  // On a periodic grid, shifting the input by a multiple of the coarsest stride shifts the output.
+  torch::manual_seed(1);
+  torch::Tensor x = torch::randn({1, 3, 16, 16});
+  auto shifted_gap = [&](bool periodic) {
+    UNet net(tiny(3, 0, periodic));
+    torch::NoGradGuard g;
+    torch::Tensor a = net->forward(x.roll({4, 6}, {2, 3})), b = net->forward(x).roll({4, 6}, {2, 3});
+    return (a - b).abs().max().item<double>();
+  };
+  EXPECT_LT(shifted_gap(true), 1e-5);
+  EXPECT_GT(shifted_gap(false), 1e-3);  // zero padding: the walls are seen
+}
+
+TEST(UNet, OutputDependsOnTheLabel) {
+  torch::manual_seed(2);
+  torch::Tensor x = torch::randn({1, 3, 8, 8});
+  for (bool film : {true, false}) {
+    UNetSpec s = tiny(3, 4, true);
+    s.film = film;
+    UNet net(s);
+    torch::NoGradGuard g;
+    double gap = (net->forward(x, torch::randn({1, 4})) - net->forward(x, torch::randn({1, 4}))).abs().max().item<double>();
+    EXPECT_GT(gap, 1e-4) << (film ? "film" : "shift");
+  }
+}
+
+TEST(UNet, InterpolatesTransitionsWithLabels) {
+  // Two inputs, each followed by four different outcomes: one fixed label per transition lets the
+  // network fit all eight (loss near zero), and its output follows the label.
+  torch::manual_seed(3);
+  const int64_t n = 8, d = 8;
+  torch::Tensor inputs = torch::randn({2, 1, 8, 8});
+  torch::Tensor x = inputs.repeat_interleave(4, 0);
+  torch::Tensor y = x + torch::randn({n, 1, 8, 8});
+  torch::Tensor z = torch::randn({n, d});
+  UNet net(tiny(1, d, true));
+  const double initial = torch::mse_loss(net->forward(x, z), y).item<double>();
+  const double loss = fit(net, x, z, y, 250, 5e-3);
+  std::printf("interpolation: loss %.3g -> %.3g\n", initial, loss);
+  EXPECT_LT(loss, 1e-3 * initial);
+  torch::NoGradGuard g;
+  torch::Tensor out = net->forward(x, z);
+  // Same input, different labels: different outputs, as far apart as the targets are.
+  double spread = rms(out[0] - out[1]), target_spread = rms(y[0] - y[1]);
+  EXPECT_NEAR(spread / target_spread, 1.0, 0.1);
+}
+
+TEST(UNet, WithoutLabelsPredictsTheConditionalMean) {
+  // Input a goes to P three times and to -P once (mean P / 2); input b to Q and to 0 twice each
+  // (mean Q / 2). The MSE minimiser without labels is the conditional mean.
+  torch::manual_seed(4);
+  torch::Tensor a = torch::randn({1, 1, 8, 8}), b = torch::randn({1, 1, 8, 8});
+  torch::Tensor P = torch::randn({1, 1, 8, 8}), Q = torch::randn({1, 1, 8, 8});
+  torch::Tensor x = torch::cat({a, a, a, a, b, b, b, b});
+  torch::Tensor y = torch::cat({P, P, P, -P, Q, Q, Q * 0, Q * 0});
+  UNet net(tiny(1, 0, false));
+  fit(net, x, torch::Tensor(), y, 250, 5e-3);
+  torch::NoGradGuard g;
+  torch::Tensor out = net->forward(torch::cat({a, b}));
+  double err_a = rms(out[0] - P[0] / 2) / rms(P / 2), err_b = rms(out[1] - Q[0] / 2) / rms(Q / 2);
+  std::printf("conditional mean: relative errors %.3g %.3g\n", err_a, err_b);
+  EXPECT_LT(err_a, 0.1);
+  EXPECT_LT(err_b, 0.1);
+}
+
+TEST(Diffusion, CosineScheduleIsMonotoneFromOneToZero) {
+  for (int64_t K : {1, 2, 40}) {
+    std::vector<double> ab = Diffusion::alpha_bars(K);
+    ASSERT_EQ(ab.size(), size_t(K + 1));
+    EXPECT_NEAR(ab.front(), 1.0, 1e-12);
+    EXPECT_LT(ab.back(), 1e-3);
+    for (int64_t k = 1; k <= K; ++k) EXPECT_LT(ab[k], ab[k - 1]) << "K " << K << " k " << k;
+  }
+  EXPECT_NEAR(Diffusion::alpha_bar(0.5), 0.5, 0.02);  // the cosine schedule's midpoint
+}
+
+TEST(Diffusion, TrainingTargetsDetermineTheCleanTarget) {
+  torch::manual_seed(5);
+  torch::Tensor x0 = torch::randn({6, 1, 4, 4}, torch::kFloat64), eps = torch::randn({6, 1, 4, 4}, torch::kFloat64);
+  torch::Tensor steps = torch::tensor({1, 10, 100, 500, 999, 1000}, torch::kLong);
+  for (const char* p : {"eps", "v"}) {
+    Diffusion d(p, 1000);
+    Diffusion::Example e = d.training_example(x0, steps, eps);
+    for (int64_t i = 0; i < 6; ++i) {
+      double ab = Diffusion::alpha_bar(steps[i].item<int64_t>() / 1000.0), a = std::sqrt(ab), b = std::sqrt(1 - ab);
+      EXPECT_NEAR(e.s[i].item<double>(), steps[i].item<int64_t>() / 1000.0, 1e-6);
+      EXPECT_LT((e.x_t[i] - (a * x0[i] + b * eps[i])).abs().max().item<double>(), 1e-12);
+      torch::Tensor rec = std::string(p) == "eps" ? (e.x_t[i] - b * e.target[i]) / a : a * e.x_t[i] - b * e.target[i];
+      EXPECT_LT((rec - x0[i]).abs().max().item<double>(), 1e-9) << p << " step " << steps[i].item<int64_t>();
+    }
+  }
+  EXPECT_ANY_THROW(Diffusion("eps", 10).training_example(x0, steps, eps));  // steps beyond 10
+}
+
+TEST(Diffusion, AncestralSamplingWithTheExactDenoiser) {
+  // Data +1 or -1 with equal weight: E[x0 | x_t] = tanh(a x_t / b^2). With that exact denoiser
+  // the sampler must land on the two points, half each, for eps and v.
+  torch::manual_seed(6);
+  torch::Tensor like = torch::zeros({4000, 1, 1, 1}, torch::kFloat64);
+  auto normal = [](const torch::Tensor& t) { return torch::randn_like(t); };
+  for (const char* p : {"eps", "v"}) {
+    Diffusion d(p, 1000);
+    auto denoise = [&](const torch::Tensor& x, const torch::Tensor& s) {
+      double ab = Diffusion::alpha_bar(s[0].item<double>()), a = std::sqrt(ab), b = std::sqrt(1 - ab);
+      torch::Tensor x0 = torch::tanh(a * x / (b * b)), e = (x - a * x0) / b;
+      return std::string(p) == "eps" ? e : a * e - b * x0;
+    };
+    for (int64_t K : {1, 2, 40}) {
+      torch::Tensor out = d.sample(denoise, like, K, normal);
+      double near = ((out.abs() - 1).abs() < 0.05).to(torch::kFloat64).mean().item<double>();
+      double balance = out.sign().mean().item<double>(), largest = out.abs().max().item<double>();
+      std::printf("%s K=%ld: near +-1 %.3f, mean sign %.3f, max |x| %.3f\n", p, long(K), near, balance, largest);
+      EXPECT_NEAR(balance, 0.0, 0.1) << p << " K " << K;
+      // One step returns the denoiser's mean from pure noise (~0): the collapse that makes an
+      // ARDM with few steps fail; forty steps resolve the two points.
+      if (K == 1) {
+        EXPECT_LT(largest, 0.1) << p;
+      } else if (K == 40) {
+        EXPECT_GT(near, 0.95) << p;
+      }
+    }
+  }
+}
+
+TEST(Diffusion, TimeEmbedding) {
+  torch::Tensor e = time_embedding(torch::tensor({0.0f, 0.5f}), 8);
+  EXPECT_EQ(e.sizes(), (std::vector<int64_t>{2, 8}));
+  EXPECT_NEAR(e[0].slice(0, 0, 4).abs().max().item<double>(), 0.0, 1e-7);    // sin(0)
+  EXPECT_NEAR(e[0].slice(0, 4, 8).min().item<double>(), 1.0, 1e-7);          // cos(0)
+  EXPECT_NEAR(e[1][0].item<double>(), std::sin(500.0), 1e-4);                // first frequency 1
+  EXPECT_ANY_THROW(time_embedding(torch::tensor({0.0f}), 7));
+}
+
+}  // namespace slift::learner
