@@ -1,6 +1,7 @@
 // The Duffing pipeline on a real one-node SLURM (scripts/slurm-local.sh, Debian's slurm-wlm and
 // munge): `slift submit` with cluster/local.yaml, every stage runs as a job and is recorded with
-// its job id in the lock file, the outputs equal those of a plain `slift run`, and a later
+// its job id in the lock file, the outputs (data and sample arrays, metrics up to timings) equal
+// those of a plain `slift run`, and a later
 // `slift run` of the SLURM run directory finds nothing to do. The daemons the test started are
 // stopped (by pid) whatever happens. Without the packages (and no way to install them) the test
 // is reported skipped with the reason.
@@ -80,6 +81,20 @@ std::string job_logs(const std::string& run_dir) {
   return out;
 }
 
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+// Metrics without wall-clock timings (keys naming seconds), which differ from run to run.
+nlohmann::json without_timings(const nlohmann::json& j) {
+  if (!j.is_object()) return j;
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : j.items())
+    if (key.find("seconds") == std::string::npos) out[key] = without_timings(value);
+  return out;
+}
+
 std::vector<float> array_of(const std::string& path, const std::string& name) {
   return slift::DatasetReader(path).read(name);
 }
@@ -124,11 +139,10 @@ TEST(Slurm, DuffingPipelineRunsAsJobsAndMatchesSliftRun) {
           on_slurm + settings + targets);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::cout << r.output;
-  std::ifstream jobs_file(on_slurm + "/slurm/jobs.json");
-  ASSERT_TRUE(jobs_file) << "no slurm/jobs.json\n" << r.output;
+  ASSERT_TRUE(fs::exists(on_slurm + "/slurm/jobs.json")) << r.output;
   std::map<std::string, std::string> job_of;  // stage -> job id
   std::vector<std::string> ids;
-  const nlohmann::json submitted = nlohmann::json::parse(jobs_file);
+  const nlohmann::json submitted = read_json(on_slurm + "/slurm/jobs.json");
   for (const auto& j : submitted["jobs"]) {
     job_of[j["stage"].get<std::string>()] = j["job_id"].get<std::string>();
     ids.push_back(j["job_id"].get<std::string>());
@@ -153,8 +167,7 @@ TEST(Slurm, DuffingPipelineRunsAsJobsAndMatchesSliftRun) {
                                                     << job_logs(on_slurm);
 
   // Every stage ran under SLURM, in the job submitted for it.
-  std::ifstream lock_file(on_slurm + "/slift.lock.json");
-  const nlohmann::json lock = nlohmann::json::parse(lock_file);
+  const nlohmann::json lock = read_json(on_slurm + "/slift.lock.json");
   for (const auto& stage : stages) {
     ASSERT_TRUE(lock["stages"].contains(stage)) << stage << "\n" << lock.dump(2);
     EXPECT_EQ(lock["stages"][stage].value("slurm_job_id", std::string("none")), job_of.at(stage)) << stage;
@@ -176,6 +189,7 @@ TEST(Slurm, DuffingPipelineRunsAsJobsAndMatchesSliftRun) {
     ASSERT_EQ(a.size(), b.size()) << file;
     EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << file << " differs";
   }
+  EXPECT_EQ(without_timings(read_json(on_slurm + "/metrics.json")), without_timings(read_json(local + "/metrics.json")));
   EXPECT_TRUE(fs::exists(on_slurm + "/report/index.html"));
 #endif
 
