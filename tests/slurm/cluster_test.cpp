@@ -5,7 +5,10 @@
 // `slift run` of the SLURM run directory finds nothing to do. The daemons the test started are
 // stopped (by pid) whatever happens. Without the packages (and no way to install them) the test
 // is reported skipped with the reason.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +19,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,12 +41,32 @@ bool slurm_installed() {
              .exit_code == 0;
 }
 
+// A TCP port nobody listens on now (the kernel's choice), so test runs in several build trees
+// at once do not collide.
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("no free port");
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
 // A cluster of the test's own (state directory and ports), so one a user started is left alone;
 // the destructor stops exactly the daemons that `start` recorded.
 class LocalSlurm {
  public:
-  explicit LocalSlurm(const std::string& dir)
-      : dir_(dir), env_("SLIFT_SLURM_DIR=" + dir + " SLIFT_SLURMCTLD_PORT=16817 SLIFT_SLURMD_PORT=16818 ") {}
+  explicit LocalSlurm(const std::string& dir) : dir_(dir) {
+    const int ctld = free_port();
+    int slurmd = free_port();
+    while (slurmd == ctld) slurmd = free_port();
+    env_ = "SLIFT_SLURM_DIR=" + dir + " SLIFT_SLURMCTLD_PORT=" + std::to_string(ctld) +
+           " SLIFT_SLURMD_PORT=" + std::to_string(slurmd) + " ";
+  }
   ~LocalSlurm() { run(env_ + source_dir() + "/scripts/slurm-local.sh stop"); }
   slift::test::CommandResult start() { return run(env_ + source_dir() + "/scripts/slurm-local.sh start"); }
   std::string conf() const { return dir_ + "/slurm.conf"; }
