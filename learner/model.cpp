@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 
 #include "core/error.hpp"
@@ -61,6 +62,12 @@ void save_model(const std::string& path, LoadedModel& m) {
   m.net->to(torch::kCPU);  // so that a machine without CUDA loads it
   m.net->save(weights);
   a.write("net", weights);
+  save_archive_atomic(a, path);
+}
+
+void save_archive_atomic(torch::serialize::OutputArchive& a, const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
   const std::string tmp = path + ".tmp";
   a.save_to(tmp);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) runtime_error("cannot rename " + tmp + " to " + path);

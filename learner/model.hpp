@@ -38,6 +38,8 @@ struct LoadedModel {
 };
 
 void save_model(const std::string& path, LoadedModel& m);  // atomic: temp file, then rename
+// Writes an archive under a temporary name (creating parent directories), then renames it.
+void save_archive_atomic(torch::serialize::OutputArchive& a, const std::string& path);
 LoadedModel load_model(const std::string& path);
 
 // Threads from OpenMP (OMP_NUM_THREADS or the cores), set once per process.

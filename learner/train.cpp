@@ -48,9 +48,7 @@ void save_checkpoint(const std::string& path, const std::string& identity, int64
   opt.save(optimizer);
   a.write("net", weights);
   a.write("optimizer", optimizer);
-  const std::string tmp = path + ".tmp";
-  a.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) runtime_error("cannot rename " + tmp + " to " + path);
+  save_archive_atomic(a, path);
 }
 
 // Loads the checkpoint if it belongs to this run; returns false (and starts over) otherwise.

@@ -34,7 +34,9 @@ int main(int argc, char** argv) {
     if (mpi::size() > 1) mpi::abort(static_cast<int>(e.code()));
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
-    log::error(e.what());
+    // Library errors (LibTorch's among them) may append a backtrace: the first line is the message.
+    std::string message = e.what();
+    log::error(message.substr(0, message.find('\n')));
     if (mpi::size() > 1) mpi::abort(static_cast<int>(ExitCode::runtime));
     return static_cast<int>(ExitCode::runtime);
   }
