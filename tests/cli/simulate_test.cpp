@@ -16,11 +16,11 @@ namespace fs = std::filesystem;
 using slift::DatasetReader;
 using slift::test::run;
 using slift::test::slift_bin;
+using slift::test::kMpiexec;
 using slift::test::TempDir;
 
 namespace {
 
-const std::string kMpiexec = "mpiexec --allow-run-as-root --oversubscribe";
 
 // The Duffing config with a block size that does not divide n, so the last block is short
 // and the two ranks get unequal shares.

@@ -5,25 +5,16 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "support/test_support.hpp"
 
 using slift::Error;
 using slift::ExitCode;
 using slift::config::Config;
 using slift::config::Section;
 
-namespace {
+using slift::test::usage_message;
 
-// Runs f and returns the usage error's message ("" if nothing was thrown).
-template <class F>
-std::string usage_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 // A small typed reader standing in for a real section parser.
 struct Demo {

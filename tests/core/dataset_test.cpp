@@ -17,19 +17,9 @@ namespace fs = std::filesystem;
 using namespace slift;
 using slift::test::TempDir;
 
-namespace {
+using slift::test::usage_message;
 
-// Runs f and returns the usage error's message ("" if nothing was thrown).
-template <class F>
-std::string usage_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 std::vector<float> ramp(size_t n, float offset) {
   std::vector<float> v(n);

@@ -15,11 +15,11 @@ namespace fs = std::filesystem;
 using slift::DatasetReader;
 using slift::test::run;
 using slift::test::slift_bin;
+using slift::test::kMpiexec;
 using slift::test::TempDir;
 
 namespace {
 
-const std::string kMpiexec = "mpiexec --allow-run-as-root --oversubscribe";
 
 // configs/flow.yaml made small; a block size that does not divide n gives unequal rank shares.
 std::string simulate_cmd(const std::string& out, const std::string& extra = "") {

@@ -1,9 +1,29 @@
 // Helpers for tests that run the real `slift` binary and look at what it wrote.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace slift::test {
+
+// mpiexec as root, with any number of ranks on any number of cores.
+inline const std::string kMpiexec = "mpiexec --allow-run-as-root --oversubscribe";
+
+// Runs f and returns the message of the usage error it throws ("" if nothing was thrown); any
+// other error code fails the test.
+template <class F>
+std::string usage_message(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+    return e.what();
+  }
+  return "";
+}
 
 struct CommandResult {
   int exit_code;
