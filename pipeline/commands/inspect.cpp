@@ -7,6 +7,7 @@
 #include "core/dataset.hpp"
 #include "core/log.hpp"
 #include "pipeline/commands/common.hpp"
+#include "pipeline/commands/inspect_plot.hpp"
 
 namespace slift::pipeline {
 
@@ -60,11 +61,15 @@ void inspect_file(const std::string& path) {
 
 void add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "print what a dataset holds: kind, shapes, time axis, provenance, ranges");
-  cmd->footer("Example:\n  slift inspect runs/duffing/data/train.h5");
+  cmd->footer("Examples:\n  slift inspect runs/duffing/data/train.h5\n"
+              "  slift inspect runs/wave/data/train.h5 --plot wave.png   # media and frames of 4 trajectories");
   static std::vector<std::string> files;
+  static std::string plot;
   cmd->add_option("FILE", files, "slift HDF5 dataset(s)")->required();
+  cmd->add_option("--plot", plot, "also draw the first trajectories of a field dataset as a PNG");
   cmd->callback([] {
     for (const auto& f : files) inspect_file(f);
+    if (!plot.empty()) write_inspect_plot(files.front(), plot);
   });
 }
 

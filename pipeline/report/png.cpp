@@ -47,7 +47,7 @@ std::string base64(const std::string& in) {
 
 }  // namespace
 
-std::string png_data_uri(int width, int height, const std::vector<uint8_t>& rgb) {
+std::string png_bytes(int width, int height, const std::vector<uint8_t>& rgb) {
   SLIFT_ASSERT(width > 0 && height > 0 && rgb.size() == size_t(width) * height * 3, "image size");
   // Scanlines, each with filter type 0 (none).
   std::string raw;
@@ -75,7 +75,11 @@ std::string png_data_uri(int width, int height, const std::vector<uint8_t>& rgb)
   chunk(png, "IHDR", ihdr);
   chunk(png, "IDAT", z);
   chunk(png, "IEND", "");
-  return "data:image/png;base64," + base64(png);
+  return png;
+}
+
+std::string png_data_uri(int width, int height, const std::vector<uint8_t>& rgb) {
+  return "data:image/png;base64," + base64(png_bytes(width, height, rgb));
 }
 
 }  // namespace slift::report

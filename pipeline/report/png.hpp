@@ -7,7 +7,9 @@
 
 namespace slift::report {
 
-// rgb: height rows of width pixels, 3 bytes each, top row first. Returns "data:image/png;base64,...".
+// rgb: height rows of width pixels, 3 bytes each, top row first. The PNG file's bytes.
+std::string png_bytes(int width, int height, const std::vector<uint8_t>& rgb);
+// The same image as "data:image/png;base64,...".
 std::string png_data_uri(int width, int height, const std::vector<uint8_t>& rgb);
 
 }  // namespace slift::report
