@@ -19,7 +19,8 @@ struct TrainResult {
 };
 
 // Trains `model` ("sl", "deterministic" or "ardm") on the training dataset and writes the model
-// file atomically (weights + options + normalisation + config text). Checkpoints go to
+// file atomically (weights + options + normalisation + config text). A "states" dataset needs
+// arch mlp, a "fields" dataset arch unet (its time-varying t0 field is learned); ardm needs unet. Checkpoints go to
 // `checkpoint_path` every options.checkpoint_every steps; an existing checkpoint of the same
 // run is resumed exactly. `seed` keys labels, minibatches and initialisation.
 TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,
@@ -35,17 +36,19 @@ struct SampleResult {
 
 // Rolls the model out from the initial states of `init_data` (the test set; trajectory i starts
 // from test trajectory i mod n_test) for as many steps as that set has, with a fresh label every
-// step, in batches; writes a dataset in the same layout (atomically). ardm_steps: K for ARDM.
+// step, in batches; writes a dataset in the same layout (atomically; fields: the learned array
+// only). ardm_steps: K for ARDM (K network evaluations per frame), 0 for the one-step models.
 SampleResult sample_model(const std::string& model_path, const SampleOptions& options, const std::string& init_data,
                           uint64_t seed, const std::string& out_path, int64_t ardm_steps = 0);
 
-// One-step samples at given states (conditional check): states is n_states x (window x dim)
-// flattened, oldest first; returns n_states x n_samples x dim.
+// One-step samples at given states (conditional check, states models only): states is
+// n_states x (window x dim) flattened, oldest first; returns n_states x n_samples x dim.
 std::vector<float> one_step_samples(const std::string& model_path, const std::vector<float>& states, int64_t n_states,
                                     int64_t n_samples, uint64_t seed);
 
 // Mean Frobenius norm of d f / d z at up to n_points training inputs with their training labels
-// (paper figure 2, right). 0 for a model without labels.
+// (paper figure 2, right). 0 for a model without labels. Fields: at most 64 points, the norm
+// estimated from 8 random projections of the output (Hutchinson).
 double label_gradient_norm(const std::string& model_path, const std::string& train_data, int64_t n_points, uint64_t seed);
 
 }  // namespace slift::learner

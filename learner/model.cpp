@@ -11,7 +11,41 @@
 
 namespace slift::learner {
 
-static const char* kFormat = "slift-mlp-1";
+// One format per architecture: MLP files keep the layout they always had.
+static const char* kMlpFormat = "slift-mlp-1";
+static const char* kUnetFormat = "slift-unet-1";
+
+UNetSpec ModelSpec::unet_spec() const {
+  UNetSpec u;
+  u.in_channels = ardm() ? window + 1 : window;
+  u.widths = unet_widths;
+  u.blocks = unet_blocks;
+  u.embed_dim = embed_dim;
+  u.film = film;
+  u.periodic = periodic;
+  u.cond_dim = ardm() ? embed_dim : label_dim;
+  return u;
+}
+
+Net::Net(const ModelSpec& spec) : nx(spec.nx), ny(spec.ny) {
+  if (spec.arch == "unet")
+    unet = UNet(spec.unet_spec());
+  else
+    mlp = Mlp(spec);
+}
+
+std::shared_ptr<torch::nn::Module> Net::module() const {
+  if (unet) return unet.ptr();
+  return mlp.ptr();
+}
+
+torch::Tensor Net::forward(const torch::Tensor& x, const torch::Tensor& cond) {
+  const bool conditioned = cond.defined() && cond.size(1) > 0;
+  if (mlp) return mlp->forward(conditioned ? torch::cat({x, cond}, 1) : x);
+  const int64_t b = x.size(0), dim = nx * ny;
+  const auto out = unet->forward(x.reshape({b, x.size(1) / dim, nx, ny}), conditioned ? cond : torch::Tensor());
+  return out.reshape({b, dim});
+}
 
 MlpImpl::MlpImpl(const ModelSpec& spec) {
   auto activation = [&]() -> torch::nn::AnyModule {
@@ -43,14 +77,27 @@ static std::vector<float> as_vector(const torch::Tensor& t) {
 
 void save_model(const std::string& path, LoadedModel& m) {
   torch::serialize::OutputArchive a;
-  a.write("format", c10::IValue(std::string(kFormat)));
+  const bool unet = m.spec.arch == "unet";
+  a.write("format", c10::IValue(std::string(unet ? kUnetFormat : kMlpFormat)));
   a.write("model", c10::IValue(m.spec.model));
-  a.write("activation", c10::IValue(m.spec.activation));
   a.write("dim", c10::IValue(m.spec.dim));
   a.write("window", c10::IValue(m.spec.window));
   a.write("label_dim", c10::IValue(m.spec.label_dim));
-  a.write("width", c10::IValue(m.spec.width));
-  a.write("depth", c10::IValue(m.spec.depth));
+  if (unet) {
+    a.write("nx", c10::IValue(m.spec.nx));
+    a.write("ny", c10::IValue(m.spec.ny));
+    a.write("unet_widths", c10::IValue(m.spec.unet_widths));
+    a.write("unet_blocks", c10::IValue(m.spec.unet_blocks));
+    a.write("embed_dim", c10::IValue(m.spec.embed_dim));
+    a.write("film", c10::IValue(m.spec.film));
+    a.write("periodic", c10::IValue(m.spec.periodic));
+    a.write("ardm_prediction", c10::IValue(m.spec.ardm_prediction));
+    a.write("ardm_train_steps", c10::IValue(m.spec.ardm_train_steps));
+  } else {
+    a.write("activation", c10::IValue(m.spec.activation));
+    a.write("width", c10::IValue(m.spec.width));
+    a.write("depth", c10::IValue(m.spec.depth));
+  }
   a.write("seed", c10::IValue(static_cast<int64_t>(m.seed)));
   a.write("shuffle_fraction", c10::IValue(m.shuffle_fraction));
   a.write("config_yaml", c10::IValue(m.config_yaml));
@@ -59,8 +106,8 @@ void save_model(const std::string& path, LoadedModel& m) {
   a.write("out_scale", as_tensor(m.norm.out_scale));
   a.write("losses", as_tensor(m.losses));
   torch::serialize::OutputArchive weights;
-  m.net->to(torch::kCPU);  // so that a machine without CUDA loads it
-  m.net->save(weights);
+  m.net.module()->to(torch::kCPU);  // so that a machine without CUDA loads it
+  m.net.module()->save(weights);
   a.write("net", weights);
   save_archive_atomic(a, path);
 }
@@ -85,15 +132,29 @@ LoadedModel load_model(const std::string& path) {
     if (!a.try_read(key, v)) usage_error(path + ": model file lacks '" + key + "'");
     return v;
   };
-  if (read("format").toStringRef() != kFormat) usage_error(path + ": unknown model file format");
+  const std::string format = read("format").toStringRef();
+  if (format != kMlpFormat && format != kUnetFormat) usage_error(path + ": unknown model file format");
   LoadedModel m;
   m.spec.model = read("model").toStringRef();
-  m.spec.activation = read("activation").toStringRef();
   m.spec.dim = read("dim").toInt();
   m.spec.window = read("window").toInt();
   m.spec.label_dim = read("label_dim").toInt();
-  m.spec.width = read("width").toInt();
-  m.spec.depth = read("depth").toInt();
+  if (format == kUnetFormat) {
+    m.spec.arch = "unet";
+    m.spec.nx = read("nx").toInt();
+    m.spec.ny = read("ny").toInt();
+    m.spec.unet_widths = read("unet_widths").toIntVector();
+    m.spec.unet_blocks = read("unet_blocks").toInt();
+    m.spec.embed_dim = read("embed_dim").toInt();
+    m.spec.film = read("film").toBool();
+    m.spec.periodic = read("periodic").toBool();
+    m.spec.ardm_prediction = read("ardm_prediction").toStringRef();
+    m.spec.ardm_train_steps = read("ardm_train_steps").toInt();
+  } else {
+    m.spec.activation = read("activation").toStringRef();
+    m.spec.width = read("width").toInt();
+    m.spec.depth = read("depth").toInt();
+  }
   m.seed = static_cast<uint64_t>(read("seed").toInt());
   m.shuffle_fraction = read("shuffle_fraction").toDouble();
   m.config_yaml = read("config_yaml").toStringRef();
@@ -106,11 +167,11 @@ LoadedModel load_model(const std::string& path) {
   m.norm.out_scale = as_vector(t);
   a.read("losses", t);
   m.losses = as_vector(t);
-  m.net = Mlp(m.spec);
+  m.net = Net(m.spec);
   torch::serialize::InputArchive weights;
   a.read("net", weights);
-  m.net->load(weights);
-  m.net->eval();
+  m.net.module()->load(weights);
+  m.net.module()->eval();
   return m;
 }
 
@@ -118,11 +179,12 @@ ModelInfo read_model_info(const std::string& path) {
   auto m = load_model(path);
   ModelInfo info;
   info.model = m.spec.model;
+  info.arch = m.spec.arch;
   info.dim = m.spec.dim;
   info.window = m.spec.window;
   info.label_dim = m.spec.label_dim;
   info.losses = m.losses;
-  for (const auto& p : m.net->parameters()) {
+  for (const auto& p : m.net.module()->parameters()) {
     const auto v = as_vector(p.flatten());
     info.parameters.insert(info.parameters.end(), v.begin(), v.end());
   }
@@ -140,19 +202,17 @@ torch::Device pick_device(const std::string& name) {
   return torch::kCPU;
 }
 
-torch::Tensor network_input(const ModelSpec& spec, const Normalisation& norm, const torch::Tensor& windows,
-                            const torch::Tensor& labels) {
-  const auto opts = windows.options();
-  const auto mean = as_tensor(norm.in_mean).to(opts.device()).repeat({spec.window});
-  const auto std = as_tensor(norm.in_std).to(opts.device()).repeat({spec.window});
-  auto x = (windows - mean) / std;
-  return spec.label_dim > 0 ? torch::cat({x, labels}, 1) : x;
+torch::Tensor normalise_windows(const ModelSpec& spec, const Normalisation& norm, const torch::Tensor& windows) {
+  const auto device = windows.device();
+  const auto mean = as_tensor(norm.in_mean).to(device).repeat({spec.window});
+  const auto std = as_tensor(norm.in_std).to(device).repeat({spec.window});
+  return (windows - mean) / std;
 }
 
 torch::Tensor step(LoadedModel& m, const torch::Tensor& windows, const torch::Tensor& labels) {
   const auto scale = as_tensor(m.norm.out_scale).to(windows.device());
   const auto current = windows.slice(1, (m.spec.window - 1) * m.spec.dim);
-  return current + m.net->forward(network_input(m.spec, m.norm, windows, labels)) * scale;
+  return current + m.net.forward(normalise_windows(m.spec, m.norm, windows), labels) * scale;
 }
 
 }  // namespace slift::learner

@@ -1,21 +1,37 @@
-// The MLP and its model file (LibTorch side of the learner; only learner/*.cpp include this).
+// The networks (MLP for states, UNet for fields) and the model file (LibTorch side of the
+// learner; only learner/*.cpp include this).
 #pragma once
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "learner/transitions.hpp"
+#include "learner/unet.hpp"
 
 namespace slift::learner {
 
 // What rebuilds the network and maps its input and output to states.
 struct ModelSpec {
-  std::string model = "sl";  // sl | deterministic
+  std::string model = "sl";  // sl | deterministic | ardm
+  std::string arch = "mlp";  // mlp (states) | unet (fields)
   int64_t dim = 0, window = 1, label_dim = 0;  // label_dim 0: no label input
+  // MLP
   int64_t width = 512, depth = 3;
   std::string activation = "silu";
+  // UNet: the grid (dim = nx * ny) and the backbone
+  int64_t nx = 0, ny = 0;
+  std::vector<int64_t> unet_widths{32, 64, 128};
+  int64_t unet_blocks = 1, embed_dim = 256;
+  bool film = true, periodic = false;
+  // ARDM: the diffusion it was trained with
+  std::string ardm_prediction = "v";
+  int64_t ardm_train_steps = 1000;
+
+  bool ardm() const { return model == "ardm"; }
   int64_t input_size() const { return window * dim + label_dim; }
+  UNetSpec unet_spec() const;
 };
 
 // depth hidden layers of `width` with the activation, then a linear layer to dim outputs.
@@ -26,11 +42,24 @@ struct MlpImpl : torch::nn::Module {
 };
 TORCH_MODULE(Mlp);
 
+// The network of a model on flat rows, hiding MLP vs UNet: x is b x (channels x dim), normalised
+// frames oldest first (ARDM: the noisy increment appended as the last channel); cond is the
+// label (SL), the time embedding (ARDM) or undefined / zero-wide (none). Returns b x dim.
+struct Net {
+  Net() = default;
+  explicit Net(const ModelSpec& spec);
+  std::shared_ptr<torch::nn::Module> module() const;  // parameters, save/load, to(), train/eval
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cond);
+  Mlp mlp{nullptr};
+  UNet unet{nullptr};
+  int64_t nx = 0, ny = 0;
+};
+
 // A trained model as stored on disk.
 struct LoadedModel {
   ModelSpec spec;
   Normalisation norm;
-  Mlp net{nullptr};
+  Net net;
   uint64_t seed = 0;            // training seed: keys the training labels
   double shuffle_fraction = 0;  // to rebuild the training transitions
   std::string config_yaml;
@@ -47,12 +76,11 @@ void setup_threads();
 // "auto": CUDA when available, else the CPU.
 torch::Device pick_device(const std::string& name);
 
-// The network on raw states: window states (b x window x dim, flattened) and labels (b x label_dim)
-// in, next states out (both normalisations applied).
+// The one-step network on raw states: window states (b x window x dim, flattened) and labels
+// (b x label_dim) in, next states out (both normalisations applied).
 torch::Tensor step(LoadedModel& m, const torch::Tensor& windows, const torch::Tensor& labels);
-// Normalised network input from raw windows and labels.
-torch::Tensor network_input(const ModelSpec& spec, const Normalisation& norm, const torch::Tensor& windows,
-                            const torch::Tensor& labels);
+// Normalised network input from raw windows (b x window x dim, flattened).
+torch::Tensor normalise_windows(const ModelSpec& spec, const Normalisation& norm, const torch::Tensor& windows);
 
 torch::Tensor to_tensor(const std::vector<float>& v, std::vector<int64_t> shape);
 

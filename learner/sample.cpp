@@ -7,6 +7,7 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
+#include "learner/diffusion.hpp"
 #include "learner/learner.hpp"
 #include "learner/model.hpp"
 
@@ -14,7 +15,8 @@ namespace slift::learner {
 
 namespace {
 
-// n x d standard normals, row r from its own stream (so results do not depend on batching).
+// n x d standard normals, row r from its own stream (so results do not depend on batching):
+// labels, and the ARDM's noise.
 torch::Tensor draw_labels(std::vector<Rng>& rngs, int64_t d) {
   const auto n = static_cast<int64_t>(rngs.size());
   std::vector<float> z(n * d);
@@ -26,7 +28,7 @@ torch::Tensor draw_labels(std::vector<Rng>& rngs, int64_t d) {
 LoadedModel load_for_inference(const std::string& model_path, const torch::Device& device) {
   setup_threads();
   auto m = load_model(model_path);
-  m.net->to(device);
+  m.net.module()->to(device);
   return m;
 }
 
@@ -34,33 +36,34 @@ LoadedModel load_for_inference(const std::string& model_path, const torch::Devic
 
 SampleResult sample_model(const std::string& model_path, const SampleOptions& options, const std::string& init_data,
                           uint64_t seed, const std::string& out_path, int64_t ardm_steps) {
-  if (ardm_steps != 0) usage_error(model_path + ": diffusion steps given for a one-step model");
   log::Stopwatch clock;
   const auto device = pick_device("auto");
   torch::NoGradGuard no_grad;
   auto m = load_for_inference(model_path, device);
+  if (m.spec.ardm() && ardm_steps < 1) usage_error(model_path + ": an ARDM needs the number of diffusion steps K >= 1");
+  if (!m.spec.ardm() && ardm_steps != 0) usage_error(model_path + ": diffusion steps given for a one-step model");
   const int64_t dim = m.spec.dim, w = m.spec.window, d = m.spec.label_dim;
+  const int64_t nfe = m.spec.ardm() ? ardm_steps : 1;  // network evaluations per generated frame
 
-  DatasetReader init(init_data, "states");
-  const auto spec = init.spec("states");
-  if (spec.shape.size() != 2 || static_cast<int64_t>(spec.shape[1]) != dim)
-    usage_error(init_data + ": states of dimension " + std::to_string(dim) + " expected by " + model_path);
-  const auto n_test = static_cast<int64_t>(init.n_traj());
-  const auto n_time = static_cast<int64_t>(spec.shape[0]);
-  const auto test = init.read("states");
+  DatasetReader init(init_data);
+  const auto test = read_trajectories(init_data);
+  if (test.dim != dim || (test.kind == "fields") != (m.spec.arch == "unet"))
+    usage_error(init_data + ": " + test.kind + " of dimension " + std::to_string(test.dim) + ", but " + model_path +
+                " expects " + (m.spec.arch == "unet" ? "fields" : "states") + " of dimension " + std::to_string(dim));
+  const int64_t n_test = test.n_traj, n_time = test.n_time;
   const int64_t n_traj = options.n_trajectories > 0 ? options.n_trajectories : n_test;
 
+  // The same layout as the test set's learned array (fields: the static medium is not written).
   DatasetHeader header = init.header();
   header.seed = seed;
   header.config_yaml = m.config_yaml;
-  header.simulation_parameters["nfe_per_step"] = 1.0;  // one network evaluation per generated state
+  header.simulation_parameters["nfe_per_step"] = static_cast<double>(nfe);
   header.params_hash = sha256(sha256_file(model_path) + "|" + sha256_file(init_data) + "|" + std::to_string(seed) +
-                              "|" + std::to_string(n_traj));
-  ArraySpec states;
-  states.path = "states";
-  states.shape = {static_cast<uint64_t>(n_time), static_cast<uint64_t>(dim)};
-  DatasetWriter writer(out_path, header, {states}, static_cast<uint64_t>(n_traj));
+                              "|" + std::to_string(n_traj) + "|" + std::to_string(ardm_steps));
+  DatasetWriter writer(out_path, header, {init.spec(test.array)}, static_cast<uint64_t>(n_traj));
 
+  const Diffusion diffusion(m.spec.ardm_prediction, m.spec.ardm_train_steps);
+  const auto scale = to_tensor(m.norm.out_scale, {dim}).to(device);
   log::Progress progress("sample " + m.spec.model, static_cast<uint64_t>(n_traj), "traj");
   progress.advance(writer.n_done());
   for (auto first = static_cast<int64_t>(writer.n_done()); first < n_traj; first += options.batch_size) {
@@ -70,14 +73,27 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
     std::vector<float> out(count * n_time * dim), start(count * w * dim);
     std::vector<Rng> rngs;
     for (int64_t r = 0; r < count; ++r) {
-      const float* x0 = &test[((first + r) % n_test) * n_time * dim];
+      const float* x0 = &test.states[((first + r) % n_test) * n_time * dim];
       std::copy(x0, x0 + dim, &out[r * n_time * dim]);
       for (int64_t s = 0; s < w; ++s) std::copy(x0, x0 + dim, &start[(r * w + s) * dim]);
       rngs.emplace_back(seed, static_cast<uint64_t>(first + r), "learner.sample");
     }
     auto windows = to_tensor(start, {count, w * dim}).to(device);
     for (int64_t t = 1; t < n_time; ++t) {
-      const auto next = step(m, windows, draw_labels(rngs, d).to(device));
+      torch::Tensor next;
+      if (m.spec.ardm()) {
+        // K-step ancestral sampling of the normalised increment, noise from the rows' streams.
+        const auto x = normalise_windows(m.spec, m.norm, windows);
+        const auto increment = diffusion.sample(
+            [&](const torch::Tensor& xt, const torch::Tensor& s) {
+              return m.net.forward(torch::cat({x, xt}, 1), time_embedding(s, m.spec.embed_dim));
+            },
+            torch::zeros({count, dim}, x.options()), ardm_steps,
+            [&](const torch::Tensor& like) { return draw_labels(rngs, like.size(1)).to(like.device()); });
+        next = windows.slice(1, (w - 1) * dim) + increment * scale;
+      } else {
+        next = step(m, windows, draw_labels(rngs, d).to(device));
+      }
       const auto host = next.to(torch::kCPU).contiguous();
       const float* p = host.data_ptr<float>();
       for (int64_t r = 0; r < count; ++r) std::copy(p + r * dim, p + (r + 1) * dim, &out[(r * n_time + t) * dim]);
@@ -92,7 +108,7 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
 
   SampleResult r;
   r.n_trajectories = n_traj;
-  r.nfe_per_step = 1.0;
+  r.nfe_per_step = static_cast<double>(nfe);
   r.seconds = clock.seconds();
   r.seconds_per_trajectory = r.seconds / static_cast<double>(n_traj);
   return r;
@@ -103,6 +119,7 @@ std::vector<float> one_step_samples(const std::string& model_path, const std::ve
   const auto device = pick_device("auto");
   torch::NoGradGuard no_grad;
   auto m = load_for_inference(model_path, device);
+  if (m.spec.arch != "mlp") usage_error(model_path + ": one-step samples are for states models (MLP) only");
   const int64_t dim = m.spec.dim, width = m.spec.window * dim;
   if (static_cast<int64_t>(states.size()) != n_states * width)
     usage_error("one_step_samples: expected " + std::to_string(n_states) + " x " + std::to_string(width) + " values");
@@ -129,7 +146,9 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
   // A random subset of the training transitions (all of them when n_points >= n).
   std::vector<int64_t> idx(tr.n);
   std::iota(idx.begin(), idx.end(), 0);
-  const int64_t n = std::min(n_points, tr.n);
+  // Fields: at most kMaxFieldPoints (one UNet batch of them through backward, memory and time).
+  constexpr int64_t kMaxFieldPoints = 64;
+  const int64_t n = std::min({n_points, tr.n, m.spec.arch == "mlp" ? tr.n : kMaxFieldPoints});
   Rng pick(seed, 0, "learner.gradient_points");
   for (int64_t i = 0; i < n; ++i) std::swap(idx[i], idx[i + static_cast<int64_t>(pick.below(static_cast<uint64_t>(tr.n - i)))]);
   idx.resize(n);
@@ -138,13 +157,27 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
   const auto windows = to_tensor(tr.inputs, {tr.n, width}).index_select(0, rows).to(device);
   const auto labels = to_tensor(tr.labels, {tr.n, m.spec.label_dim}).index_select(0, rows).to(device).requires_grad_(true);
 
-  // Rows are independent, so the gradient of the column sum of output j gives row j of every
-  // point's Jacobian d f / d z (f: the network output, the normalised increment).
-  const auto out = m.net->forward(network_input(m.spec, m.norm, windows, labels));
+  // Rows are independent (no batch statistics), so the gradient of a sum over rows gives every
+  // point's own vector-Jacobian product.
+  const auto out = m.net.forward(normalise_windows(m.spec, m.norm, windows), labels);
   auto sq = torch::zeros({n}, labels.options().requires_grad(false));
-  for (int64_t j = 0; j < m.spec.dim; ++j) {
-    const auto g = torch::autograd::grad({out.select(1, j).sum()}, {labels}, {}, /*retain_graph=*/true)[0];
-    sq += g.pow(2).sum(1);
+  if (m.spec.arch == "mlp") {
+    // Exact: row j of every point's Jacobian d f / d z from output j (f: the normalised increment).
+    for (int64_t j = 0; j < m.spec.dim; ++j) {
+      const auto g = torch::autograd::grad({out.select(1, j).sum()}, {labels}, {}, /*retain_graph=*/true)[0];
+      sq += g.pow(2).sum(1);
+    }
+  } else {
+    // Fields have nx * ny outputs: Hutchinson's estimate ||J||_F^2 = E ||v^T J||^2 over
+    // v ~ N(0, I), with kProbes probes per point.
+    constexpr int64_t kProbes = 8;
+    std::vector<Rng> probe_rngs;
+    for (int64_t r = 0; r < n; ++r) probe_rngs.emplace_back(seed, static_cast<uint64_t>(r), "learner.gradient_probes");
+    for (int64_t k = 0; k < kProbes; ++k) {
+      const auto v = draw_labels(probe_rngs, m.spec.dim).to(device);
+      const auto g = torch::autograd::grad({(out * v).sum()}, {labels}, {}, /*retain_graph=*/true)[0];
+      sq += g.pow(2).sum(1) / static_cast<double>(kProbes);
+    }
   }
   return sq.sqrt().mean().item<double>();
 }

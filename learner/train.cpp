@@ -1,13 +1,17 @@
-// Training of the MLP (Stochastic Lifting and the label-free baseline) with exact resume.
+// Training of Stochastic Lifting, the label-free baseline (MLP on states, UNet on fields) and the
+// ARDM baseline (UNet) with exact resume.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
+#include "learner/diffusion.hpp"
 #include "learner/learner.hpp"
 #include "learner/model.hpp"
 
@@ -28,6 +32,12 @@ std::string run_identity(const std::string& model, const TrainOptions& o, const 
   s << model << '|' << o.arch << '|' << o.width << '|' << o.depth << '|' << o.activation << '|' << o.label_dim << '|'
     << o.window << '|' << o.shuffle_fraction << '|' << o.iterations << '|' << o.batch_size << '|' << o.warmup << '|'
     << o.lr << '|' << o.weight_decay << '|' << o.grad_clip << '|' << seed << '|' << sha256_file(train_data);
+  if (o.arch == "unet") {
+    s << "|unet";
+    for (auto w : o.unet_widths) s << ',' << w;
+    s << '|' << o.unet_blocks << '|' << o.embed_dim << '|' << o.conditioning;
+    if (model == "ardm") s << '|' << o.ardm_prediction << '|' << o.ardm_train_steps;
+  }
   return sha256(s.str());
 }
 
@@ -38,13 +48,13 @@ struct State {
 
 // `done`: steps completed (the loop's step counter is one behind while the step is being finished).
 void save_checkpoint(const std::string& path, const std::string& identity, int64_t done, const State& st,
-                     const Rng& batch_rng, Mlp& net, torch::optim::AdamW& opt) {
+                     const Rng& batch_rng, torch::nn::Module& net, torch::optim::AdamW& opt) {
   torch::serialize::OutputArchive a, weights, optimizer;
   a.write("identity", c10::IValue(identity));
   a.write("step", c10::IValue(done));
   a.write("batch_rng", c10::IValue(static_cast<int64_t>(batch_rng.position())));
   a.write("losses", to_tensor(st.losses, {static_cast<int64_t>(st.losses.size())}));
-  net->save(weights);
+  net.save(weights);
   opt.save(optimizer);
   a.write("net", weights);
   a.write("optimizer", optimizer);
@@ -52,8 +62,8 @@ void save_checkpoint(const std::string& path, const std::string& identity, int64
 }
 
 // Loads the checkpoint if it belongs to this run; returns false (and starts over) otherwise.
-bool load_checkpoint(const std::string& path, const std::string& identity, State& st, Rng& batch_rng, Mlp& net,
-                     torch::optim::AdamW& opt, const torch::Device& device) {
+bool load_checkpoint(const std::string& path, const std::string& identity, State& st, Rng& batch_rng,
+                     torch::nn::Module& net, torch::optim::AdamW& opt, const torch::Device& device) {
   if (path.empty() || !std::filesystem::exists(path)) return false;
   torch::serialize::InputArchive a;
   a.load_from(path, device);
@@ -73,13 +83,13 @@ bool load_checkpoint(const std::string& path, const std::string& identity, State
   torch::serialize::InputArchive weights, optimizer;
   a.read("net", weights);
   a.read("optimizer", optimizer);
-  net->load(weights);
+  net.load(weights);
   opt.load(optimizer);
   return true;
 }
 
-bool all_finite(Mlp& net) {
-  for (const auto& p : net->parameters())
+bool all_finite(const Net& net) {
+  for (const auto& p : net.module()->parameters())
     if (!torch::isfinite(p).all().item<bool>()) return false;
   return true;
 }
@@ -89,59 +99,89 @@ bool all_finite(Mlp& net) {
 TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
                         const std::string& config_yaml) {
-  if (model == "ardm") {
-    if (options.arch != "unet") usage_error("ardm needs arch unet");
-    usage_error("ardm is not available in this version yet");
-  }
-  if (model != "sl" && model != "deterministic") usage_error("unknown model '" + model + "' (sl, deterministic)");
-  if (options.arch != "mlp") usage_error("arch " + options.arch + " is not available for states data (use mlp)");
+  if (model != "sl" && model != "deterministic" && model != "ardm")
+    usage_error("unknown model '" + model + "' (sl, deterministic, ardm)");
+  if (model == "ardm" && options.arch != "unet") usage_error("ardm needs arch unet");
   setup_threads();
   const auto device = pick_device(options.device);
 
+  const auto data = read_trajectories(train_data);
+  if ((data.kind == "fields") != (options.arch == "unet"))
+    usage_error(train_data + ": " + data.kind + " data need arch " + (data.kind == "fields" ? "unet" : "mlp"));
   LoadedModel m;
   m.spec.model = model;
+  m.spec.arch = options.arch;
+  m.spec.dim = data.dim;
   m.spec.window = options.window;
-  m.spec.label_dim = model == "deterministic" ? 0 : options.label_dim;
+  m.spec.label_dim = model == "sl" ? options.label_dim : 0;
   m.spec.width = options.width;
   m.spec.depth = options.depth;
   m.spec.activation = options.activation;
+  m.spec.nx = data.nx;
+  m.spec.ny = data.ny;
+  m.spec.unet_widths = options.unet_widths;
+  m.spec.unet_blocks = options.unet_blocks;
+  m.spec.embed_dim = options.embed_dim;
+  m.spec.film = options.conditioning == "film";
+  m.spec.periodic = data.periodic;
+  m.spec.ardm_prediction = options.ardm_prediction;
+  m.spec.ardm_train_steps = options.ardm_train_steps;
   m.seed = seed;
   m.shuffle_fraction = options.shuffle_fraction;
   m.config_yaml = config_yaml;
+  if (options.arch == "unet") {
+    const int64_t g = m.spec.unet_spec().grid_multiple();
+    if (data.nx % g || data.ny % g)
+      usage_error(train_data + ": the grid " + std::to_string(data.nx) + " x " + std::to_string(data.ny) +
+                  " must be a multiple of " + std::to_string(g) + " for " + std::to_string(options.unet_widths.size()) +
+                  " UNet levels");
+    if (model == "ardm" && options.embed_dim % 2) usage_error("ardm needs an even embed_dim (time embedding)");
+  }
+  const Diffusion diffusion(options.ardm_prediction, options.ardm_train_steps);
+  const int64_t dim = data.dim, d = m.spec.label_dim;
 
-  const auto data = read_trajectories(train_data);
-  m.spec.dim = data.dim;
-  const auto tr = make_transitions(data, options.window, m.spec.label_dim, options.shuffle_fraction, seed);
-  m.norm = fit_normalisation(tr);
-  const int64_t n = tr.n, dim = tr.dim;
-
-  // Network inputs and normalised increments of every transition, computed once.
-  const auto windows = to_tensor(tr.inputs, {n, options.window * dim});
-  const auto inputs = network_input(m.spec, m.norm, windows, to_tensor(tr.labels, {n, m.spec.label_dim})).to(device);
-  const auto current = windows.slice(1, (options.window - 1) * dim);
-  const auto scale = to_tensor(m.norm.out_scale, {dim});
-  const auto targets = ((to_tensor(tr.targets, {n, dim}) - current) / scale).to(device);
+  // Normalised network inputs, labels and normalised increments of every transition, computed
+  // once (in a scope, so that the raw copies are freed before training).
+  torch::Tensor inputs, labels, targets;
+  int64_t n = 0;
+  {
+    const auto tr = make_transitions(data, options.window, d, options.shuffle_fraction, seed);
+    m.norm = fit_normalisation(tr, data.kind == "fields");
+    n = tr.n;
+    const auto windows = to_tensor(tr.inputs, {n, options.window * dim});
+    inputs = normalise_windows(m.spec, m.norm, windows).to(device);
+    labels = to_tensor(tr.labels, {n, d}).to(device);
+    const auto current = windows.slice(1, (options.window - 1) * dim);
+    const auto scale = to_tensor(m.norm.out_scale, {dim});
+    targets = ((to_tensor(tr.targets, {n, dim}) - current) / scale).to(device);
+  }
 
   torch::manual_seed(seed);  // initial weights
-  m.net = Mlp(m.spec);
-  m.net->to(device);
-  torch::optim::AdamW opt(m.net->parameters(),
+  m.net = Net(m.spec);
+  const auto module = m.net.module();
+  module->to(device);
+  torch::optim::AdamW opt(module->parameters(),
                           torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
   auto& group_options = static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options());
 
   const std::string identity = run_identity(model, options, train_data, seed);
   Rng batch_rng(seed, 0, "learner.batch");
   State st;
-  if (load_checkpoint(checkpoint_path, identity, st, batch_rng, m.net, opt, device))
+  if (load_checkpoint(checkpoint_path, identity, st, batch_rng, *module, opt, device))
     log::info("train " + model + ": resuming from step " + std::to_string(st.step) + " (" + checkpoint_path + ")");
   int64_t last_checkpoint = st.step;
 
   int64_t parameters = 0;
-  for (const auto& p : m.net->parameters()) parameters += p.numel();
-  log::info("train " + model + ": " + std::to_string(n) + " transitions, MLP " + std::to_string(options.depth) + " x " +
-            std::to_string(options.width) + " " + options.activation + ", label dim " +
-            std::to_string(m.spec.label_dim) + ", " + std::to_string(parameters) + " parameters, " +
-            std::to_string(torch::get_num_threads()) + " threads, " + device.str());
+  for (const auto& p : module->parameters()) parameters += p.numel();
+  std::string net = "MLP " + std::to_string(options.depth) + " x " + std::to_string(options.width) + " " + options.activation;
+  if (options.arch == "unet") {
+    net = "UNet";
+    for (auto w : options.unet_widths) net += " " + std::to_string(w);
+    net += " on " + std::to_string(data.nx) + " x " + std::to_string(data.ny) + (data.periodic ? " periodic" : " walls");
+  }
+  log::info("train " + model + ": " + std::to_string(n) + " transitions, " + net + ", label dim " + std::to_string(d) +
+            ", " + std::to_string(parameters) + " parameters, " + std::to_string(torch::get_num_threads()) +
+            " threads, " + device.str());
 
   const int64_t end = options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations;
   const int64_t first = st.step;
@@ -150,16 +190,28 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   double window_start = 0;  // time and step of the last log line: ms/step over the last window
   int64_t window_step = first;
   std::vector<int64_t> batch(options.batch_size);
-  m.net->train();
+  module->train();
   for (; st.step < end; ++st.step) {
     const double lr = learning_rate(options, st.step);
     group_options.lr(lr);
     for (auto& b : batch) b = static_cast<int64_t>(batch_rng.below(static_cast<uint64_t>(n)));
     const auto idx = torch::from_blob(batch.data(), {options.batch_size}, torch::kInt64).to(device);
     opt.zero_grad();
-    auto loss = torch::mse_loss(m.net->forward(inputs.index_select(0, idx)), targets.index_select(0, idx));
+    const auto x = inputs.index_select(0, idx), y = targets.index_select(0, idx);
+    torch::Tensor loss;
+    if (m.spec.ardm()) {
+      // Diffusion steps and noise from a generator keyed by the step, so that a resumed run
+      // draws exactly what an uninterrupted one does.
+      auto gen = at::detail::createCPUGenerator(Rng(seed, static_cast<uint64_t>(st.step), "learner.ardm").next_u64());
+      const auto steps = torch::randint(1, options.ardm_train_steps + 1, {options.batch_size}, gen, torch::kLong);
+      const auto eps = torch::randn({options.batch_size, dim}, gen, torch::kFloat32).to(device);
+      const auto ex = diffusion.training_example(y, steps, eps);
+      loss = torch::mse_loss(m.net.forward(torch::cat({x, ex.x_t}, 1), time_embedding(ex.s, options.embed_dim)), ex.target);
+    } else {
+      loss = torch::mse_loss(m.net.forward(x, d > 0 ? labels.index_select(0, idx) : torch::Tensor()), y);
+    }
     loss.backward();
-    if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(m.net->parameters(), options.grad_clip);
+    if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module->parameters(), options.grad_clip);
     const double value = loss.item<double>();
     if (!std::isfinite(value))
       runtime_error("train " + model + ": the loss is not finite at step " + std::to_string(st.step + 1) +
@@ -188,7 +240,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       if (!all_finite(m.net))
         runtime_error("train " + model + ": weights are not finite after step " + std::to_string(done) +
                       "; the last checkpoint (step " + std::to_string(last_checkpoint) + ") is kept");
-      save_checkpoint(checkpoint_path, identity, done, st, batch_rng, m.net, opt);
+      save_checkpoint(checkpoint_path, identity, done, st, batch_rng, *module, opt);
       last_checkpoint = done;
     }
   }

@@ -1,5 +1,6 @@
 #include "learner/transitions.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -9,8 +10,40 @@
 
 namespace slift::learner {
 
+// The learned field of a "fields" dataset: the one evaluation compares (u for the wave, s for
+// the flow; otherwise the only time-varying t0 field).
+static std::string field_array(const DatasetReader& reader, const std::string& path) {
+  const auto arrays = reader.array_paths();
+  std::vector<std::string> dynamic;
+  for (const char* preferred : {"t0_fields/u", "t0_fields/s"})
+    if (std::find(arrays.begin(), arrays.end(), preferred) != arrays.end()) return preferred;
+  for (const auto& a : arrays)
+    if (a.rfind("t0_fields/", 0) == 0 && reader.spec(a).time_varying) dynamic.push_back(a);
+  if (dynamic.size() != 1) usage_error(path + ": cannot tell which time-varying t0 field to learn");
+  return dynamic[0];
+}
+
+static Trajectories read_fields(const DatasetReader& reader, const std::string& path) {
+  Trajectories d;
+  d.kind = "fields";
+  d.array = field_array(reader, path);
+  const auto spec = reader.spec(d.array);
+  if (spec.shape.size() != 3) usage_error(path + ": " + d.array + " must be (n_traj, n_time, nx, ny)");
+  d.n_traj = static_cast<int64_t>(reader.n_traj());
+  d.n_time = static_cast<int64_t>(spec.shape[0]);
+  d.nx = static_cast<int64_t>(spec.shape[1]);
+  d.ny = static_cast<int64_t>(spec.shape[2]);
+  d.dim = d.nx * d.ny;
+  if (d.n_traj < 1 || d.n_time < 2 || d.dim < 1) usage_error(path + ": needs at least one trajectory of two frames");
+  for (const auto& bc : reader.header().boundary_conditions) d.periodic = d.periodic || bc.bc_type == "PERIODIC";
+  d.states = reader.read(d.array);
+  return d;
+}
+
 Trajectories read_trajectories(const std::string& path) {
-  DatasetReader reader(path, "states");
+  DatasetReader reader(path);
+  if (reader.header().kind == "fields") return read_fields(reader, path);
+  if (reader.header().kind != "states") usage_error(path + ": neither a states nor a fields dataset");
   const auto spec = reader.spec("states");
   if (spec.shape.size() != 2) usage_error(path + ": 'states' must be (n_traj, n_time, dim)");
   Trajectories d;
@@ -67,7 +100,7 @@ Transitions make_transitions(const Trajectories& data, int64_t window, int64_t l
   return tr;
 }
 
-Normalisation fit_normalisation(const Transitions& tr) {
+Normalisation fit_normalisation(const Transitions& tr, bool pooled) {
   const int64_t dim = tr.dim;
   std::vector<double> s1(dim), s2(dim), d1(dim), d2(dim);
   for (int64_t k = 0; k < tr.n; ++k) {
@@ -85,6 +118,16 @@ Normalisation fit_normalisation(const Transitions& tr) {
     return var > 1e-12 ? static_cast<float>(std::sqrt(var)) : 1.0f;
   };
   Normalisation nm;
+  if (pooled) {
+    double a = 0, b = 0, c = 0, e = 0;
+    for (int64_t k = 0; k < dim; ++k) a += s1[k], b += s2[k], c += d1[k], e += d2[k];
+    const double count = static_cast<double>(tr.n) * static_cast<double>(dim);
+    const double mean = a / count, var = b / count - mean * mean, dmean = c / count, dvar = e / count - dmean * dmean;
+    nm.in_mean.assign(dim, static_cast<float>(mean));
+    nm.in_std.assign(dim, var > 1e-12 ? static_cast<float>(std::sqrt(var)) : 1.0f);
+    nm.out_scale.assign(dim, dvar > 1e-12 ? static_cast<float>(std::sqrt(dvar)) : 1.0f);
+    return nm;
+  }
   for (int64_t c = 0; c < dim; ++c) {
     nm.in_mean.push_back(static_cast<float>(s1[c] / tr.n));
     nm.in_std.push_back(std_or_one(s1[c], s2[c]));

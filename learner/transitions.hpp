@@ -1,4 +1,4 @@
-// Training transitions of a "states" dataset, torch-free: windows of past states, next states,
+// Training transitions of a "states" or "fields" dataset, torch-free: windows of past states, next states,
 // the fixed labels and the normalisation. Training and the label-gradient probe build the same
 // transitions from the same seed, so a probe sees exactly the labels the model was trained with.
 #pragma once
@@ -22,10 +22,16 @@ struct Transitions {
   std::vector<float> labels;   // n x label_dim, z ~ N(0, I)
 };
 
-// Trajectory states of a "states" dataset: n_traj x n_time x dim.
+// Trajectories of a dataset: n_traj x n_time x dim. A "fields" dataset contributes its learned
+// field (field_array), each frame flattened row-major to dim = nx * ny; static fields (the
+// medium) are not read: the model must generate the spread from its labels alone.
 struct Trajectories {
   int64_t n_traj = 0, n_time = 0, dim = 0;
   std::vector<float> states;
+  std::string kind = "states";  // states | fields
+  std::string array = "states"; // the array read, e.g. t0_fields/u
+  int64_t nx = 0, ny = 0;       // fields: the grid
+  bool periodic = false;        // fields: any boundary condition is PERIODIC
 };
 Trajectories read_trajectories(const std::string& path);
 
@@ -37,7 +43,9 @@ Transitions make_transitions(const Trajectories& data, int64_t window, int64_t l
                              uint64_t seed);
 
 // Mean and std of all states used as inputs and the std of the increments; a component that does
-// not vary gets scale 1 so that it passes through unchanged.
-Normalisation fit_normalisation(const Transitions& tr);
+// not vary gets scale 1 so that it passes through unchanged. pooled (fields): one mean, std and
+// increment scale over all pixels, repeated for every component, so that the network sees one
+// field and not dim independently scaled pixels (edge cells that never move would be blown up).
+Normalisation fit_normalisation(const Transitions& tr, bool pooled = false);
 
 }  // namespace slift::learner

@@ -20,6 +20,38 @@ void write_states(const std::string& path, int64_t n_traj, int64_t n_time, int64
   w.finish();
 }
 
+void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
+                  const std::vector<float>& u, bool periodic) {
+  DatasetHeader h;
+  h.kind = "fields";
+  h.dataset_name = "toy_fields";
+  for (int64_t t = 0; t < n_time; ++t) h.time.push_back(0.25 * static_cast<double>(t));
+  for (int64_t i = 0; i < nx; ++i) h.x.push_back((static_cast<double>(i) + 0.5) / static_cast<double>(nx));
+  for (int64_t j = 0; j < ny; ++j) h.y.push_back((static_cast<double>(j) + 0.5) / static_cast<double>(ny));
+  const std::string type = periodic ? "PERIODIC" : "WALL";
+  h.boundary_conditions = {{"bc_x", type, {"x"}}, {"bc_y", type, {"y"}}};
+  h.params_hash = "toy_fields";
+  const auto n = static_cast<uint64_t>(nx), m = static_cast<uint64_t>(ny);
+  ArraySpec field{"t0_fields/u", {static_cast<uint64_t>(n_time), n, m}, true, {true, true}};
+  ArraySpec medium{"t0_fields/c", {n, m}, false, {true, true}};
+  DatasetWriter w(path, h, {field, medium}, static_cast<uint64_t>(n_traj));
+  w.write(0, 0, static_cast<uint64_t>(n_traj), u.data());
+  const std::vector<float> c(static_cast<size_t>(n_traj * nx * ny), 1.0f);
+  w.write(1, 0, static_cast<uint64_t>(n_traj), c.data());
+  w.commit(static_cast<uint64_t>(n_traj));
+  w.finish();
+}
+
+learner::TrainOptions tiny_unet_options(int64_t iterations, int64_t batch_size, int64_t label_dim) {
+  auto o = tiny_options(iterations, batch_size, label_dim);
+  o.arch = "unet";
+  o.unet_widths = {8, 16};
+  o.embed_dim = 16;
+  o.window = 2;
+  o.ardm_train_steps = 100;
+  return o;
+}
+
 learner::TrainOptions tiny_options(int64_t iterations, int64_t batch_size, int64_t label_dim) {
   learner::TrainOptions o;
   o.width = 64;

@@ -1,4 +1,4 @@
-// Tiny "states" datasets and options for the learner tests.
+// Tiny "states" and "fields" datasets and options for the learner tests.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -11,7 +11,14 @@ namespace slift::test {
 // Writes states (n_traj x n_time x dim) as a complete "states" dataset with times 0, 0.1, ...
 void write_states(const std::string& path, int64_t n_traj, int64_t n_time, int64_t dim, const std::vector<float>& states);
 
+// Writes fields (n_traj x n_time x nx x ny) as a complete "fields" dataset: the learned array
+// t0_fields/u plus a static t0_fields/c (which the learner must ignore), periodic or walls.
+void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
+                  const std::vector<float>& u, bool periodic);
+
 // Small, fast training options: one model, tiny MLP, frequent logs silenced by the caller's level.
 learner::TrainOptions tiny_options(int64_t iterations, int64_t batch_size, int64_t label_dim);
+// The same with a tiny UNet (widths 8, 16; embedding 16; window 2) for fields.
+learner::TrainOptions tiny_unet_options(int64_t iterations, int64_t batch_size, int64_t label_dim);
 
 }  // namespace slift::test

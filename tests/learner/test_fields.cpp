@@ -1,0 +1,142 @@
+// Field models (UNet): train -> sample round trips for sl, deterministic and ardm write a fields
+// dataset in the test set's layout; a UNet run resumes exactly; labels let SL fit a two-outcome
+// problem the label-free model can only average.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/dataset.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/rng.hpp"
+#include "learner/learner.hpp"
+#include "learner/model_info.hpp"
+#include "support/test_support.hpp"
+#include "toy_data.hpp"
+
+namespace slift {
+namespace {
+
+constexpr int64_t kN = 8;  // grid side
+
+// n_traj trajectories of a bump drifting with a random speed, plus noise.
+std::vector<float> drifting_bumps(int64_t n_traj, int64_t n_time, uint64_t seed) {
+  std::vector<float> u;
+  Rng rng(seed, 0, "test.bumps");
+  for (int64_t i = 0; i < n_traj; ++i) {
+    const double speed = 0.5 + rng.uniform();
+    for (int64_t t = 0; t < n_time; ++t)
+      for (int64_t x = 0; x < kN; ++x)
+        for (int64_t y = 0; y < kN; ++y) {
+          const double cx = 2.0 + speed * static_cast<double>(t), dx = static_cast<double>(x) - cx;
+          const double dy = static_cast<double>(y) - 4.0;
+          u.push_back(static_cast<float>(std::exp(-0.5 * (dx * dx + dy * dy)) + 0.01 * rng.normal()));
+        }
+  }
+  return u;
+}
+
+TEST(LearnerFields, TrainAndSampleEveryModelWritesAFieldsDataset) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  const int64_t n_traj = 6, n_time = 5;
+  const auto u = drifting_bumps(n_traj, n_time, 1);
+  test::write_fields(dir / "data.h5", n_traj, n_time, kN, kN, u, true);
+  const auto o = test::tiny_unet_options(20, 8, 4);
+
+  learner::SampleOptions so;
+  so.n_trajectories = 3;
+  so.batch_size = 2;
+  DatasetReader init(dir / "data.h5", "fields");
+  for (const std::string model : {"sl", "deterministic", "ardm"}) {
+    SCOPED_TRACE(model);
+    const auto r = learner::train_model(model, o, dir / "data.h5", 2, dir / (model + ".pt"), "", "model: " + model);
+    EXPECT_EQ(r.steps, 20);
+    EXPECT_TRUE(std::isfinite(r.final_loss));
+    EXPECT_EQ(learner::read_model_info(dir / (model + ".pt")).arch, "unet");
+    const int64_t K = model == "ardm" ? 2 : 0;
+    const auto s = learner::sample_model(dir / (model + ".pt"), so, dir / "data.h5", 3, dir / (model + ".h5"), K);
+    EXPECT_EQ(s.n_trajectories, 3);
+    EXPECT_EQ(s.nfe_per_step, model == "ardm" ? 2.0 : 1.0);
+
+    DatasetReader gen(dir / (model + ".h5"), "fields");
+    ASSERT_EQ(gen.n_traj(), 3u);
+    EXPECT_EQ(gen.array_paths(), std::vector<std::string>{"t0_fields/u"}) << "the learned array only";
+    EXPECT_EQ(gen.spec("t0_fields/u").shape, (std::vector<uint64_t>{n_time, kN, kN}));
+    EXPECT_EQ(gen.header().time, init.header().time);
+    EXPECT_EQ(gen.header().x, init.header().x);
+    EXPECT_EQ(gen.header().boundary_conditions.size(), 2u);
+    EXPECT_EQ(gen.header().simulation_parameters.at("nfe_per_step"), s.nfe_per_step);
+    const auto x = gen.read("t0_fields/u");
+    for (int64_t c = 0; c < kN * kN; ++c) EXPECT_EQ(x[c], u[c]) << "frame 0 is the test set's";
+    for (float v : x) ASSERT_TRUE(std::isfinite(v));
+  }
+  // Labels matter for SL only; field models have no one-step probe; K goes with ARDM only.
+  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "data.h5", 10, 1), 0.0);
+  EXPECT_EQ(learner::label_gradient_norm(dir / "deterministic.pt", dir / "data.h5", 10, 1), 0.0);
+  EXPECT_THROW(learner::one_step_samples(dir / "sl.pt", std::vector<float>(2 * kN * kN), 1, 2, 1), Error);
+  EXPECT_THROW(learner::sample_model(dir / "ardm.pt", so, dir / "data.h5", 3, dir / "bad.h5", 0), Error);
+  EXPECT_THROW(learner::sample_model(dir / "sl.pt", so, dir / "data.h5", 3, dir / "bad.h5", 2), Error);
+  auto mlp = o;
+  mlp.arch = "mlp";
+  EXPECT_THROW(learner::train_model("ardm", mlp, dir / "data.h5", 2, dir / "bad.pt", "", ""), Error);
+  EXPECT_THROW(learner::train_model("sl", mlp, dir / "data.h5", 2, dir / "bad.pt", "", ""), Error);
+}
+
+TEST(LearnerFields, StoppedAndResumedUNetRunMatchesStraightRun) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  test::write_fields(dir / "data.h5", 4, 4, kN, kN, drifting_bumps(4, 4, 2), false);
+  auto o = test::tiny_unet_options(12, 4, 4);
+  o.checkpoint_every = 5;
+  o.grad_clip = 1.0;
+  for (const std::string model : {"sl", "ardm"}) {
+    SCOPED_TRACE(model);
+    o.stop_after = 0;
+    learner::train_model(model, o, dir / "data.h5", 4, dir / (model + "_a.pt"), dir / (model + "_a.ckpt"), "");
+    o.stop_after = 7;
+    learner::train_model(model, o, dir / "data.h5", 4, dir / (model + "_b.pt"), dir / (model + "_b.ckpt"), "");
+    EXPECT_FALSE(std::filesystem::exists(dir / (model + "_b.pt")));
+    o.stop_after = 0;
+    learner::train_model(model, o, dir / "data.h5", 4, dir / (model + "_b.pt"), dir / (model + "_b.ckpt"), "");
+    const auto a = learner::read_model_info(dir / (model + "_a.pt")), b = learner::read_model_info(dir / (model + "_b.pt"));
+    ASSERT_EQ(a.losses.size(), 12u);
+    ASSERT_EQ(b.losses.size(), 12u);
+    for (size_t i = 0; i < a.losses.size(); ++i) EXPECT_EQ(a.losses[i], b.losses[i]) << "step " << i + 1;
+    ASSERT_EQ(a.parameters.size(), b.parameters.size());
+    for (size_t i = 0; i < a.parameters.size(); ++i) ASSERT_EQ(a.parameters[i], b.parameters[i]) << "weight " << i;
+  }
+}
+
+TEST(LearnerFields, LabelsFitTwoOutcomesTheLabelFreeModelAverages) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  // Every trajectory starts from the same bump; its next frame is the bump moved left or right
+  // (chosen at random per trajectory): the label-free optimum is the average of the two.
+  const int64_t n_traj = 16;
+  std::vector<float> u;
+  Rng rng(3, 0, "test.outcomes");
+  auto bump = [&](double cx) {
+    for (int64_t x = 0; x < kN; ++x)
+      for (int64_t y = 0; y < kN; ++y) {
+        const double dx = static_cast<double>(x) - cx, dy = static_cast<double>(y) - 3.5;
+        u.push_back(static_cast<float>(std::exp(-0.5 * (dx * dx + dy * dy))));
+      }
+  };
+  for (int64_t i = 0; i < n_traj; ++i) {
+    bump(3.5);
+    bump(rng.uniform() < 0.5 ? 1.5 : 5.5);
+  }
+  test::write_fields(dir / "data.h5", n_traj, 2, kN, kN, u, false);
+  auto o = test::tiny_unet_options(400, 16, 8);
+  o.window = 1;
+  o.lr = 5e-3;
+  const auto sl = learner::train_model("sl", o, dir / "data.h5", 5, dir / "sl.pt", "", "");
+  const auto det = learner::train_model("deterministic", o, dir / "data.h5", 5, dir / "det.pt", "", "");
+  EXPECT_GT(det.final_loss, 0.1) << "the label-free model can only predict the mean";
+  EXPECT_LT(sl.final_loss, 0.05 * det.final_loss) << "labels tell the outcomes apart";
+}
+
+}  // namespace
+}  // namespace slift
