@@ -140,8 +140,11 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
   const auto device = pick_device("auto");
   auto m = load_for_inference(model_path, device);
   if (m.spec.label_dim == 0) return 0.0;
-  const auto tr = make_transitions(read_trajectories(train_data), m.spec.window, m.spec.label_dim, m.shuffle_fraction, m.seed);
-  if (tr.dim != m.spec.dim) usage_error(train_data + ": states of dimension " + std::to_string(m.spec.dim) + " expected");
+  const auto data = read_trajectories(train_data);
+  if (data.dim != m.spec.dim) usage_error(train_data + ": states of dimension " + std::to_string(m.spec.dim) + " expected");
+  // The training transitions as rows (no windows materialised), and their labels.
+  const auto tr = transition_rows(data, m.spec.window, m.shuffle_fraction, m.seed);
+  const auto all_labels = transition_labels(tr.n, m.spec.label_dim, m.seed);
 
   // A random subset of the training transitions (all of them when n_points >= n).
   std::vector<int64_t> idx(tr.n);
@@ -152,10 +155,17 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
   Rng pick(seed, 0, "learner.gradient_points");
   for (int64_t i = 0; i < n; ++i) std::swap(idx[i], idx[i + static_cast<int64_t>(pick.below(static_cast<uint64_t>(tr.n - i)))]);
   idx.resize(n);
-  const auto rows = torch::from_blob(idx.data(), {n}, torch::kInt64);
-  const int64_t width = m.spec.window * m.spec.dim;
-  const auto windows = to_tensor(tr.inputs, {tr.n, width}).index_select(0, rows).to(device);
-  const auto labels = to_tensor(tr.labels, {tr.n, m.spec.label_dim}).index_select(0, rows).to(device).requires_grad_(true);
+  const int64_t dim = m.spec.dim, w = m.spec.window, d = m.spec.label_dim;
+  std::vector<float> picked_windows(n * w * dim), picked_labels(n * d);
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t s = 0; s < w; ++s) {
+      const float* frame = &data.states[tr.inputs[idx[r] * w + s] * dim];
+      std::copy(frame, frame + dim, &picked_windows[(r * w + s) * dim]);
+    }
+    std::copy(&all_labels[idx[r] * d], &all_labels[idx[r] * d] + d, &picked_labels[r * d]);
+  }
+  const auto windows = to_tensor(picked_windows, {n, w * dim}).to(device);
+  const auto labels = to_tensor(picked_labels, {n, d}).to(device).requires_grad_(true);
 
   // Rows are independent (no batch statistics), so the gradient of a sum over rows gives every
   // point's own vector-Jacobian product.

@@ -105,7 +105,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   setup_threads();
   const auto device = pick_device(options.device);
 
-  const auto data = read_trajectories(train_data);
+  auto data = read_trajectories(train_data);
   if ((data.kind == "fields") != (options.arch == "unet"))
     usage_error(train_data + ": " + data.kind + " data need arch " + (data.kind == "fields" ? "unet" : "mlp"));
   LoadedModel m;
@@ -140,13 +140,25 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   const Diffusion diffusion(options.ardm_prediction, options.ardm_train_steps);
   const int64_t dim = data.dim, d = m.spec.label_dim;
 
-  // Normalised network inputs, labels and normalised increments of every transition, computed
-  // once (in a scope, so that the raw copies are freed before training).
-  torch::Tensor inputs, labels, targets;
+  // Training data on the device. States: every transition's normalised window, label and
+  // normalised increment, computed once. Fields: the normalised frames and each transition's
+  // frame rows, gathered per minibatch (the windows of a paper-scale set would not fit).
+  const bool fields = data.kind == "fields";
+  torch::Tensor inputs, labels, targets, frames, input_rows, target_rows;
+  double increment_factor = 1;  // fields: normalised-frame difference -> normalised increment
   int64_t n = 0;
-  {
+  if (fields) {
+    auto rows = transition_rows(data, options.window, options.shuffle_fraction, seed);
+    m.norm = fit_pooled_normalisation(data, rows);
+    n = rows.n;
+    frames = ((to_tensor(data.states, {data.n_traj * data.n_time, dim}) - m.norm.in_mean[0]) / m.norm.in_std[0]).to(device);
+    input_rows = torch::from_blob(rows.inputs.data(), {n, options.window}, torch::kInt64).clone().to(device);
+    target_rows = torch::from_blob(rows.targets.data(), {n}, torch::kInt64).clone().to(device);
+    labels = to_tensor(transition_labels(n, d, seed), {n, d}).to(device);
+    increment_factor = static_cast<double>(m.norm.in_std[0]) / static_cast<double>(m.norm.out_scale[0]);
+  } else {
     const auto tr = make_transitions(data, options.window, d, options.shuffle_fraction, seed);
-    m.norm = fit_normalisation(tr, data.kind == "fields");
+    m.norm = fit_normalisation(tr);
     n = tr.n;
     const auto windows = to_tensor(tr.inputs, {n, options.window * dim});
     inputs = normalise_windows(m.spec, m.norm, windows).to(device);
@@ -155,6 +167,15 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     const auto scale = to_tensor(m.norm.out_scale, {dim});
     targets = ((to_tensor(tr.targets, {n, dim}) - current) / scale).to(device);
   }
+  std::vector<float>().swap(data.states);  // the raw copy is no longer needed
+  // Network inputs and targets of the transitions idx.
+  auto minibatch = [&](const torch::Tensor& idx) -> std::pair<torch::Tensor, torch::Tensor> {
+    if (!fields) return {inputs.index_select(0, idx), targets.index_select(0, idx)};
+    const auto r = input_rows.index_select(0, idx);
+    const auto x = frames.index_select(0, r.flatten()).view({idx.size(0), options.window * dim});
+    const auto current = frames.index_select(0, r.select(1, options.window - 1));
+    return {x, (frames.index_select(0, target_rows.index_select(0, idx)) - current) * increment_factor};
+  };
 
   torch::manual_seed(seed);  // initial weights
   m.net = Net(m.spec);
@@ -197,7 +218,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     for (auto& b : batch) b = static_cast<int64_t>(batch_rng.below(static_cast<uint64_t>(n)));
     const auto idx = torch::from_blob(batch.data(), {options.batch_size}, torch::kInt64).to(device);
     opt.zero_grad();
-    const auto x = inputs.index_select(0, idx), y = targets.index_select(0, idx);
+    const auto [x, y] = minibatch(idx);
     torch::Tensor loss;
     if (m.spec.ardm()) {
       // Diffusion steps and noise from a generator keyed by the step, so that a resumed run

@@ -55,17 +55,14 @@ Trajectories read_trajectories(const std::string& path) {
   return d;
 }
 
-Transitions make_transitions(const Trajectories& data, int64_t window, int64_t label_dim, double shuffle_fraction,
-                             uint64_t seed) {
-  const int64_t steps = data.n_time - 1, dim = data.dim;
-  Transitions tr;
-  tr.n = data.n_traj * steps;
-  tr.dim = dim;
-  tr.window = window;
-  tr.label_dim = label_dim;
-  tr.inputs.resize(tr.n * window * dim);
-  tr.targets.resize(tr.n * dim);
-  auto state = [&](int64_t i, int64_t t) { return &data.states[(i * data.n_time + t) * dim]; };
+TransitionRows transition_rows(const Trajectories& data, int64_t window, double shuffle_fraction, uint64_t seed) {
+  const int64_t steps = data.n_time - 1;
+  TransitionRows rows;
+  rows.n = data.n_traj * steps;
+  rows.window = window;
+  rows.inputs.resize(rows.n * window);
+  rows.targets.resize(rows.n);
+  auto row = [&](int64_t i, int64_t t) { return i * data.n_time + t; };
 
   // Which trajectories get their next states permuted, then one permutation per time step.
   std::vector<int64_t> order(data.n_traj);
@@ -84,23 +81,69 @@ Transitions make_transitions(const Trajectories& data, int64_t window, int64_t l
     for (int64_t j = 0; j < n_shuffled; ++j) source[shuffled[j]] = p[j];
     for (int64_t i = 0; i < data.n_traj; ++i) {
       const int64_t k = i * steps + t;
-      for (int64_t s = 0; s < window; ++s) {
-        const int64_t ts = std::max<int64_t>(0, t - window + 1 + s);
-        std::copy(state(i, ts), state(i, ts) + dim, &tr.inputs[(k * window + s) * dim]);
-      }
-      std::copy(state(source[i], t + 1), state(source[i], t + 1) + dim, &tr.targets[k * dim]);
+      for (int64_t s = 0; s < window; ++s) rows.inputs[k * window + s] = row(i, std::max<int64_t>(0, t - window + 1 + s));
+      rows.targets[k] = row(source[i], t + 1);
     }
   }
+  return rows;
+}
 
-  tr.labels.resize(tr.n * label_dim);
-  for (int64_t k = 0; k < tr.n; ++k) {
+std::vector<float> transition_labels(int64_t n, int64_t label_dim, uint64_t seed) {
+  std::vector<float> labels(n * label_dim);
+  for (int64_t k = 0; k < n; ++k) {
     Rng rng(seed, static_cast<uint64_t>(k), "learner.labels");
-    for (int64_t j = 0; j < label_dim; ++j) tr.labels[k * label_dim + j] = static_cast<float>(rng.normal());
+    for (int64_t j = 0; j < label_dim; ++j) labels[k * label_dim + j] = static_cast<float>(rng.normal());
   }
+  return labels;
+}
+
+Transitions make_transitions(const Trajectories& data, int64_t window, int64_t label_dim, double shuffle_fraction,
+                             uint64_t seed) {
+  const auto rows = transition_rows(data, window, shuffle_fraction, seed);
+  const int64_t dim = data.dim;
+  Transitions tr;
+  tr.n = rows.n;
+  tr.dim = dim;
+  tr.window = window;
+  tr.label_dim = label_dim;
+  tr.inputs.resize(tr.n * window * dim);
+  tr.targets.resize(tr.n * dim);
+  auto state = [&](int64_t r) { return &data.states[r * dim]; };
+  for (int64_t k = 0; k < tr.n; ++k) {
+    for (int64_t s = 0; s < window; ++s) {
+      const int64_t r = rows.inputs[k * window + s];
+      std::copy(state(r), state(r) + dim, &tr.inputs[(k * window + s) * dim]);
+    }
+    std::copy(state(rows.targets[k]), state(rows.targets[k]) + dim, &tr.targets[k * dim]);
+  }
+  tr.labels = transition_labels(tr.n, label_dim, seed);
   return tr;
 }
 
-Normalisation fit_normalisation(const Transitions& tr, bool pooled) {
+Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows) {
+  const int64_t dim = data.dim;
+  double s1 = 0, s2 = 0, d1 = 0, d2 = 0;
+  for (int64_t k = 0; k < rows.n; ++k) {
+    const float* current = &data.states[rows.inputs[(k + 1) * rows.window - 1] * dim];  // newest frame
+    const float* next = &data.states[rows.targets[k] * dim];
+    for (int64_t c = 0; c < dim; ++c) {
+      const double x = current[c], dx = next[c] - x;
+      s1 += x;
+      s2 += x * x;
+      d1 += dx;
+      d2 += dx * dx;
+    }
+  }
+  const double count = static_cast<double>(rows.n) * static_cast<double>(dim);
+  const double mean = s1 / count, var = s2 / count - mean * mean, dmean = d1 / count, dvar = d2 / count - dmean * dmean;
+  Normalisation nm;
+  nm.in_mean.assign(dim, static_cast<float>(mean));
+  nm.in_std.assign(dim, var > 1e-12 ? static_cast<float>(std::sqrt(var)) : 1.0f);
+  nm.out_scale.assign(dim, dvar > 1e-12 ? static_cast<float>(std::sqrt(dvar)) : 1.0f);
+  return nm;
+}
+
+Normalisation fit_normalisation(const Transitions& tr) {
   const int64_t dim = tr.dim;
   std::vector<double> s1(dim), s2(dim), d1(dim), d2(dim);
   for (int64_t k = 0; k < tr.n; ++k) {
@@ -118,16 +161,6 @@ Normalisation fit_normalisation(const Transitions& tr, bool pooled) {
     return var > 1e-12 ? static_cast<float>(std::sqrt(var)) : 1.0f;
   };
   Normalisation nm;
-  if (pooled) {
-    double a = 0, b = 0, c = 0, e = 0;
-    for (int64_t k = 0; k < dim; ++k) a += s1[k], b += s2[k], c += d1[k], e += d2[k];
-    const double count = static_cast<double>(tr.n) * static_cast<double>(dim);
-    const double mean = a / count, var = b / count - mean * mean, dmean = c / count, dvar = e / count - dmean * dmean;
-    nm.in_mean.assign(dim, static_cast<float>(mean));
-    nm.in_std.assign(dim, var > 1e-12 ? static_cast<float>(std::sqrt(var)) : 1.0f);
-    nm.out_scale.assign(dim, dvar > 1e-12 ? static_cast<float>(std::sqrt(dvar)) : 1.0f);
-    return nm;
-  }
   for (int64_t c = 0; c < dim; ++c) {
     nm.in_mean.push_back(static_cast<float>(s1[c] / tr.n));
     nm.in_std.push_back(std_or_one(s1[c], s2[c]));

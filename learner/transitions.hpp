@@ -42,10 +42,24 @@ Trajectories read_trajectories(const std::string& path);
 Transitions make_transitions(const Trajectories& data, int64_t window, int64_t label_dim, double shuffle_fraction,
                              uint64_t seed);
 
+// The same transitions as indices, without copying states (fields: the materialised windows of
+// a paper-scale set would not fit in memory): row r = i n_time + t of data.states is x_t of
+// trajectory i; transition k reads rows inputs[k window ..] (oldest first) and targets[k].
+struct TransitionRows {
+  int64_t n = 0, window = 1;
+  std::vector<int64_t> inputs;   // n x window
+  std::vector<int64_t> targets;  // n
+};
+TransitionRows transition_rows(const Trajectories& data, int64_t window, double shuffle_fraction, uint64_t seed);
+// The labels of transitions 0..n-1 (n x label_dim), as make_transitions draws them.
+std::vector<float> transition_labels(int64_t n, int64_t label_dim, uint64_t seed);
+
 // Mean and std of all states used as inputs and the std of the increments; a component that does
-// not vary gets scale 1 so that it passes through unchanged. pooled (fields): one mean, std and
-// increment scale over all pixels, repeated for every component, so that the network sees one
-// field and not dim independently scaled pixels (edge cells that never move would be blown up).
-Normalisation fit_normalisation(const Transitions& tr, bool pooled = false);
+// not vary gets scale 1 so that it passes through unchanged.
+Normalisation fit_normalisation(const Transitions& tr);
+// Fields: one mean, std and increment scale over all pixels of the newest input frames and their
+// increments, repeated for every component, so that the network sees one field and not dim
+// independently scaled pixels (cells that barely move would be blown up).
+Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows);
 
 }  // namespace slift::learner
