@@ -5,18 +5,13 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
-
-#ifdef SLIFT_HAVE_TORCH
-#include "learner/learner.hpp"
-#endif
+#include "pipeline/learner_plugin.hpp"
 
 namespace slift::pipeline {
 
-#ifdef SLIFT_HAVE_TORCH
-
 void train_stage(const Experiment& e, const std::string& model) {
   const std::string dir = e.output_dir + "/models/";
-  learner::TrainResult r = learner::train_model(model, e.train, data_path(e, "train"), split_seed(e.seed, "model." + model),
+  learner::TrainResult r = learner_api().train(model, e.train, data_path(e, "train"), split_seed(e.seed, "model." + model),
                                                 dir + model + ".pt", dir + model + ".ckpt", e.config.resolved_yaml());
   write_file_atomic(dir + model + ".json", nlohmann::json{{"model", model},
                                      {"final_loss", r.final_loss},
@@ -24,7 +19,7 @@ void train_stage(const Experiment& e, const std::string& model) {
                                      {"samples_per_second", r.samples_per_second},
                                      {"steps", r.steps},
                                      {"parameters", r.parameters},
-                                     {"label_gradient_norm", learner::label_gradient_norm(dir + model + ".pt",
+                                     {"label_gradient_norm", learner_api().gradient_norm(dir + model + ".pt",
                                                                                           data_path(e, "train"), 1000,
                                                                                           split_seed(e.seed, "gradnorm"))}}
                                         .dump(2));
@@ -32,7 +27,7 @@ void train_stage(const Experiment& e, const std::string& model) {
 
 void sample_stage(const Experiment& e, const SampleSet& set) {
   const std::string out = e.output_dir + "/samples/" + set.name + ".h5";
-  learner::SampleResult r = learner::sample_model(e.output_dir + "/models/" + set.model + ".pt", e.sample,
+  learner::SampleResult r = learner_api().sample(e.output_dir + "/models/" + set.model + ".pt", e.sample,
                                                   data_path(e, "test"), split_seed(e.seed, "sample." + set.name), out,
                                                   set.ardm_steps);
   write_file_atomic(e.output_dir + "/samples/" + set.name + ".json", nlohmann::json{{"name", set.name},
@@ -45,21 +40,7 @@ void sample_stage(const Experiment& e, const SampleSet& set) {
 
 std::vector<float> one_step_model_samples(const std::string& model_path, const std::vector<float>& states,
                                           int64_t n_states, int64_t n, uint64_t seed) {
-  return learner::one_step_samples(model_path, states, n_states, n, seed);
+  return learner_api().one_step(model_path, states, n_states, n, seed);
 }
-
-#else
-
-void train_stage(const Experiment&, const std::string&) {
-  usage_error("this slift was built without LibTorch (SLIFT_WITH_TORCH=OFF): it cannot train");
-}
-void sample_stage(const Experiment&, const SampleSet&) {
-  usage_error("this slift was built without LibTorch (SLIFT_WITH_TORCH=OFF): it cannot sample");
-}
-std::vector<float> one_step_model_samples(const std::string&, const std::vector<float>&, int64_t, int64_t, uint64_t) {
-  usage_error("this slift was built without LibTorch (SLIFT_WITH_TORCH=OFF): it cannot sample");
-}
-
-#endif
 
 }  // namespace slift::pipeline

@@ -1,4 +1,5 @@
-// The stages that need the learner. In a build without LibTorch they refuse with a clear error.
+// The stages that need the learner, loaded as a plugin on first use (pipeline/learner_plugin.hpp);
+// in a build without LibTorch they refuse with a clear error.
 #pragma once
 #include "pipeline/experiment.hpp"
 #include "pipeline/experiment_stages.hpp"

@@ -1,0 +1,22 @@
+// The learner as a run-time plugin. `slift` loads libslift_learner.so (and with it LibTorch) only
+// when a stage trains or samples: LibTorch's start-up costs about half a second of CPU, which
+// `slift --help`, `inspect`, `simulate` and an up-to-date `run` must not pay.
+#pragma once
+#include "learner/learner.hpp"
+
+namespace slift::learner {
+
+// Every entry point of learner.hpp, as function pointers; `version` guards against a plugin
+// from another build.
+struct Api {
+  int version;
+  decltype(&train_model) train;
+  decltype(&sample_model) sample;
+  decltype(&one_step_samples) one_step;
+  decltype(&label_gradient_norm) gradient_norm;
+};
+constexpr int kApiVersion = 1;
+
+}  // namespace slift::learner
+
+extern "C" const slift::learner::Api* slift_learner_api();
