@@ -54,7 +54,10 @@ EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, con
       std::vector<float> all = mpi::gather_to_root(local[a]);  // rank order = trajectory order
       if (rank == 0) writer->write(a, b0, b1 - b0, all.data());
     }
-    if (rank == 0) writer->commit(b1);
+    if (rank == 0) {
+      writer->commit(b1);
+      log::detail("committed " + std::to_string(b1) + "/" + std::to_string(opt.n_traj) + " trajectories of " + path);
+    }
     progress.advance(b1 - b0);
   }
   if (rank == 0) writer->finish();

@@ -1,5 +1,6 @@
 #include "support/test_support.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,37 @@ CommandResult run(const std::string& command) {
   int status = pclose(p);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return {code, out};
+}
+
+bool kill_when_printed(const std::string& command, const std::string& marker) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string seen;
+  char buf[4096];
+  bool killed = false;
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) {
+    seen.append(buf, n);
+    if (seen.find(marker) != std::string::npos) {
+      kill(pid, SIGKILL);
+      killed = true;
+      break;
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return killed;
 }
 
 TempDir::TempDir(const std::string& prefix) {

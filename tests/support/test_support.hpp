@@ -36,6 +36,9 @@ std::string slift_bin();
 std::string source_dir();
 // Runs a shell command, capturing output and the exit code.
 CommandResult run(const std::string& command);
+// Runs a shell command and kills it (SIGKILL, no clean-up) as soon as its output contains
+// `marker`; true if that happened, false if the command ended first.
+bool kill_when_printed(const std::string& command, const std::string& marker);
 // A fresh empty directory under the system temp dir, removed by the destructor.
 class TempDir {
  public:

@@ -1,11 +1,8 @@
 // `slift simulate` with the wave system: config errors refused before anything is written, the
 // shipped configs run, and a killed run resumes to the same data as an uninterrupted one.
 #include <gtest/gtest.h>
-#include <signal.h>
 
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "core/dataset.hpp"
 #include "support/test_support.hpp"
@@ -109,33 +106,14 @@ TEST(WaveSimulate, ShippedConfigsRunAndWriteTheWellLayout) {
 TEST(WaveSimulate, KilledRunResumesToTheSameData) {
   TempDir dir;
   const std::string config = small_config(dir);
-  // 0.1-0.3 s a trajectory on one thread: blocks of 4 take well over the polling interval.
+  // Blocks of 4 trajectories, so the kill after the first commit lands mid-run.
   const std::string slow = "--threads 1 --set simulate.n_train=12 --set simulate.block=4 --set simulate.n_solve=128";
   auto full = test::run(simulate(config, dir / "full.h5", "-q " + slow));
   ASSERT_EQ(full.exit_code, 0) << full.output;
 
   const std::string out = dir / "resumed.h5", partial = out + ".partial";
-  test::run(simulate(config, out, "-q " + slow) + " > /dev/null 2>&1 & echo $! > " + dir / "pid");
-  const pid_t pid = std::stoi(test::read_file(dir / "pid"));
-  // The header is written within milliseconds; the file grows again when the first block is
-  // written and flushed, and the commit follows at once.
-  const auto t0 = std::chrono::steady_clock::now();
-  auto size = [&] { return std::filesystem::exists(partial) ? std::filesystem::file_size(partial) : 0; };
-  auto wait_while = [&](auto busy) {
-    while (busy() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30))
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  };
-  wait_while([&] { return size() == 0; });
-  uintmax_t header = 0;
-  wait_while([&] {  // until the size has not changed for 100 ms
-    const uintmax_t before = size();
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return (header = size()) != before;
-  });
-  wait_while([&] { return size() == header; });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_EQ(kill(pid, SIGKILL), 0) << "the run ended before it could be killed";
-  while (kill(pid, 0) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(test::kill_when_printed(simulate(config, out, "-v " + slow), "committed 4/12"))
+      << "the run ended before it could be killed";
   ASSERT_TRUE(std::filesystem::exists(partial));
   ASSERT_FALSE(std::filesystem::exists(out));
 
