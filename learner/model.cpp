@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
 
 #include "core/error.hpp"
 #include "learner/model_info.hpp"
@@ -191,9 +190,8 @@ ModelInfo read_model_info(const std::string& path) {
   return info;
 }
 
-void setup_threads() {
-  static std::once_flag once;
-  std::call_once(once, [] { torch::set_num_threads(omp_get_max_threads()); });
+void setup_threads(int64_t requested) {
+  torch::set_num_threads(static_cast<int>(requested > 0 ? requested : omp_get_max_threads()));
 }
 
 torch::Device pick_device(const std::string& name) {

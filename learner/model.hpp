@@ -71,8 +71,8 @@ void save_model(const std::string& path, LoadedModel& m);  // atomic: temp file,
 void save_archive_atomic(torch::serialize::OutputArchive& a, const std::string& path);
 LoadedModel load_model(const std::string& path);
 
-// Threads from OpenMP (OMP_NUM_THREADS or the cores), set once per process.
-void setup_threads();
+// LibTorch threads: `requested`, or 0 for the process's OpenMP threads (--threads, OMP_NUM_THREADS or the cores).
+void setup_threads(int64_t requested = 0);
 // "auto": CUDA when available, else the CPU.
 torch::Device pick_device(const std::string& name);
 

@@ -36,6 +36,7 @@ TrainOptions parse_train(config::Section& s) {
   o.weight_decay = s.get("weight_decay", o.weight_decay, config::non_negative());
   o.grad_clip = s.get("grad_clip", o.grad_clip, config::non_negative());
   o.device = s.get("device", o.device, config::one_of({"auto", "cpu", "cuda"}));
+  o.threads = s.get("threads", o.threads, config::at_least(0));
   o.ardm_prediction = s.get("ardm_prediction", o.ardm_prediction, config::one_of({"eps", "v"}));
   o.ardm_train_steps = s.get("ardm_train_steps", o.ardm_train_steps, config::at_least(1));
   s.finish();

@@ -27,6 +27,7 @@ struct TrainOptions {
   int64_t iterations = 6000, batch_size = 1024, warmup = 100, checkpoint_every = 1000, log_every = 500;
   double lr = 1e-3, weight_decay = 1e-4, grad_clip = 0.0;
   std::string device = "auto";       // auto | cpu | cuda
+  int64_t threads = 0;               // CPU threads of training; 0: the process's (--threads)
   // Not a config key: stop this run after this step (0: never), leaving a checkpoint to resume
   // from and no model file (tests; jobs with a time limit).
   int64_t stop_after = 0;

@@ -102,7 +102,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   if (model != "sl" && model != "deterministic" && model != "ardm")
     usage_error("unknown model '" + model + "' (sl, deterministic, ardm)");
   if (model == "ardm" && options.arch != "unet") usage_error("ardm needs arch unet");
-  setup_threads();
+  setup_threads(options.threads);
   const auto device = pick_device(options.device);
 
   auto data = read_trajectories(train_data);
