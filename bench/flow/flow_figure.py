@@ -10,12 +10,14 @@ numpy and h5py but no matplotlib or Pillow.
 Corner crossing time: the first stored time at which the saturation reaches 0.2 anywhere in the
 producer's corner region (the last nx/8 x ny/8 cells); printed as quantiles over all trajectories.
 """
-import struct
+import os
 import sys
-import zlib
 
 import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from png_file import write_png  # noqa: E402
 
 # Viridis at five control points, interpolated linearly.
 VIRIDIS = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], float)
@@ -27,18 +29,6 @@ def colour(x):
     i = np.minimum(t.astype(int), len(VIRIDIS) - 2)
     f = (t - i)[..., None]
     return ((1 - f) * VIRIDIS[i] + f * VIRIDIS[i + 1]).astype(np.uint8)
-
-
-def write_png(path, rgb):
-    h, w, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[r].tobytes() for r in range(h))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
 def main():

@@ -7,24 +7,14 @@ Colours: c in grey (black = slowest, white = fastest, per data set); u blue-whit
 symmetric around 0, scaled by max |u(t=0)|, so the weakening front stays visible.
 """
 import argparse
-import struct
-import zlib
+import os
+import sys
 
 import h5py
 import numpy as np
 
-
-def write_png(path, rgb):
-    """rgb: (height, width, 3) uint8."""
-    h, w, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from png_file import write_png  # noqa: E402
 
 
 def grey(v, lo, hi):
