@@ -2,6 +2,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -447,6 +448,16 @@ ArraySpec DatasetReader::spec(const std::string& array_path) const {
   s.shape.assign(dims.begin() + 1, dims.end());
   s.time_varying = read_attr_scalar<uint8_t>(d, "time_varying", H5T_NATIVE_HBOOL, 1) != 0;
   return s;
+}
+
+std::string DatasetReader::state_field() const {
+  std::vector<std::string> dynamic;
+  for (const char* preferred : {"t0_fields/u", "t0_fields/s"})
+    if (std::find(impl_->arrays.begin(), impl_->arrays.end(), preferred) != impl_->arrays.end()) return preferred;
+  for (const auto& a : impl_->arrays)
+    if (a.rfind("t0_fields/", 0) == 0 && spec(a).time_varying) dynamic.push_back(a);
+  if (dynamic.size() != 1) usage_error(impl_->path + ": cannot tell which time-varying t0 field is the state");
+  return dynamic[0];
 }
 
 std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t first, uint64_t count) const {

@@ -80,6 +80,10 @@ class DatasetReader {
   uint64_t n_traj() const;
   std::vector<std::string> array_paths() const;
   ArraySpec spec(const std::string& array_path) const;
+  // The time-varying field that is the system's state (kind "fields"): t0_fields/u or
+  // t0_fields/s when present (wave, flow), otherwise the only time-varying t0 field. Learning and
+  // evaluation both use this, so they always look at the same array.
+  std::string state_field() const;
   // Trajectories [first, first + count) of an array (count = 0: all), as float32.
   std::vector<float> read(const std::string& array_path, uint64_t first = 0, uint64_t count = 0) const;
 

@@ -10,23 +10,10 @@
 
 namespace slift::learner {
 
-// The learned field of a "fields" dataset: the one evaluation compares (u for the wave, s for
-// the flow; otherwise the only time-varying t0 field).
-static std::string field_array(const DatasetReader& reader, const std::string& path) {
-  const auto arrays = reader.array_paths();
-  std::vector<std::string> dynamic;
-  for (const char* preferred : {"t0_fields/u", "t0_fields/s"})
-    if (std::find(arrays.begin(), arrays.end(), preferred) != arrays.end()) return preferred;
-  for (const auto& a : arrays)
-    if (a.rfind("t0_fields/", 0) == 0 && reader.spec(a).time_varying) dynamic.push_back(a);
-  if (dynamic.size() != 1) usage_error(path + ": cannot tell which time-varying t0 field to learn");
-  return dynamic[0];
-}
-
 static Trajectories read_fields(const DatasetReader& reader, const std::string& path) {
   Trajectories d;
   d.kind = "fields";
-  d.array = field_array(reader, path);
+  d.array = reader.state_field();
   const auto spec = reader.spec(d.array);
   if (spec.shape.size() != 3) usage_error(path + ": " + d.array + " must be (n_traj, n_time, nx, ny)");
   d.n_traj = static_cast<int64_t>(reader.n_traj());

@@ -13,16 +13,6 @@
 namespace slift::pipeline {
 namespace {
 
-std::string field_array(const DatasetReader& r, const std::string& path) {
-  std::vector<std::string> arrays = r.array_paths(), dynamic;
-  for (const char* preferred : {"t0_fields/u", "t0_fields/s"})
-    if (std::find(arrays.begin(), arrays.end(), preferred) != arrays.end()) return preferred;
-  for (const auto& a : arrays)
-    if (a.rfind("t0_fields/", 0) == 0 && r.spec(a).time_varying) dynamic.push_back(a);
-  if (dynamic.size() != 1) usage_error(path + ": cannot tell which time-varying t0 field to evaluate");
-  return dynamic[0];
-}
-
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
   if (!in) runtime_error("cannot read " + path);
@@ -72,7 +62,7 @@ std::vector<uint8_t> crossing_mask(const Experiment& e, const DatasetHeader& h, 
 
 metrics::FieldEnsemble load_field_ensemble(const std::string& path) {
   DatasetReader r(path, "fields");
-  std::string array = field_array(r, path);
+  std::string array = r.state_field();
   ArraySpec s = r.spec(array);
   if (s.shape.size() != 3) usage_error(path + ": " + array + " is not (n_traj, n_time, nx, ny)");
   metrics::FieldEnsemble e;
@@ -98,7 +88,7 @@ void evaluate_fields(const Experiment& e) {
   nlohmann::json j;
   j["dataset"] = header.dataset_name;
   j["n_test"] = test.n;
-  j["field"] = field_array(test_reader, data_path(e, "test"));
+  j["field"] = test_reader.state_field();
   j["normalisation"] = {{"offset", norm.offset}, {"scale", norm.scale}, {"range", norm.signed_range ? "[-1, 1]" : "[0, 1]"}};
   j["time"] = header.time;
 
