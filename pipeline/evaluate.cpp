@@ -1,6 +1,5 @@
 #include "pipeline/evaluate.hpp"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
@@ -11,6 +10,7 @@
 #include "learner/metrics/wasserstein.hpp"
 #include "pipeline/evaluate_fields.hpp"
 #include "pipeline/experiment_stages.hpp"
+#include "pipeline/json_file.hpp"
 #include "pipeline/learn_stages.hpp"
 
 namespace slift::pipeline {
@@ -32,12 +32,6 @@ nlohmann::json to_json(const metrics::StateMetrics& m) {
   nlohmann::json j = m.summary;
   j["per_time"] = m.per_time;
   return j;
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) runtime_error("cannot read " + path);
-  return nlohmann::json::parse(in);
 }
 
 // Conditional check: at fixed states of the test set, the model's one-step samples against the

@@ -1,7 +1,6 @@
 #include "pipeline/evaluate_fields.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
@@ -9,15 +8,10 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "pipeline/experiment_stages.hpp"
+#include "pipeline/json_file.hpp"
 
 namespace slift::pipeline {
 namespace {
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) runtime_error("cannot read " + path);
-  return nlohmann::json::parse(in);
-}
 
 nlohmann::json to_json(const metrics::FieldMetrics& m) {
   nlohmann::json j = m.summary;

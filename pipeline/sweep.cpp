@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +12,7 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "pipeline/experiment_stages.hpp"
+#include "pipeline/json_file.hpp"
 #include "pipeline/report/html.hpp"
 #include "pipeline/report/svg_plot.hpp"
 
@@ -55,8 +55,7 @@ void write_summary(const Sweep& s) {
   std::map<std::string, std::vector<double>> series;
   std::vector<double> xs;
   for (size_t i = 0; i < s.runs.size(); ++i) {
-    std::ifstream in(s.output_dir + "/" + s.run_ids[i] + "/metrics.json");
-    nlohmann::json metrics = nlohmann::json::parse(in);
+    nlohmann::json metrics = read_json(s.output_dir + "/" + s.run_ids[i] + "/metrics.json");
     if (!metrics.contains(s.model)) runtime_error("run " + s.run_ids[i] + " has no model '" + s.model + "' in metrics.json");
     nlohmann::json row = {{"run", s.run_ids[i]}, {s.x_key, YAML::Load(s.x_values[i]).as<std::string>()}};
     md += "| " + s.x_values[i];
