@@ -121,8 +121,6 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
   // ranks join the collective stages (the solvers) and skip the rest.
   if (mpi::launched_by_mpi()) mpi::ensure_initialized();
   const bool root = mpi::rank() == 0;
-  std::unique_ptr<RunDirLock> dir_lock;
-  if (root) dir_lock = std::make_unique<RunDirLock>(run_dir);
   LockFile lock(run_dir);
   std::set<std::string> failed, forced;
   int n_failed = 0;
@@ -136,20 +134,33 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
       failed.insert(s.name);
       continue;
     }
-    reason = own_reason(s, sel, opt, forced, root ? &lock : nullptr);
+    // Other processes may work in this directory too (array tasks, parallel jobs): read their
+    // records, and run a stage only under its stage lock, deciding again once it is held.
+    std::unique_ptr<StageLock> held;
+    if (root) {
+      lock.reload();
+      reason = own_reason(s, sel, opt, forced, &lock);
+      if (!reason.empty()) {
+        held = std::make_unique<StageLock>(run_dir, s.name);
+        lock.reload();
+        if (reason != "forced" && stale_reason(s, lock).empty()) {
+          log::info("  " + s.name + ": up to date (another slift ran it meanwhile)");
+          reason.clear();
+        }
+      }
+    }
     if (mpi::broadcast(reason.empty() ? 0 : 1) == 0) reason.clear();
     else if (!root) {
       if (s.collective) s.action();
       continue;
     }
     if (reason.empty()) {
-      log::info("  " + s.name + ": up to date");
+      if (!held) log::info("  " + s.name + ": up to date");
       continue;
     }
     log::info("==> " + s.name + " (" + reason + ")");
     // Outputs go before the stage runs, so a failure never leaves an old output looking current.
-    lock.forget(s.name);
-    lock.save();
+    lock.commit(s.name, nullptr);
     for (const auto& out : s.outputs) fs::remove(fs::path(run_dir) / out);
     nlohmann::json rec = {{"version", s.version}, {"params", sha256(s.params)}, {"inputs", nlohmann::json::object()},
                           {"outputs", nlohmann::json::object()}};
@@ -176,8 +187,10 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
     rec["seconds"] = clock.seconds();
     rec["finished_at"] = now_utc();
     if (const char* job = std::getenv("SLURM_JOB_ID")) rec["slurm_job_id"] = job;
-    lock.record(s.name, rec);
-    lock.save();
+    const char* array = std::getenv("SLURM_ARRAY_JOB_ID");
+    const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
+    if (array && task) rec["slurm_array_task"] = std::string(array) + "_" + task;  // as sacct names it
+    lock.commit(s.name, rec);
     log::info("<== " + s.name + " done in " + log::format_duration(clock.seconds()));
   }
   return n_failed;

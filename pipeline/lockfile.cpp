@@ -4,6 +4,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -14,17 +16,68 @@
 namespace fs = std::filesystem;
 
 namespace slift::pipeline {
+namespace {
 
-LockFile::LockFile(std::string run_dir) : run_dir_(std::move(run_dir)), path_(run_dir_ + "/slift.lock.json") {
-  doc_ = {{"format", 1}, {"stages", nlohmann::json::object()}, {"files", nlohmann::json::object()}};
-  std::ifstream in(path_);
-  if (!in) return;
+nlohmann::json empty_doc() {
+  return {{"format", 1}, {"stages", nlohmann::json::object()}, {"files", nlohmann::json::object()}};
+}
+
+nlohmann::json read_doc(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return empty_doc();
   try {
     nlohmann::json j = nlohmann::json::parse(in);
-    if (j.value("format", 0) == 1) doc_ = j;
+    if (j.value("format", 0) == 1) return j;
   } catch (const nlohmann::json::exception&) {
     // A damaged lock only costs reruns: start from an empty one.
   }
+  return empty_doc();
+}
+
+// An open file descriptor with an flock on it; closing it releases the lock.
+class Flock {
+ public:
+  Flock(const std::string& path, int operation) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) runtime_error("cannot open " + path);
+    if (::flock(fd_, operation) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~Flock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Flock(const Flock&) = delete;
+  Flock& operator=(const Flock&) = delete;
+  bool held() const { return fd_ >= 0; }
+  int release() {  // hands the descriptor (and the lock) to the caller
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// "label_dim=4/train:sl" -> "label_dim_4_train_sl": a file name.
+std::string file_name(const std::string& stage) {
+  std::string out = stage;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  return out;
+}
+
+}  // namespace
+
+LockFile::LockFile(std::string run_dir) : run_dir_(std::move(run_dir)), path_(run_dir_ + "/slift.lock.json") {
+  doc_ = read_doc(path_);
+}
+
+void LockFile::reload() {
+  doc_ = read_doc(path_);
+  for (const auto& [rel, entry] : hashed_.items()) doc_["files"][rel] = entry;
 }
 
 std::optional<std::string> LockFile::hash(const std::string& rel) {
@@ -33,51 +86,55 @@ std::optional<std::string> LockFile::hash(const std::string& rel) {
   auto st = fs::status(p, ec);
   if (ec || !fs::is_regular_file(st)) return std::nullopt;
   auto size = fs::file_size(p);
-  auto mtime = fs::last_write_time(p).time_since_epoch().count();
+  auto mtime = static_cast<int64_t>(fs::last_write_time(p).time_since_epoch().count());
   auto& cache = doc_["files"];
   if (cache.contains(rel)) {
     const auto& c = cache[rel];
-    if (c.value("size", uint64_t{0}) == size && c.value("mtime", int64_t{0}) == static_cast<int64_t>(mtime))
+    if (c.value("size", uint64_t{0}) == size && c.value("mtime", int64_t{0}) == mtime)
       return c["sha256"].get<std::string>();
   }
   std::string h = sha256_file(p.string());
-  cache[rel] = {{"size", size}, {"mtime", static_cast<int64_t>(mtime)}, {"sha256", h}};
+  cache[rel] = hashed_[rel] = {{"size", size}, {"mtime", mtime}, {"sha256", h}};
   return h;
 }
 
-nlohmann::json* LockFile::stage(const std::string& name) {
-  auto& stages = doc_["stages"];
+const nlohmann::json* LockFile::stage(const std::string& name) const {
+  const auto& stages = doc_["stages"];
   return stages.contains(name) ? &stages[name] : nullptr;
 }
 
-void LockFile::record(const std::string& name, nlohmann::json entry) { doc_["stages"][name] = std::move(entry); }
-void LockFile::forget(const std::string& name) { doc_["stages"].erase(name); }
-
-void LockFile::save() const {
+void LockFile::commit(const std::string& name, const nlohmann::json& entry) {
+  fs::create_directories(run_dir_);
+  Flock guard(path_ + ".flock", LOCK_EX);  // blocks: others hold it only for a read and a rename
+  if (!guard.held()) runtime_error("cannot lock " + path_ + ".flock");
+  reload();
+  if (entry.is_null()) doc_["stages"].erase(name);
+  else doc_["stages"][name] = entry;
   write_file_atomic(path_, doc_.dump(2) + "\n");
 }
 
-RunDirLock::RunDirLock(const std::string& run_dir) {
-  fs::create_directories(run_dir);
-  std::string path = run_dir + "/.slift-run.pid";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT, 0644);
-  if (fd_ < 0) runtime_error("cannot open " + path);
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    char buf[32] = {0};
-    ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
-    std::string pid = n > 0 ? std::string(buf, n) : "?";
-    ::close(fd_);
-    fd_ = -1;
-    usage_error("another slift run (pid " + pid + ") is working in " + run_dir +
-                "; wait for it to finish (its lock is released when it exits)");
+StageLock::StageLock(const std::string& run_dir, const std::string& stage) {
+  const std::string dir = run_dir + "/.slift-locks";
+  fs::create_directories(dir);
+  const std::string path = dir + "/" + file_name(stage);
+  Flock lock(path, LOCK_EX | LOCK_NB);
+  if (!lock.held()) {
+    std::ifstream in(path);
+    std::string holder;
+    std::getline(in, holder);
+    usage_error("stage " + stage + " in " + run_dir + " is being run by another slift (" +
+                (holder.empty() ? "pid ?" : holder) + "); wait for it to finish (its lock is released when it exits)");
   }
-  std::string pid = std::to_string(::getpid());
-  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
-    // The pid is only informative; the flock is what protects the directory.
+  fd_ = lock.release();
+  std::string who = "pid " + std::to_string(::getpid());
+  if (const char* job = std::getenv("SLURM_JOB_ID")) who += ", SLURM job " + std::string(job);
+  who += "\n";
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, who.data(), who.size(), 0) < 0) {
+    // Who holds the lock is only informative; the flock is what protects the stage.
   }
 }
 
-RunDirLock::~RunDirLock() {
+StageLock::~StageLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 

@@ -46,7 +46,7 @@ StageResources read_stage(config::Section s, const std::string& kind, const std:
 Profile load_profile(const std::string& file) {
   config::Config cfg = config::Config::load(file);
   config::Section root = cfg.root();
-  std::vector<std::string> known{"partition", "account", "modules", "sbatch_options", "launcher", "launcher_args"};
+  std::vector<std::string> known{"partition", "account", "modules", "sbatch_options", "launcher", "launcher_args", "array_throttle"};
   known.insert(known.end(), kStageKinds.begin(), kStageKinds.end());
   root.expect_only(known);
   Profile p;
@@ -64,6 +64,7 @@ Profile load_profile(const std::string& file) {
   p.launcher_args = root.get<std::vector<std::string>>("launcher_args", {});
   for (const auto& a : p.launcher_args)
     if (auto bad = plain_word()(a)) root.fail("launcher_args", *bad);
+  p.array_throttle = root.get<int64_t>("array_throttle", p.array_throttle, config::at_least(0));
   p.simulate = read_stage(root.section("simulate"), "simulate", "02:00:00");
   p.train = read_stage(root.section("train"), "train", "12:00:00");
   p.sample = read_stage(root.section("sample"), "sample", "02:00:00");

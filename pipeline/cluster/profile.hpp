@@ -24,6 +24,7 @@ struct Profile {
   std::vector<std::string> sbatch_options;  // extra #SBATCH lines verbatim, e.g. "--qos=normal"
   std::string launcher = "srun";            // how simulate starts its ranks: srun | mpirun
   std::vector<std::string> launcher_args;   // extra arguments to the launcher
+  int64_t array_throttle = 0;               // a sweep array's tasks running at once (sbatch --array=...%N); 0: no cap
   StageResources simulate, train, sample, evaluate, report;
 };
 

@@ -2,10 +2,15 @@
 //
 // Each job is `slift run CONFIG STAGE` with the same overrides, so on the cluster the driver
 // still decides (a stage found up to date does nothing) and the lock file records the job id.
-// Jobs of one run directory run one after another: the lock file has a single writer (a second
-// `slift run` on the directory is refused), so every job also waits for the one submitted before
-// it. Separate run directories (a sweep's runs) still run side by side.
+// Jobs wait (afterok) only for the jobs of their upstream stages: several jobs may work in one run
+// directory at once, since each holds a lock on its own stage (pipeline/lockfile.hpp).
+//
+// A sweep's per-run stages become job arrays, one per stage (e.g. every run's train:sl), with one
+// task per run: task i is run i of the sweep. An array waits for the array of its upstream stage
+// task by task (aftercorr) when every one of its tasks has its upstream task in that array, and
+// for the whole upstream array (afterok) otherwise; a `%` throttle caps the tasks running at once.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,15 +20,27 @@
 
 namespace slift::pipeline::cluster {
 
-// One stage to submit and the earlier submissions it waits for (afterok).
-struct Submission {
-  std::string stage, reason;
-  std::vector<std::string> after;  // stage names, each submitted earlier
+// What a job waits for: an earlier submission, all of it or task by task.
+struct Dependency {
+  std::string on;              // the earlier submission's name
+  bool corresponding = false;  // aftercorr (task i after task i) instead of afterok
+  bool operator==(const Dependency& o) const { return on == o.on && corresponding == o.corresponding; }
 };
 
-// The out-of-date stages of a plan, each after its upstream stages that are submitted too and
-// after the submission before it. Up-to-date stages are left out.
-std::vector<Submission> chain(const std::vector<Stage>& stages, const std::vector<PlannedStage>& plan);
+// One sbatch job: a single stage, or an array running the same stage of several sweep runs.
+struct Submission {
+  std::string name;                 // the stage, or for an array the stage without the run prefix ("train:sl")
+  std::string reason;               // why it runs (of its first task)
+  std::vector<std::string> stages;  // the stage each task runs (one for a single job)
+  std::vector<int> tasks;           // array task ids, the runs' indices in the sweep; empty: not an array
+  std::vector<Dependency> after;    // earlier submissions
+  bool is_array() const { return !tasks.empty(); }
+};
+
+// The out-of-date stages of a plan as jobs, each after the submitted jobs of its upstream stages,
+// in an order where every job comes after what it waits for. Up-to-date stages are left out.
+// Stages named "<run>/<stage>" (a sweep's runs) are grouped into arrays.
+std::vector<Submission> plan_jobs(const std::vector<Stage>& stages, const std::vector<PlannedStage>& plan);
 
 // What a job runs: `<slift> run <config> <stage> --threads $SLURM_CPUS_PER_TASK <args...>`.
 struct JobCommand {
@@ -34,20 +51,24 @@ struct JobCommand {
 
 struct ScriptPaths {
   std::string workdir;  // absolute; the job starts here, so relative paths mean what they meant at submit
-  std::string log_dir;  // absolute; <stage>-<jobid>.out
+  std::string log_dir;  // absolute; <job>-<jobid>.out, or <job>-<arrayid>_<task>.out
 };
 
-// The sbatch script of one stage: resources from the profile by stage kind, simulate started by
-// the profile's MPI launcher, everything else as one process.
+// The sbatch script of one job: resources from the profile by stage kind, simulate started by
+// the profile's MPI launcher, everything else as one process. An array picks its stage by
+// $SLURM_ARRAY_TASK_ID; `throttle` > 0 caps its running tasks ("--array=...%throttle").
 std::string render_script(const Profile& profile, const Submission& job, const std::string& experiment,
-                          const JobCommand& command, const ScriptPaths& paths);
+                          const JobCommand& command, const ScriptPaths& paths, int64_t throttle = 0);
 
-// File name of a stage's script: "train:sl" -> "train_sl.sbatch".
-std::string script_name(const std::string& stage);
-// A shell variable name for a stage's job id: "train:sl" -> "train_sl".
-std::string job_variable(const std::string& stage);
-// The sbatch command line, after the given job ids (or "$var" references in a dry run).
-std::string sbatch_command(const std::string& script, const std::vector<std::string>& after_ids);
+// "0-3,5,7-8": task ids as sbatch --array writes them (sorted, ranges merged).
+std::string array_spec(std::vector<int> tasks);
+// File name of a job's script: "train:sl" -> "train_sl.sbatch".
+std::string script_name(const std::string& job);
+// A shell variable name for a job's id: "train:sl" -> "train_sl".
+std::string job_variable(const std::string& job);
+// The sbatch command line waiting for the given dependencies ("afterok:<id>", "aftercorr:<id>",
+// ids may be "$var" references in a dry run).
+std::string sbatch_command(const std::string& script, const std::vector<std::string>& dependencies);
 // Single-quoted for the shell.
 std::string shell_quote(const std::string& word);
 

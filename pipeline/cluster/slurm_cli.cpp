@@ -52,8 +52,10 @@ std::vector<std::string> active_jobs(const std::vector<std::string>& ids) {
   std::istringstream lines(o.text);
   std::vector<std::string> queued, active;
   for (std::string line; std::getline(lines, line);) queued.push_back(trim(line));
+  // An array's tasks are listed as <id>_<task> or <id>_[<range>].
   for (const auto& id : ids)
-    if (std::find(queued.begin(), queued.end(), id) != queued.end()) active.push_back(id);
+    if (std::any_of(queued.begin(), queued.end(), [&](const std::string& q) { return q == id || q.rfind(id + "_", 0) == 0; }))
+      active.push_back(id);
   return active;
 }
 

@@ -1,5 +1,6 @@
 // slift submit: the stages `slift run` would run (of one experiment or a sweep), as sbatch jobs
-// chained with afterok, written to <output_dir>/slurm/ with the job ids in slurm/jobs.json. Site settings come from a cluster
+// (a sweep's per-run stages as job arrays) chained with afterok/aftercorr, written to
+// <output_dir>/slurm/ with the job ids in slurm/jobs.json. Site settings come from a cluster
 // profile (cluster/*.yaml), never from the experiment config.
 #include <filesystem>
 #include <fstream>
@@ -28,6 +29,7 @@ struct SubmitFlags {
   CommonFlags common;
   std::string profile;
   std::vector<std::string> targets;
+  int64_t throttle = -1;  // -1: the profile's array_throttle
   bool dry_run = false;
 };
 
@@ -69,7 +71,8 @@ void execute(const SubmitFlags& f) {
   DriverOptions opt;
   opt.targets = f.targets;
   const std::vector<PlannedStage> plan = plan_stages(stages, run_dir, opt);
-  const std::vector<cluster::Submission> jobs = cluster::chain(stages, plan);
+  const std::vector<cluster::Submission> jobs = cluster::plan_jobs(stages, plan);
+  const int64_t throttle = f.throttle >= 0 ? f.throttle : profile.array_throttle;
 
   const fs::path slurm_dir = fs::absolute(run_dir) / "slurm";
   cluster::JobCommand command{fs::read_symlink("/proc/self/exe").string(), fs::absolute(f.common.config).string(), {}};
@@ -87,33 +90,44 @@ void execute(const SubmitFlags& f) {
   const fs::path jobs_file = slurm_dir / "jobs.json";
   if (!f.dry_run) refuse_if_still_queued(jobs_file);
 
-  std::map<std::string, std::string> ids;  // stage -> job id ("$variable" in a dry run)
+  std::map<std::string, std::string> ids;  // job name -> job id ("$variable" in a dry run)
   std::string commands;
   nlohmann::json record = {{"config", command.config}, {"profile", profile.file}, {"jobs", nlohmann::json::array()}};
   for (const auto& job : jobs) {
-    const std::string script = cluster::render_script(profile, job, name, command, paths);
-    const std::string path = (slurm_dir / cluster::script_name(job.stage)).string();
+    const std::string script = cluster::render_script(profile, job, name, command, paths, throttle);
+    const std::string path = (slurm_dir / cluster::script_name(job.name)).string();
+    std::string afterok, aftercorr;  // "afterok:<id>:<id>", one entry per type
+    for (const auto& d : job.after) (d.corresponding ? aftercorr : afterok) += ":" + ids.at(d.on);
     std::vector<std::string> after;
-    for (const auto& a : job.after) after.push_back(ids.at(a));
+    if (!afterok.empty()) after.push_back("afterok" + afterok);
+    if (!aftercorr.empty()) after.push_back("aftercorr" + aftercorr);
     const std::string sbatch = cluster::sbatch_command(path, after);
     if (f.dry_run) {
       std::cout << "# ---- " << path << " ----\n" << script << "\n";
-      ids[job.stage] = "$" + cluster::job_variable(job.stage);
-      commands += cluster::job_variable(job.stage) + "=$(" + sbatch + ")\n";
+      ids[job.name] = "$" + cluster::job_variable(job.name);
+      commands += cluster::job_variable(job.name) + "=$(" + sbatch + ")\n";
       continue;
     }
     write_file_atomic(path, script);
     try {
-      ids[job.stage] = cluster::submit(sbatch);
+      ids[job.name] = cluster::submit(sbatch);
     } catch (const Error& err) {
       std::string done;
       for (const auto& j : record["jobs"]) done += " " + j["job_id"].get<std::string>();
       if (!done.empty()) write_file_atomic(jobs_file.string(), record.dump(2) + "\n");
       runtime_error(std::string(err.what()) + (done.empty() ? "" : "; already submitted:" + done));
     }
-    const nlohmann::json entry = {{"stage", job.stage}, {"job_id", ids[job.stage]}, {"reason", job.reason}, {"script", path}};
+    nlohmann::json entry = {{"job", job.name}, {"job_id", ids[job.name]}, {"reason", job.reason}, {"script", path}};
+    if (job.is_array()) {  // task id -> stage, as sacct lists <job_id>_<task>
+      entry["tasks"] = nlohmann::json::object();
+      for (size_t i = 0; i < job.tasks.size(); ++i) entry["tasks"][std::to_string(job.tasks[i])] = job.stages[i];
+    } else {
+      entry["stage"] = job.stages.front();
+    }
     record["jobs"].push_back(entry);
-    std::cout << job.stage << ": job " << ids[job.stage] << " (" << job.reason << ")" << std::endl;
+    std::cout << job.name << ": " << (job.is_array() ? "array job " : "job ") << ids[job.name]
+              << (job.is_array() ? " (" + std::to_string(job.tasks.size()) + " tasks, " : " (") << job.reason << ")"
+              << std::endl;
   }
   if (f.dry_run)
     std::cout << "# ---- sbatch commands (not run) ----\n" << commands;
@@ -129,11 +143,17 @@ void add_submit(CLI::App& app) {
       "Examples:\n"
       "  slift submit configs/duffing.yaml --profile cluster/generic-gpu.yaml --dry-run   # scripts + sbatch lines\n"
       "  slift submit configs/duffing.yaml --profile cluster/local.yaml --set train.iterations=500\n"
-      "Scripts and job ids go to <output_dir>/slurm/; each job runs `slift run CONFIG STAGE`.");
+      "  slift submit experiments/duffing-label-dim.yaml --profile cluster/local.yaml --throttle 2\n"
+      "Scripts and job ids go to <output_dir>/slurm/; each job runs `slift run CONFIG STAGE`. A sweep's\n"
+      "per-run stages go as job arrays, one task per run.");
   auto* f = new SubmitFlags();  // lives as long as the program: CLI11 binds to it
   add_common(cmd, f->common);
   cmd->add_option("STAGE", f->targets, "stages to bring up to date, with what they need (default: all)");
   cmd->add_option("--profile", f->profile, "cluster profile (YAML), e.g. cluster/local.yaml")->required();
+  cmd->add_option("--throttle", f->throttle,
+                  "sweep arrays: tasks running at once (sbatch --array=...%N; 0: no cap; default: the profile's "
+                  "array_throttle)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("-n,--dry-run", f->dry_run, "print the scripts and sbatch commands, submit nothing");
   cmd->callback([f] { execute(*f); });
 }

@@ -2,6 +2,9 @@
 // Uses the simulate stage only, so it runs in builds without LibTorch too.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -107,12 +110,43 @@ TEST_F(DriverTest, UnknownStageIsAUsageError) {
   EXPECT_NE(r.output.find("unknown stage 'simulat'"), std::string::npos) << r.output;
 }
 
-TEST_F(DriverTest, ASecondDriverOnTheSameDirectoryIsRefused) {
-  pipeline::RunDirLock held(dir / "run");  // as if another `slift run` were working there
+TEST_F(DriverTest, AStageAnotherDriverIsRunningIsRefused) {
+  pipeline::StageLock held((dir / "run"), "simulate");  // as if another `slift run` were running it
   auto r = run(slift("run " + config + " simulate"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("another slift run"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("stage simulate in " + (dir / "run") + " is being run by another slift (pid " +
+                          std::to_string(getpid())),
+            std::string::npos)
+      << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "run/data/train.h5"));
+}
+
+// Processes that record different stages of one run directory at the same time (array tasks)
+// keep each other's records: every commit is a locked read-modify-write.
+TEST_F(DriverTest, ConcurrentRecordsInOneLockFileAreAllKept) {
+  const std::string run_dir = (dir / "run");
+  constexpr int kProcesses = 4, kCommits = 40;
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      pipeline::LockFile lock(run_dir);
+      for (int i = 0; i < kCommits; ++i)
+        lock.commit("p" + std::to_string(p) + "/stage" + std::to_string(i), {{"version", i}});
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  const auto stages = lock()["stages"];
+  EXPECT_EQ(stages.size(), static_cast<size_t>(kProcesses * kCommits)) << stages.dump();
+  for (int p = 0; p < kProcesses; ++p)
+    for (int i = 0; i < kCommits; ++i) EXPECT_TRUE(stages.contains("p" + std::to_string(p) + "/stage" + std::to_string(i)));
 }
 
 // A stage killed mid-run leaves no record in the lock, so the rerun redoes it.

@@ -37,6 +37,7 @@ TEST(Profile, ShippedProfilesLoad) {
   EXPECT_EQ(local.partition, "local");
   EXPECT_EQ(local.launcher, "mpirun");
   EXPECT_EQ(local.simulate.tasks, 2);
+  EXPECT_EQ(local.array_throttle, 2);
   EXPECT_TRUE(local.train.gres.empty());
   const Profile gpu = load_profile(slift::test::source_dir() + "/cluster/generic-gpu.yaml");
   EXPECT_EQ(gpu.launcher, "srun");
@@ -55,6 +56,7 @@ TEST(Profile, DefaultsFillWhatIsLeftOut) {
   EXPECT_EQ(p.simulate.tasks, 1);
   EXPECT_EQ(p.train.time, "12:00:00");
   EXPECT_EQ(p.report.cpus_per_task, 1);
+  EXPECT_EQ(p.array_throttle, 0);
 }
 
 TEST(Profile, BadKeysAndValuesAreNamedWithFileAndLine) {
@@ -69,6 +71,7 @@ TEST(Profile, BadKeysAndValuesAreNamedWithFileAndLine) {
       {"train:\n  tasks: 4\n", "train.tasks"},                               // tasks: simulate only
       {"sample:\n  gres: gpu:1\n", "sample.gres"},                           // gres: train only
       {"simulate:\n  tasks: 0\n", "simulate.tasks"},                         // at least 1
+      {"array_throttle: -1\n", "profile.yaml:1: array_throttle"},            // at least 0
       {"simulate:\n  cpus_per_task: many\n", "simulate.cpus_per_task"},      // not an integer
       {"partition: gpu; rm -rf x\n", "partition"},                           // goes into a script
       {"sbatch_options: [qos=normal]\n", "sbatch_options"},                  // not a long option

@@ -66,16 +66,30 @@ TEST(SubmitDryRun, TargetsLimitWhatIsSubmitted) {
   EXPECT_FALSE(has(r.output, "train_sl")) << r.output;
 }
 
-TEST(SubmitDryRun, ASweepIsOneChainWithOneSimulateAndTheSummaryLast) {
+TEST(SubmitDryRun, ASweepGoesAsThrottledArraysWithOneSimulateAndTheSummaryLast) {
   TempDir dir;
-  auto r = run(slift_bin() + " submit " + slift::test::source_dir() + "/experiments/duffing-label-dim.yaml --profile " +
-               slift::test::source_dir() + "/cluster/local.yaml --dry-run");
+  const std::string submit = slift_bin() + " submit " + slift::test::source_dir() +
+                             "/experiments/duffing-label-dim.yaml --profile " + slift::test::source_dir() +
+                             "/cluster/local.yaml --dry-run --set output_dir=" + (dir / "sweep");
+  auto r = run(submit);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   size_t simulates = 0;
   for (size_t at = r.output.find("\nsimulate_"); at != std::string::npos; at = r.output.find("\nsimulate_", at + 1))
     ++simulates;
   EXPECT_EQ(simulates, 1u) << r.output;
-  EXPECT_TRUE(has(r.output, "\nlabel_dim_4_train_sl=$(sbatch --parsable --dependency=afterok:")) << r.output;
-  EXPECT_TRUE(has(r.output, "\nsummary=$(sbatch --parsable --dependency=afterok:")) << r.output;
-  EXPECT_GT(r.output.rfind("\nsummary="), r.output.rfind("_report=$(")) << r.output;
+  // Nine runs: one task each, at most array_throttle (2 in cluster/local.yaml) at once.
+  EXPECT_TRUE(has(r.output, "#SBATCH --job-name=train:sl-duffing-label-dim\n#SBATCH --array=0-8%2\n")) << r.output;
+  EXPECT_TRUE(has(r.output, "[4]='label_dim=8/train:sl'")) << r.output;
+  EXPECT_TRUE(has(r.output, "\ntrain_sl=$(sbatch --parsable --dependency=afterok:$simulate_")) << r.output;
+  EXPECT_TRUE(has(r.output, "\nevaluate=$(sbatch --parsable --dependency=afterok:$simulate_4c3ebcfa10,aftercorr:$train_sl:$sample_sl "))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "\nsummary=$(sbatch --parsable --dependency=afterok:$evaluate '")) << r.output;
+  EXPECT_GT(r.output.rfind("\nsummary="), r.output.rfind("\nreport=$(")) << r.output;
+  EXPECT_FALSE(has(r.output, "label_dim_4_train_sl")) << "no single jobs for per-run stages\n" << r.output;
+
+  r = run(submit + " --throttle 3");
+  EXPECT_TRUE(has(r.output, "#SBATCH --array=0-8%3\n")) << r.output;
+  r = run(submit + " --throttle 0");
+  EXPECT_TRUE(has(r.output, "#SBATCH --array=0-8\n")) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "sweep")) << "a dry run writes nothing";
 }
