@@ -55,13 +55,30 @@ MlpImpl::MlpImpl(const ModelSpec& spec) {
     usage_error("unknown activation '" + spec.activation + "'");
   };
   int64_t in = spec.input_size();
-  for (int64_t i = 0; i < spec.depth; ++i) {
-    layers->push_back(torch::nn::Linear(in, spec.width));
-    layers->push_back(activation());
+  for (int64_t i = 0; i <= spec.depth; ++i) {
+    linears.emplace_back(in, i < spec.depth ? spec.width : spec.dim);
+    layers->push_back(linears.back());
+    if (i == spec.depth) break;
+    activations.push_back(activation());
+    layers->push_back(activations.back());
     in = spec.width;
   }
-  layers->push_back(torch::nn::Linear(in, spec.dim));
   register_module("layers", layers);
+}
+
+torch::Tensor MlpImpl::forward(torch::Tensor x) {
+  for (size_t i = 0; i < linears.size(); ++i) {
+    x = linear(x, linears[i]->weight, linears[i]->bias);
+    if (i < activations.size()) x = activations[i].forward(x);
+  }
+  return x;
+}
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  static const bool mkldnn = at::hasMKLDNN();
+  if (mkldnn && x.dim() == 2 && x.is_cpu() && x.scalar_type() == torch::kFloat32 && w.is_cpu())
+    return at::mkldnn_linear(x.contiguous().to_mkldnn(), w, b).to_dense();
+  return torch::nn::functional::linear(x, w, b);
 }
 
 torch::Tensor to_tensor(const std::vector<float>& v, std::vector<int64_t> shape) {

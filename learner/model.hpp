@@ -34,11 +34,19 @@ struct ModelSpec {
   UNetSpec unet_spec() const;
 };
 
+// x w^T + b. On the CPU in float32 it runs as oneDNN's inner product (ATen's mkldnn_linear, which
+// has a backward): Debian's OpenBLAS does not recognise recent Xeons and falls back to a slow
+// generic kernel, which nn::Linear would use (bench/learner/RESULTS.md: 2.6x the training
+// throughput). Same values up to float rounding; elsewhere (CUDA, other types) the plain product.
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b);
+
 // depth hidden layers of `width` with the activation, then a linear layer to dim outputs.
 struct MlpImpl : torch::nn::Module {
   explicit MlpImpl(const ModelSpec& spec);
-  torch::Tensor forward(const torch::Tensor& x) { return layers->forward(x); }
-  torch::nn::Sequential layers;
+  torch::Tensor forward(torch::Tensor x);
+  torch::nn::Sequential layers;             // the parameters, named as in every model file
+  std::vector<torch::nn::Linear> linears;   // the same layers, for `linear` above
+  std::vector<torch::nn::AnyModule> activations;
 };
 TORCH_MODULE(Mlp);
 
