@@ -30,6 +30,10 @@ struct UNetSpec {
   int64_t grid_multiple() const { return int64_t(1) << (widths.size() - 1); }
 };
 
+// A convolution of the UNet on x: periodic data wrapped around first (the convolutions of
+// periodic data have no padding of their own), walls zero-padded by the convolution.
+torch::Tensor convolve(torch::nn::Conv2d& conv, const torch::Tensor& x, bool periodic);
+
 struct ResBlockImpl : torch::nn::Module {
   ResBlockImpl(int64_t in, int64_t out, const UNetSpec& spec);
   // emb: the conditioning MLP's output (b x embed_dim), undefined when unconditioned.
@@ -37,7 +41,7 @@ struct ResBlockImpl : torch::nn::Module {
   torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, skip{nullptr};
   torch::nn::Linear modulation{nullptr};
-  bool film = true;
+  bool film = true, periodic = false;
 };
 TORCH_MODULE(ResBlock);
 

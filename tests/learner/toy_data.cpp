@@ -65,6 +65,9 @@ learner::TrainOptions tiny_options(int64_t iterations, int64_t batch_size, int64
   o.log_every = iterations;
   o.checkpoint_every = iterations;
   o.device = "cpu";
+  // One thread: these networks are tiny, and ctest runs two tests at once on two cores, where
+  // two OpenMP threads per test wait for each other at every operation.
+  o.threads = 1;
   return o;
 }
 
