@@ -12,6 +12,7 @@
 #include "pipeline/experiment_stages.hpp"
 #include "pipeline/json_file.hpp"
 #include "pipeline/learn_stages.hpp"
+#include "pipeline/throughput.hpp"
 
 namespace slift::pipeline {
 namespace {
@@ -111,6 +112,7 @@ void evaluate_states(const Experiment& e) {
                                std::max(1e-300, j["deterministic"]["final_train_loss"].get<double>());
     log::info("  interpolation ratio (SL loss / label-free loss): " + std::to_string(j["interpolation_ratio"].get<double>()));
   }
+  j["throughput"] = throughput(e);
   if (e.evaluate.conditional_states > 0) {
     nlohmann::json c = conditional_check(e, test, sets, dir);
     if (!c.is_null()) j["conditional"] = c;

@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "pipeline/experiment_stages.hpp"
 #include "pipeline/json_file.hpp"
+#include "pipeline/throughput.hpp"
 
 namespace slift::pipeline {
 namespace {
@@ -127,6 +128,7 @@ void evaluate_fields(const Experiment& e) {
                                std::max(1e-300, j["deterministic"]["final_train_loss"].get<double>());
     log::info("  interpolation ratio (SL loss / label-free loss): " + std::to_string(j["interpolation_ratio"].get<double>()));
   }
+  j["throughput"] = throughput(e);
   write_file_atomic(dir + "/metrics.json", j.dump(2) + "\n");
 }
 

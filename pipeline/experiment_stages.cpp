@@ -1,5 +1,10 @@
 #include "pipeline/experiment_stages.hpp"
 
+#include <omp.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
@@ -10,7 +15,7 @@
 
 namespace slift::pipeline {
 
-void simulate_split(const Experiment& e, const std::string& split, const std::string& path) {
+sim::EnsembleStats simulate_split(const Experiment& e, const std::string& split, const std::string& path) {
   mpi::ensure_initialized();  // only here: an up-to-date `slift run` never pays for MPI start-up
   sim::EnsembleOptions o;
   o.n_traj = static_cast<uint64_t>(split_size(e, split));
@@ -24,7 +29,30 @@ void simulate_split(const Experiment& e, const std::string& split, const std::st
   sim::EnsembleStats st = sim::run_ensemble(*e.system, o, path);
   log::info("wrote " + path + ": " + std::to_string(o.n_traj) + " trajectories (" + std::to_string(st.computed) +
             " computed) in " + log::format_duration(st.seconds) + " on " + std::to_string(mpi::size()) + " rank(s)");
+  return st;
 }
+
+namespace {
+
+// All splits, then the solver's cost per trajectory beside the data (rank 0 writes it), for the
+// throughput comparison of evaluate (pipeline/throughput.hpp). Not in the HDF5 files: those are
+// byte-identical for any rank count, timings are not.
+void simulate_all(const Experiment& e) {
+  nlohmann::json splits = nlohmann::json::object();
+  double seconds = 0;
+  uint64_t computed = 0;
+  for (const auto& s : kSplits) {
+    const sim::EnsembleStats st = simulate_split(e, s, data_path(e, s));
+    splits[s] = {{"seconds", st.seconds}, {"computed", st.computed}};
+    seconds += st.seconds, computed += st.computed;
+  }
+  if (mpi::rank() != 0) return;
+  nlohmann::json j = {{"ranks", mpi::size()}, {"threads", omp_get_max_threads()}, {"splits", splits}};
+  if (computed > 0) j["seconds_per_trajectory"] = seconds / static_cast<double>(computed);
+  write_file_atomic(e.data_dir + "/simulate.json", j.dump(2) + "\n");
+}
+
+}  // namespace
 
 std::vector<SampleSet> sample_sets(const Experiment& e) {
   std::vector<SampleSet> sets;
@@ -45,11 +73,12 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   std::vector<Stage> stages;
   std::vector<std::string> data_files;
   for (const auto& s : kSplits) data_files.push_back(data(s));
+  const std::string timing = L.data_rel + "/simulate.json";
+  std::vector<std::string> simulate_outputs = data_files;
+  simulate_outputs.push_back(timing);
 
-  stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, data_files, {}, [&e] {
-                      for (const auto& s : kSplits) simulate_split(e, s, data_path(e, s));
-                    },
-                    true});
+  stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, simulate_outputs, {},
+                    [&e] { simulate_all(e); }, true});
 
   std::vector<std::string> model_files, sample_stages, sample_files;
   for (const auto& m : e.train.models) {
@@ -68,7 +97,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
     sample_files.insert(sample_files.end(), outs.begin(), outs.end());
   }
 
-  std::vector<std::string> eval_inputs = data_files;
+  std::vector<std::string> eval_inputs = simulate_outputs;
   eval_inputs.insert(eval_inputs.end(), model_files.begin(), model_files.end());
   eval_inputs.insert(eval_inputs.end(), sample_files.begin(), sample_files.end());
   std::vector<std::string> eval_after = sample_stages;

@@ -1,13 +1,14 @@
 // The DAG of an experiment, built from its config: simulate -> train:<model> ->
 // sample:<model> -> evaluate -> report. Paths are relative to the run directory (output_dir):
 //   data/{train,test,floor}.h5   models/<model>.pt, models/<model>.json (training summary)
-//   samples/<name>.h5            metrics.json            report/index.html
+//   data/simulate.json (solver timing)   samples/<name>.h5   metrics.json   report/index.html
 #pragma once
 #include <string>
 #include <vector>
 
 #include "pipeline/experiment.hpp"
 #include "pipeline/stage.hpp"
+#include "simulators/ensemble.hpp"
 
 namespace slift::pipeline {
 
@@ -29,7 +30,8 @@ struct StageLayout {
 
 std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& layout = {});
 
-// Writes one data split; used by the simulate stage and by `slift simulate --out`.
-void simulate_split(const Experiment& e, const std::string& split, const std::string& path);
+// Writes one data split; used by the simulate stage and by `slift simulate --out`. Returns the
+// wall time and the number of trajectories it computed (not resumed).
+sim::EnsembleStats simulate_split(const Experiment& e, const std::string& split, const std::string& path);
 
 }  // namespace slift::pipeline

@@ -1,5 +1,7 @@
 #include "pipeline/learn_stages.hpp"
 
+#include <omp.h>
+
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
@@ -34,7 +36,8 @@ void sample_stage(const Experiment& e, const SampleSet& set) {
                                                                {"n_trajectories", r.n_trajectories},
                                                                {"nfe_per_step", r.nfe_per_step},
                                                                {"seconds", r.seconds},
-                                                               {"seconds_per_trajectory", r.seconds_per_trajectory}}
+                                                               {"seconds_per_trajectory", r.seconds_per_trajectory},
+                                                               {"threads", omp_get_max_threads()}}
                                                                   .dump(2));
 }
 

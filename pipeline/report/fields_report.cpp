@@ -79,6 +79,10 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
                  "evaluation per frame for SL and the deterministic model, K for ARDM-K.");
   page.metrics_table(m, {"wct", "wim", "w2_energy_mean", "w2_points_mean", "crossing_mean", "crossing_std", "never_crossed",
                          "final_train_loss", "nfe_per_frame", "seconds_per_trajectory"});
+  if (m.contains("throughput")) {
+    page.heading("Trajectories per second on this machine");
+    page.throughput_table(m["throughput"]);
+  }
 
   page.heading("Crossing time");
   const std::vector<double> ref_times = crossing["reference_times"].get<std::vector<double>>();

@@ -48,6 +48,16 @@ void Page::metrics_table(const nlohmann::json& m, const std::vector<std::string>
              "</b> &mdash; far below 1 means the labelled model fits its data and draws its spread from the labels.</p>\n";
 }
 
+void Page::throughput_table(const nlohmann::json& t) {
+  close_figures();
+  body_ += "<table><tr><th></th><th>trajectories / s</th><th>cores</th><th>/ solver</th></tr>\n";
+  for (const auto& [name, row] : t.items())
+    body_ += "<tr><td><b>" + name + "</b></td><td>" + num(row["trajectories_per_second"]) + "</td><td>" +
+             num(row.value("cores", nlohmann::json())) + "</td><td>" +
+             (name == "solver" ? std::string("1") : num(row.value("vs_solver", nlohmann::json()))) + "</td></tr>\n";
+  body_ += "</table>\n";
+}
+
 void Page::conditional_table(const nlohmann::json& c, const std::vector<std::string>& cols) {
   close_figures();
   body_ += "<table><tr><th>state</th>";

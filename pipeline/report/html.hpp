@@ -14,6 +14,9 @@ class Page {
   void figure(const std::string& svg);
   // Rows: every generated set and floor in metrics.json; columns: the given metric keys.
   void metrics_table(const nlohmann::json& metrics, const std::vector<std::string>& keys);
+  // metrics.json's "throughput": trajectories per second of the solver and of each generated set
+  // on this machine, with the cores each used and the ratio to the solver.
+  void throughput_table(const nlohmann::json& throughput);
   // Rows: the conditional-check states; columns: the given sets.
   void conditional_table(const nlohmann::json& conditional, const std::vector<std::string>& columns);
   std::string html() const;

@@ -46,6 +46,10 @@ std::string states_report(const pipeline::Experiment& e, const nlohmann::json& m
                  "label at every step.");
   page.metrics_table(metrics, {"w2_mean", "w2_" + names[0] + "_mean", "w2_" + names[1] + "_mean", "sliced_w2_mean",
                                "final_train_loss", "label_gradient_norm", "nfe_per_step", "seconds_per_trajectory"});
+  if (metrics.contains("throughput")) {
+    page.heading("Trajectories per second on this machine");
+    page.throughput_table(metrics["throughput"]);
+  }
 
   page.heading("Time marginals: mean &plusmn; one standard deviation");
   for (int64_t k = 0; k < sets[0].dim; ++k) {

@@ -66,6 +66,20 @@ TEST_F(DriverTest, SecondRunDoesNothingAndIsFast) {
   EXPECT_LT(seconds, 1.0);
 }
 
+// The solver's cost per trajectory goes beside the data (not into the HDF5 files, which are
+// byte-identical for any rank count): evaluate's throughput table compares models against it.
+TEST_F(DriverTest, SimulateRecordsTheSolversCostBesideTheData) {
+  auto r = run(slift("run " + config + " simulate --threads 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto timing = nlohmann::json::parse(test::read_file(dir / "run/data/simulate.json"));
+  EXPECT_EQ(timing["ranks"], 1);
+  EXPECT_EQ(timing["threads"], 1);
+  EXPECT_EQ(timing["splits"]["train"]["computed"], 20);
+  EXPECT_EQ(timing["splits"]["test"]["computed"], 30);
+  EXPECT_GT(timing["seconds_per_trajectory"].get<double>(), 0.0);
+  EXPECT_TRUE(lock()["stages"]["simulate"]["outputs"].contains("data/simulate.json"));
+}
+
 TEST_F(DriverTest, CommentsAndKeyOrderDoNotTriggerReruns) {
   ASSERT_EQ(run(slift("run " + config + " simulate")).exit_code, 0);
   test::write_file(config, kConfigReordered);

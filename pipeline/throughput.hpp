@@ -1,0 +1,16 @@
+// The user's real question, answered on this machine: trajectories per second from the solver and
+// from every generated set (SL, deterministic, ARDM-K), with the cores each used. Read from
+// <data_dir>/simulate.json (the simulate stage) and samples/<set>.json (the sample stages).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "pipeline/experiment.hpp"
+
+namespace slift::pipeline {
+
+// {"solver": {trajectories_per_second, cores, ranks, threads}, "<set>": {trajectories_per_second,
+// cores, vs_solver}, ...}; the solver entry is left out when simulate.json is absent (data
+// simulated by an older slift), vs_solver then too.
+nlohmann::json throughput(const Experiment& e);
+
+}  // namespace slift::pipeline
