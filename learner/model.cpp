@@ -92,6 +92,7 @@ void save_model(const std::string& path, LoadedModel& m) {
     a.write("periodic", c10::IValue(m.spec.periodic));
     a.write("ardm_prediction", c10::IValue(m.spec.ardm_prediction));
     a.write("ardm_train_steps", c10::IValue(m.spec.ardm_train_steps));
+    a.write("target", c10::IValue(m.spec.target));
   } else {
     a.write("activation", c10::IValue(m.spec.activation));
     a.write("width", c10::IValue(m.spec.width));
@@ -149,6 +150,8 @@ LoadedModel load_model(const std::string& path) {
     m.spec.periodic = read("periodic").toBool();
     m.spec.ardm_prediction = read("ardm_prediction").toStringRef();
     m.spec.ardm_train_steps = read("ardm_train_steps").toInt();
+    c10::IValue target;  // files from before the direct map have none: one frame ahead
+    if (a.try_read("target", target)) m.spec.target = target.toStringRef();
   } else {
     m.spec.activation = read("activation").toStringRef();
     m.spec.width = read("width").toInt();

@@ -25,11 +25,14 @@ struct ModelSpec {
   std::vector<int64_t> unet_widths{32, 64, 128};
   int64_t unet_blocks = 1, embed_dim = 256;
   bool film = true, periodic = false;
+  // next: one frame ahead, rolled out; final: the direct map from frame 0 to the last frame
+  std::string target = "next";
   // ARDM: the diffusion it was trained with
   std::string ardm_prediction = "v";
   int64_t ardm_train_steps = 1000;
 
   bool ardm() const { return model == "ardm"; }
+  bool direct() const { return target == "final"; }
   int64_t input_size() const { return window * dim + label_dim; }
   UNetSpec unet_spec() const;
 };

@@ -32,6 +32,7 @@ std::string run_identity(const std::string& model, const TrainOptions& o, const 
   s << model << '|' << o.arch << '|' << o.width << '|' << o.depth << '|' << o.activation << '|' << o.label_dim << '|'
     << o.window << '|' << o.shuffle_fraction << '|' << o.iterations << '|' << o.batch_size << '|' << o.warmup << '|'
     << o.lr << '|' << o.weight_decay << '|' << o.grad_clip << '|' << seed << '|' << sha256_file(train_data);
+  if (o.target != "next") s << "|target=" << o.target;  // keeps the identities of existing runs
   if (o.arch == "unet") {
     s << "|unet";
     for (auto w : o.unet_widths) s << ',' << w;
@@ -102,6 +103,8 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   if (model != "sl" && model != "deterministic" && model != "ardm")
     usage_error("unknown model '" + model + "' (sl, deterministic, ardm)");
   if (model == "ardm" && options.arch != "unet") usage_error("ardm needs arch unet");
+  if (options.target == "final" && (options.arch != "unet" || model == "ardm"))
+    usage_error("target final (the direct map) trains sl or deterministic with arch unet");
   setup_threads(options.threads);
   const auto device = pick_device(options.device);
 
@@ -126,6 +129,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   m.spec.periodic = data.periodic;
   m.spec.ardm_prediction = options.ardm_prediction;
   m.spec.ardm_train_steps = options.ardm_train_steps;
+  m.spec.target = options.target;
   m.seed = seed;
   m.shuffle_fraction = options.shuffle_fraction;
   m.config_yaml = config_yaml;
@@ -148,7 +152,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   double increment_factor = 1;  // fields: normalised-frame difference -> normalised increment
   int64_t n = 0;
   if (fields) {
-    auto rows = transition_rows(data, options.window, options.shuffle_fraction, seed);
+    auto rows = transition_rows(data, options.window, options.shuffle_fraction, seed, m.spec.direct());
     m.norm = fit_pooled_normalisation(data, rows);
     n = rows.n;
     frames = ((to_tensor(data.states, {data.n_traj * data.n_time, dim}) - m.norm.in_mean[0]) / m.norm.in_std[0]).to(device);
