@@ -98,7 +98,7 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
             },
             torch::zeros({count, dim}, x.options()), ardm_steps,
             [&](const torch::Tensor& like) { return draw_labels(rngs, like.size(1)).to(like.device()); });
-        next = windows.slice(1, (w - 1) * dim) + increment * scale;
+        next = prediction_base(m.spec, windows) + increment * scale;
       } else {
         next = step(m, windows, draw_labels(rngs, d).to(device));
       }

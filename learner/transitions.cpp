@@ -110,14 +110,15 @@ Transitions make_transitions(const Trajectories& data, int64_t window, int64_t l
   return tr;
 }
 
-Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows) {
+Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows, bool extrapolate) {
   const int64_t dim = data.dim;
   double s1 = 0, s2 = 0, d1 = 0, d2 = 0;
   for (int64_t k = 0; k < rows.n; ++k) {
     const float* current = &data.states[rows.inputs[(k + 1) * rows.window - 1] * dim];  // newest frame
     const float* next = &data.states[rows.targets[k] * dim];
+    const float* previous = extrapolate ? &data.states[rows.inputs[(k + 1) * rows.window - 2] * dim] : current;
     for (int64_t c = 0; c < dim; ++c) {
-      const double x = current[c], dx = next[c] - x;
+      const double x = current[c], dx = next[c] - (extrapolate ? 2.0 * x - previous[c] : x);
       s1 += x;
       s2 += x * x;
       d1 += dx;

@@ -62,6 +62,7 @@ Normalisation fit_normalisation(const Transitions& tr);
 // Fields: one mean, std and increment scale over all pixels of the newest input frames and their
 // increments, repeated for every component, so that the network sees one field and not dim
 // independently scaled pixels (cells that barely move would be blown up).
-Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows);
+// extrapolate: the output scale is that of x_{t+1} - (2 x_t - x_{t-1}) (output extrapolation).
+Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows, bool extrapolate = false);
 
 }  // namespace slift::learner

@@ -185,7 +185,6 @@ TEST(LearnerFields, DirectMapGoesFromTheFirstFrameToTheLastInOneEvaluation) {
   o.window = 1;
   o.lr = 5e-3;
   o.target = "final";
-  o.threads = 1;  // tiny networks: OpenMP threads only wait for each other
   const auto sl = learner::train_model("sl", o, dir / "data.h5", 5, dir / "sl.pt", "", "");
   const auto det = learner::train_model("deterministic", o, dir / "data.h5", 5, dir / "det.pt", "", "");
   EXPECT_GT(det.final_loss, 0.1) << "the label-free direct map can only predict the mean final frame";
@@ -245,6 +244,62 @@ TEST(LearnerFields, DirectMapGoesFromTheFirstFrameToTheLastInOneEvaluation) {
   auto mlp = o;
   mlp.arch = "mlp";
   EXPECT_THROW(learner::train_model("sl", mlp, dir / "data.h5", 5, dir / "bad.pt", "", ""), Error);
+}
+
+// output extrapolation: the network corrects 2 x_t - x_{t-1}; its scale is the pooled std of
+// that residual, which on fields linear in time is b at t = 0 (window of copies of x_0) and 0
+// after. label_channels: the label also enters as input channels; both round-trip through
+// training and sampling.
+TEST(LearnerFields, ExtrapolationOutputAndLabelChannels) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  const int64_t n_traj = 3, n_time = 5, cells = kN * kN;
+  std::vector<float> u;
+  double sum_b = 0, sum_b2 = 0;
+  for (int64_t i = 0; i < n_traj; ++i)
+    for (int64_t t = 0; t < n_time; ++t)
+      for (int64_t c = 0; c < cells; ++c) {
+        const double a = 0.1 * static_cast<double>(c % 7), b = 0.01 * static_cast<double>((c + i) % 5);
+        u.push_back(static_cast<float>(a + b * static_cast<double>(t)));
+        if (t == 0) sum_b += b, sum_b2 += b * b;
+      }
+  test::write_fields(dir / "data.h5", n_traj, n_time, kN, kN, u, true);
+  const auto data = learner::read_trajectories(dir / "data.h5");
+  const auto rows = learner::transition_rows(data, 2, 0.0, 1);
+  const double count = static_cast<double>(n_traj * (n_time - 1) * cells);
+  const double mean = sum_b / count, expected = std::sqrt(sum_b2 / count - mean * mean);
+  EXPECT_NEAR(learner::fit_pooled_normalisation(data, rows, true).out_scale[0], expected, 1e-6 * expected);
+  // Increments: b at every step.
+  const double n_b = static_cast<double>(n_traj * cells), mean_inc = sum_b / n_b;
+  const double increment = std::sqrt(sum_b2 / n_b - mean_inc * mean_inc);
+  EXPECT_NEAR(learner::fit_pooled_normalisation(data, rows, false).out_scale[0], increment, 1e-6 * increment);
+
+  auto o = test::tiny_unet_options(20, 8, 4);
+  o.output = "extrapolation";
+  o.label_channels = true;
+  learner::train_model("sl", o, dir / "data.h5", 2, dir / "sl.pt", "", "");
+  learner::SampleOptions so;
+  so.n_trajectories = 2;
+  learner::sample_model(dir / "sl.pt", so, dir / "data.h5", 3, dir / "sl.h5");
+  const auto x = DatasetReader(dir / "sl.h5", "fields").read("t0_fields/u");
+  ASSERT_EQ(x.size(), static_cast<size_t>(2 * n_time * cells));
+  for (int64_t c = 0; c < cells; ++c) EXPECT_EQ(x[c], u[c]);
+  for (float v : x) ASSERT_TRUE(std::isfinite(v));
+  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "data.h5", 4, 1), 0.0);
+
+  auto parse = [&](const std::string& yaml) {
+    auto cfg = config::Config::from_string(yaml);
+    auto root = cfg.root();
+    auto train = root.section("train");
+    return learner::parse_train(train);
+  };
+  EXPECT_EQ(parse("train: {arch: unet, window: 2, output: extrapolation}").output, "extrapolation");
+  EXPECT_THROW(parse("train: {arch: unet, window: 1, output: extrapolation}"), Error);
+  EXPECT_THROW(parse("train: {arch: mlp, window: 2, output: extrapolation}"), Error);
+  EXPECT_THROW(parse("train: {arch: mlp, label_channels: true}"), Error);
+  auto one = o;
+  one.window = 1;
+  EXPECT_THROW(learner::train_model("sl", one, dir / "data.h5", 2, dir / "bad.pt", "", ""), Error);
 }
 
 }  // namespace

@@ -49,6 +49,7 @@ learner::TrainOptions tiny_unet_options(int64_t iterations, int64_t batch_size, 
   o.embed_dim = 16;
   o.window = 2;
   o.ardm_train_steps = 100;
+  o.threads = 1;  // tiny networks: OpenMP threads only wait for each other (a loaded machine timed out)
   return o;
 }
 
