@@ -16,13 +16,14 @@ static const char* kUnetFormat = "slift-unet-1";
 
 UNetSpec ModelSpec::unet_spec() const {
   UNetSpec u;
-  u.in_channels = ardm() ? window + 1 : window;
+  u.in_channels = (ardm() ? window + 1 : window) + (!ardm() && label_channels ? label_dim : 0);
   u.widths = unet_widths;
   u.blocks = unet_blocks;
   u.embed_dim = embed_dim;
   u.film = film;
   u.periodic = periodic;
   u.cond_dim = ardm() ? embed_dim : label_dim;
+  u.label_channels = !ardm() && label_channels ? label_dim : 0;
   return u;
 }
 
@@ -109,6 +110,9 @@ void save_model(const std::string& path, LoadedModel& m) {
     a.write("periodic", c10::IValue(m.spec.periodic));
     a.write("ardm_prediction", c10::IValue(m.spec.ardm_prediction));
     a.write("ardm_train_steps", c10::IValue(m.spec.ardm_train_steps));
+    a.write("target", c10::IValue(m.spec.target));
+    a.write("output", c10::IValue(m.spec.output));
+    a.write("label_channels", c10::IValue(m.spec.label_channels));
   } else {
     a.write("activation", c10::IValue(m.spec.activation));
     a.write("width", c10::IValue(m.spec.width));
@@ -166,6 +170,11 @@ LoadedModel load_model(const std::string& path) {
     m.spec.periodic = read("periodic").toBool();
     m.spec.ardm_prediction = read("ardm_prediction").toStringRef();
     m.spec.ardm_train_steps = read("ardm_train_steps").toInt();
+    c10::IValue target;  // files from before the direct map have none: one frame ahead
+    if (a.try_read("target", target)) m.spec.target = target.toStringRef();
+    c10::IValue output, label_channels;  // likewise: increment, FiLM only
+    if (a.try_read("output", output)) m.spec.output = output.toStringRef();
+    if (a.try_read("label_channels", label_channels)) m.spec.label_channels = label_channels.toBool();
   } else {
     m.spec.activation = read("activation").toStringRef();
     m.spec.width = read("width").toInt();
@@ -224,10 +233,15 @@ torch::Tensor normalise_windows(const ModelSpec& spec, const Normalisation& norm
   return (windows - mean) / std;
 }
 
+torch::Tensor prediction_base(const ModelSpec& spec, const torch::Tensor& windows) {
+  const auto current = windows.slice(1, (spec.window - 1) * spec.dim);
+  if (!spec.extrapolate()) return current;
+  return 2 * current - windows.slice(1, (spec.window - 2) * spec.dim, (spec.window - 1) * spec.dim);
+}
+
 torch::Tensor step(LoadedModel& m, const torch::Tensor& windows, const torch::Tensor& labels) {
   const auto scale = as_tensor(m.norm.out_scale).to(windows.device());
-  const auto current = windows.slice(1, (m.spec.window - 1) * m.spec.dim);
-  return current + m.net.forward(normalise_windows(m.spec, m.norm, windows), labels) * scale;
+  return prediction_base(m.spec, windows) + m.net.forward(normalise_windows(m.spec, m.norm, windows), labels) * scale;
 }
 
 }  // namespace slift::learner

@@ -25,11 +25,18 @@ struct ModelSpec {
   std::vector<int64_t> unet_widths{32, 64, 128};
   int64_t unet_blocks = 1, embed_dim = 256;
   bool film = true, periodic = false;
+  // next: one frame ahead, rolled out; final: the direct map from frame 0 to the last frame
+  std::string target = "next";
+  // increment: x_{t+1} = x_t + s f; extrapolation: x_{t+1} = 2 x_t - x_{t-1} + s f
+  std::string output = "increment";
+  bool label_channels = false;  // SL UNet: the label also as constant input channels
   // ARDM: the diffusion it was trained with
   std::string ardm_prediction = "v";
   int64_t ardm_train_steps = 1000;
 
   bool ardm() const { return model == "ardm"; }
+  bool direct() const { return target == "final"; }
+  bool extrapolate() const { return output == "extrapolation"; }
   int64_t input_size() const { return window * dim + label_dim; }
   UNetSpec unet_spec() const;
 };
@@ -87,6 +94,9 @@ torch::Device pick_device(const std::string& name);
 // The one-step network on raw states: window states (b x window x dim, flattened) and labels
 // (b x label_dim) in, next states out (both normalisations applied).
 torch::Tensor step(LoadedModel& m, const torch::Tensor& windows, const torch::Tensor& labels);
+// What the network's output is added to (raw or normalised windows alike, b x window x dim
+// flattened): the newest frame, or 2 x_t - x_{t-1} for output extrapolation.
+torch::Tensor prediction_base(const ModelSpec& spec, const torch::Tensor& windows);
 // Normalised network input from raw windows (b x window x dim, flattened).
 torch::Tensor normalise_windows(const ModelSpec& spec, const Normalisation& norm, const torch::Tensor& windows);
 

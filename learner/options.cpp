@@ -27,6 +27,19 @@ TrainOptions parse_train(config::Section& s) {
   o.label_dim = s.get("label_dim", o.label_dim, config::at_least(0));
   o.window = s.get("window", o.window, config::at_least(1));
   o.shuffle_fraction = s.get("shuffle_fraction", o.shuffle_fraction, config::in_range(0, 1));
+  o.target = s.get("target", o.target, config::one_of({"next", "final"}));
+  if (o.target == "final" && o.arch != "unet")
+    s.fail("target", "target final (the direct initial-to-final map) is for fields: it needs arch unet");
+  if (o.target == "final")
+    for (const auto& m : o.models)
+      if (m == "ardm") s.fail("target", "target final trains sl and deterministic only (drop ardm from train.models)");
+  o.output = s.get("output", o.output, config::one_of({"increment", "extrapolation"}));
+  if (o.output == "extrapolation" && o.arch != "unet")
+    s.fail("output", "output extrapolation is for fields: it needs arch unet");
+  if (o.output == "extrapolation" && o.window < 2)
+    s.fail("output", "output extrapolation needs the last two frames: window >= 2");
+  o.label_channels = s.get("label_channels", o.label_channels);
+  if (o.label_channels && o.arch != "unet") s.fail("label_channels", "label channels are UNet input channels: arch unet");
   o.iterations = s.get("iterations", o.iterations, config::at_least(1));
   o.batch_size = s.get("batch_size", o.batch_size, config::at_least(1));
   o.warmup = s.get("warmup", o.warmup, config::at_least(0));

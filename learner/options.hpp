@@ -23,6 +23,16 @@ struct TrainOptions {
   int64_t label_dim = 64;
   int64_t window = 1;                // Markov window: number of past states in the input
   double shuffle_fraction = 0.0;     // share of training trajectories whose pairing is broken
+  // What a transition maps to: `next` (frame t -> frame t + 1, rolled out frame by frame) or
+  // `final` (the direct map, paper figure 4 right: frame 0 -> the last frame, one transition
+  // per trajectory, sampled in one evaluation; fields only, sl and deterministic only).
+  std::string target = "next";       // next | final
+  // Fields: what the network's output adds to. `increment`: the newest frame (x_{t+1} = x_t + s f);
+  // `extrapolation`: the linear extrapolation of the last two frames (x_{t+1} = 2 x_t - x_{t-1}
+  // + s f), so that a wave's travel is built in and the network learns the correction (window >= 2).
+  std::string output = "increment";  // increment | extrapolation
+  // SL: besides FiLM, feed the label as label_dim constant input channels of the UNet.
+  bool label_channels = false;
   // Optimisation
   int64_t iterations = 6000, batch_size = 1024, warmup = 100, checkpoint_every = 1000, log_every = 500;
   double lr = 1e-3, weight_decay = 1e-4, grad_clip = 0.0;

@@ -51,6 +51,9 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
     usage_error(init_data + ": " + test.kind + " of dimension " + std::to_string(test.dim) + ", but " + model_path +
                 " expects " + (m.spec.arch == "unet" ? "fields" : "states") + " of dimension " + std::to_string(dim));
   const int64_t n_test = test.n_traj, n_time = test.n_time;
+  // Rolled out: every frame of the test set; the direct map (target final): frame 0 and the last
+  // frame only, generated in one evaluation.
+  const int64_t n_out = m.spec.direct() ? 2 : n_time;
   const int64_t n_traj = options.n_trajectories > 0 ? options.n_trajectories : n_test;
 
   // The same layout as the test set's learned array (fields: the static medium is not written).
@@ -60,7 +63,12 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   header.simulation_parameters["nfe_per_step"] = static_cast<double>(nfe);
   header.params_hash = sha256(sha256_file(model_path) + "|" + sha256_file(init_data) + "|" + std::to_string(seed) +
                               "|" + std::to_string(n_traj) + "|" + std::to_string(ardm_steps));
-  DatasetWriter writer(out_path, header, {init.spec(test.array)}, static_cast<uint64_t>(n_traj));
+  ArraySpec spec = init.spec(test.array);
+  if (m.spec.direct()) {
+    header.time = {header.time.front(), header.time.back()};
+    spec.shape[0] = 2;
+  }
+  DatasetWriter writer(out_path, header, {spec}, static_cast<uint64_t>(n_traj));
 
   const Diffusion diffusion(m.spec.ardm_prediction, m.spec.ardm_train_steps);
   const auto scale = to_tensor(m.norm.out_scale, {dim}).to(device);
@@ -70,16 +78,16 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
     const int64_t count = std::min(options.batch_size, n_traj - first);
     // Every trajectory starts from its test trajectory's state 0, repeated to fill the window
     // (as the training inputs at t = 0 do).
-    std::vector<float> out(count * n_time * dim), start(count * w * dim);
+    std::vector<float> out(count * n_out * dim), start(count * w * dim);
     std::vector<Rng> rngs;
     for (int64_t r = 0; r < count; ++r) {
       const float* x0 = &test.states[((first + r) % n_test) * n_time * dim];
-      std::copy(x0, x0 + dim, &out[r * n_time * dim]);
+      std::copy(x0, x0 + dim, &out[r * n_out * dim]);
       for (int64_t s = 0; s < w; ++s) std::copy(x0, x0 + dim, &start[(r * w + s) * dim]);
       rngs.emplace_back(seed, static_cast<uint64_t>(first + r), "learner.sample");
     }
     auto windows = to_tensor(start, {count, w * dim}).to(device);
-    for (int64_t t = 1; t < n_time; ++t) {
+    for (int64_t t = 1; t < n_out; ++t) {
       torch::Tensor next;
       if (m.spec.ardm()) {
         // K-step ancestral sampling of the normalised increment, noise from the rows' streams.
@@ -90,13 +98,13 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
             },
             torch::zeros({count, dim}, x.options()), ardm_steps,
             [&](const torch::Tensor& like) { return draw_labels(rngs, like.size(1)).to(like.device()); });
-        next = windows.slice(1, (w - 1) * dim) + increment * scale;
+        next = prediction_base(m.spec, windows) + increment * scale;
       } else {
         next = step(m, windows, draw_labels(rngs, d).to(device));
       }
       const auto host = next.to(torch::kCPU).contiguous();
       const float* p = host.data_ptr<float>();
-      for (int64_t r = 0; r < count; ++r) std::copy(p + r * dim, p + (r + 1) * dim, &out[(r * n_time + t) * dim]);
+      for (int64_t r = 0; r < count; ++r) std::copy(p + r * dim, p + (r + 1) * dim, &out[(r * n_out + t) * dim]);
       windows = w > 1 ? torch::cat({windows.slice(1, dim), next}, 1) : next;
     }
     writer.write(0, static_cast<uint64_t>(first), static_cast<uint64_t>(count), out.data());
@@ -143,7 +151,7 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
   const auto data = read_trajectories(train_data);
   if (data.dim != m.spec.dim) usage_error(train_data + ": states of dimension " + std::to_string(m.spec.dim) + " expected");
   // The training transitions as rows (no windows materialised), and their labels.
-  const auto tr = transition_rows(data, m.spec.window, m.shuffle_fraction, m.seed);
+  const auto tr = transition_rows(data, m.spec.window, m.shuffle_fraction, m.seed, m.spec.direct());
   const auto all_labels = transition_labels(tr.n, m.spec.label_dim, m.seed);
 
   // A random subset of the training transitions (all of them when n_points >= n).

@@ -32,6 +32,10 @@ std::string run_identity(const std::string& model, const TrainOptions& o, const 
   s << model << '|' << o.arch << '|' << o.width << '|' << o.depth << '|' << o.activation << '|' << o.label_dim << '|'
     << o.window << '|' << o.shuffle_fraction << '|' << o.iterations << '|' << o.batch_size << '|' << o.warmup << '|'
     << o.lr << '|' << o.weight_decay << '|' << o.grad_clip << '|' << seed << '|' << sha256_file(train_data);
+  // Options added later enter only when not at their defaults (existing runs keep their identity).
+  if (o.target != "next") s << "|target=" << o.target;
+  if (o.output != "increment") s << "|output=" << o.output;
+  if (o.label_channels) s << "|label_channels";
   if (o.arch == "unet") {
     s << "|unet";
     for (auto w : o.unet_widths) s << ',' << w;
@@ -102,6 +106,10 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   if (model != "sl" && model != "deterministic" && model != "ardm")
     usage_error("unknown model '" + model + "' (sl, deterministic, ardm)");
   if (model == "ardm" && options.arch != "unet") usage_error("ardm needs arch unet");
+  if (options.target == "final" && (options.arch != "unet" || model == "ardm"))
+    usage_error("target final (the direct map) trains sl or deterministic with arch unet");
+  if (options.output == "extrapolation" && (options.arch != "unet" || options.window < 2))
+    usage_error("output extrapolation needs arch unet and window >= 2");
   setup_threads(options.threads);
   const auto device = pick_device(options.device);
 
@@ -126,6 +134,9 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   m.spec.periodic = data.periodic;
   m.spec.ardm_prediction = options.ardm_prediction;
   m.spec.ardm_train_steps = options.ardm_train_steps;
+  m.spec.target = options.target;
+  m.spec.output = options.output;
+  m.spec.label_channels = options.label_channels;
   m.seed = seed;
   m.shuffle_fraction = options.shuffle_fraction;
   m.config_yaml = config_yaml;
@@ -148,8 +159,8 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   double increment_factor = 1;  // fields: normalised-frame difference -> normalised increment
   int64_t n = 0;
   if (fields) {
-    auto rows = transition_rows(data, options.window, options.shuffle_fraction, seed);
-    m.norm = fit_pooled_normalisation(data, rows);
+    auto rows = transition_rows(data, options.window, options.shuffle_fraction, seed, m.spec.direct());
+    m.norm = fit_pooled_normalisation(data, rows, m.spec.extrapolate());
     n = rows.n;
     frames = ((to_tensor(data.states, {data.n_traj * data.n_time, dim}) - m.norm.in_mean[0]) / m.norm.in_std[0]).to(device);
     input_rows = torch::from_blob(rows.inputs.data(), {n, options.window}, torch::kInt64).clone().to(device);
@@ -173,8 +184,10 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     if (!fields) return {inputs.index_select(0, idx), targets.index_select(0, idx)};
     const auto r = input_rows.index_select(0, idx);
     const auto x = frames.index_select(0, r.flatten()).view({idx.size(0), options.window * dim});
-    const auto current = frames.index_select(0, r.select(1, options.window - 1));
-    return {x, (frames.index_select(0, target_rows.index_select(0, idx)) - current) * increment_factor};
+    // The base (newest frame, or the extrapolation 2 x_t - x_{t-1}) in normalised frames: its
+    // coefficients sum to 1, so it commutes with the affine normalisation.
+    const auto base = prediction_base(m.spec, x);
+    return {x, (frames.index_select(0, target_rows.index_select(0, idx)) - base) * increment_factor};
   };
 
   torch::manual_seed(seed);  // initial weights

@@ -42,8 +42,11 @@ Trajectories read_trajectories(const std::string& path) {
   return d;
 }
 
-TransitionRows transition_rows(const Trajectories& data, int64_t window, double shuffle_fraction, uint64_t seed) {
-  const int64_t steps = data.n_time - 1;
+TransitionRows transition_rows(const Trajectories& data, int64_t window, double shuffle_fraction, uint64_t seed,
+                               bool final) {
+  // Rolled out: n_time - 1 steps from x_t to x_{t+1}; direct: one step from x_0 to the last state.
+  const int64_t steps = final ? 1 : data.n_time - 1;
+  auto target_time = [&](int64_t t) { return final ? data.n_time - 1 : t + 1; };
   TransitionRows rows;
   rows.n = data.n_traj * steps;
   rows.window = window;
@@ -69,7 +72,7 @@ TransitionRows transition_rows(const Trajectories& data, int64_t window, double 
     for (int64_t i = 0; i < data.n_traj; ++i) {
       const int64_t k = i * steps + t;
       for (int64_t s = 0; s < window; ++s) rows.inputs[k * window + s] = row(i, std::max<int64_t>(0, t - window + 1 + s));
-      rows.targets[k] = row(source[i], t + 1);
+      rows.targets[k] = row(source[i], target_time(t));
     }
   }
   return rows;
@@ -85,8 +88,8 @@ std::vector<float> transition_labels(int64_t n, int64_t label_dim, uint64_t seed
 }
 
 Transitions make_transitions(const Trajectories& data, int64_t window, int64_t label_dim, double shuffle_fraction,
-                             uint64_t seed) {
-  const auto rows = transition_rows(data, window, shuffle_fraction, seed);
+                             uint64_t seed, bool final) {
+  const auto rows = transition_rows(data, window, shuffle_fraction, seed, final);
   const int64_t dim = data.dim;
   Transitions tr;
   tr.n = rows.n;
@@ -107,14 +110,15 @@ Transitions make_transitions(const Trajectories& data, int64_t window, int64_t l
   return tr;
 }
 
-Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows) {
+Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows, bool extrapolate) {
   const int64_t dim = data.dim;
   double s1 = 0, s2 = 0, d1 = 0, d2 = 0;
   for (int64_t k = 0; k < rows.n; ++k) {
     const float* current = &data.states[rows.inputs[(k + 1) * rows.window - 1] * dim];  // newest frame
     const float* next = &data.states[rows.targets[k] * dim];
+    const float* previous = extrapolate ? &data.states[rows.inputs[(k + 1) * rows.window - 2] * dim] : current;
     for (int64_t c = 0; c < dim; ++c) {
-      const double x = current[c], dx = next[c] - x;
+      const double x = current[c], dx = next[c] - (extrapolate ? 2.0 * x - previous[c] : x);
       s1 += x;
       s2 += x * x;
       d1 += dx;

@@ -36,11 +36,12 @@ struct Trajectories {
 Trajectories read_trajectories(const std::string& path);
 
 // Transition k = i (n_time - 1) + t maps the window ending at x_t of trajectory i (copies of state
-// 0 before the start) to x_{t+1}. Its label comes from Rng(seed, k, "learner.labels"). With
+// 0 before the start) to x_{t+1}. With `final` (the direct map, train.target final) there is one
+// transition per trajectory, k = i: the window of copies of x_0 to the last state x_{n_time-1}. Its label comes from Rng(seed, k, "learner.labels"). With
 // shuffle_fraction p, round(p n_traj) trajectories chosen by the RNG get their next states permuted
 // among themselves, independently at every t (breaking the pairing, paper figure 2 left).
 Transitions make_transitions(const Trajectories& data, int64_t window, int64_t label_dim, double shuffle_fraction,
-                             uint64_t seed);
+                             uint64_t seed, bool final = false);
 
 // The same transitions as indices, without copying states (fields: the materialised windows of
 // a paper-scale set would not fit in memory): row r = i n_time + t of data.states is x_t of
@@ -50,7 +51,8 @@ struct TransitionRows {
   std::vector<int64_t> inputs;   // n x window
   std::vector<int64_t> targets;  // n
 };
-TransitionRows transition_rows(const Trajectories& data, int64_t window, double shuffle_fraction, uint64_t seed);
+TransitionRows transition_rows(const Trajectories& data, int64_t window, double shuffle_fraction, uint64_t seed,
+                               bool final = false);
 // The labels of transitions 0..n-1 (n x label_dim), as make_transitions draws them.
 std::vector<float> transition_labels(int64_t n, int64_t label_dim, uint64_t seed);
 
@@ -60,6 +62,7 @@ Normalisation fit_normalisation(const Transitions& tr);
 // Fields: one mean, std and increment scale over all pixels of the newest input frames and their
 // increments, repeated for every component, so that the network sees one field and not dim
 // independently scaled pixels (cells that barely move would be blown up).
-Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows);
+// extrapolate: the output scale is that of x_{t+1} - (2 x_t - x_{t-1}) (output extrapolation).
+Normalisation fit_pooled_normalisation(const Trajectories& data, const TransitionRows& rows, bool extrapolate = false);
 
 }  // namespace slift::learner

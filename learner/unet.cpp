@@ -94,15 +94,21 @@ UNetImpl::UNetImpl(const UNetSpec& s) : spec(s) {
 }
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& cond) {
-  const int64_t m = spec.grid_multiple();
-  if (x.dim() != 4 || x.size(1) != spec.in_channels || x.size(2) % m || x.size(3) % m)
-    usage_error("UNet input must be b x " + std::to_string(spec.in_channels) + " x nx x ny with nx, ny multiples of " +
+  const int64_t m = spec.grid_multiple(), frames = spec.in_channels - spec.label_channels;
+  if (x.dim() != 4 || x.size(1) != frames || x.size(2) % m || x.size(3) % m)
+    usage_error("UNet input must be b x " + std::to_string(frames) + " x nx x ny with nx, ny multiples of " +
                 std::to_string(m));
   if ((spec.cond_dim > 0) != cond.defined() || (cond.defined() && cond.size(-1) != spec.cond_dim))
     usage_error("UNet conditioning must be b x " + std::to_string(spec.cond_dim) + (spec.cond_dim ? "" : " (none)"));
   torch::Tensor emb = embed ? torch::silu(embed->forward(cond)) : torch::Tensor();
   const size_t levels = spec.widths.size();
-  torch::Tensor h = convolve(stem, x, spec.periodic);
+  torch::Tensor h;
+  if (spec.label_channels > 0)  // the label broadcast over the grid, after the frames
+    h = convolve(stem,
+                 torch::cat({x, cond.unsqueeze(-1).unsqueeze(-1).expand({x.size(0), spec.label_channels, x.size(2), x.size(3)})}, 1),
+                 spec.periodic);
+  else
+    h = convolve(stem, x, spec.periodic);
   std::vector<torch::Tensor> skips;
   for (size_t l = 0; l < levels; ++l) {
     for (auto& b : down_blocks[l]) h = b(h, emb);

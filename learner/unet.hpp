@@ -19,13 +19,16 @@
 namespace slift::learner {
 
 struct UNetSpec {
-  int64_t in_channels = 3;               // Markov window (+1 noisy target for ARDM)
+  int64_t in_channels = 3;               // stem input: Markov window (+1 noisy target for ARDM) + label_channels
   std::vector<int64_t> widths{32, 64, 128};  // channels per level, multiples of 8
   int64_t blocks = 1;                    // residual blocks per level (each way)
   int64_t cond_dim = 0;                  // label dim or time-embedding dim; 0: unconditioned
   int64_t embed_dim = 256;               // width of the conditioning MLP
   bool film = true;                      // false: shift-only modulation
   bool periodic = false;                 // set from the dataset's boundary conditions
+  // The conditioning vector also as this many constant input channels (SL label_channels: the
+  // label dim; 0: FiLM only). Counted in in_channels.
+  int64_t label_channels = 0;
   // The grid side must be divisible by this (one halving per level below the first).
   int64_t grid_multiple() const { return int64_t(1) << (widths.size() - 1); }
 };
@@ -47,7 +50,7 @@ TORCH_MODULE(ResBlock);
 
 struct UNetImpl : torch::nn::Module {
   explicit UNetImpl(const UNetSpec& spec);
-  // x: b x in_channels x nx x ny; cond: b x cond_dim (undefined when cond_dim is 0).
+  // x: b x (in_channels - label_channels) x nx x ny; cond: b x cond_dim (undefined when cond_dim is 0).
   // Returns b x 1 x nx x ny.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cond = {});
   UNetSpec spec;

@@ -14,8 +14,14 @@
 namespace slift::pipeline {
 namespace {
 
-nlohmann::json to_json(const metrics::FieldMetrics& m) {
+nlohmann::json to_json(const metrics::FieldMetrics& m, bool final_frame_only) {
   nlohmann::json j = m.summary;
+  // The final frame alone (what the direct map generates; comparable across both targets).
+  for (const char* key : {"w2_mass", "w2_energy", "w2_points"})
+    if (m.per_time.count(key) && !m.per_time.at(key).empty()) j[std::string(key) + "_final"] = m.per_time.at(key).back();
+  // Two frames carry no crossing time: every trajectory would cross "at the end" or never.
+  if (final_frame_only)
+    for (const char* key : {"wct", "crossing_mean", "crossing_std", "never_crossed"}) j.erase(key);
   j["per_time"] = m.per_time;
   j["crossing_times"] = m.crossing_times;
   return j;
@@ -55,6 +61,18 @@ std::vector<uint8_t> crossing_mask(const Experiment& e, const DatasetHeader& h, 
 
 }  // namespace
 
+metrics::FieldEnsemble first_and_last_frames(const metrics::FieldEnsemble& e) {
+  metrics::FieldEnsemble r = e;
+  r.n_time = 2;
+  r.data.resize(static_cast<size_t>(e.n * 2 * e.cells()));
+  for (int64_t i = 0; i < e.n; ++i)
+    for (int64_t t : {int64_t(0), e.n_time - 1}) {
+      const float* src = e.frame(i, t);
+      std::copy(src, src + e.cells(), r.data.data() + (i * 2 + (t > 0)) * e.cells());
+    }
+  return r;
+}
+
 metrics::FieldEnsemble load_field_ensemble(const std::string& path) {
   DatasetReader r(path, "fields");
   std::string array = r.state_field();
@@ -79,16 +97,25 @@ void evaluate_fields(const Experiment& e) {
   // One normalisation for every set, fitted on the reference.
   const metrics::FieldNormalisation norm = metrics::fit_normalisation(test);
   for (auto* set : {&test, &train, &floor}) metrics::normalise(*set, norm);
+  // The direct map (train.target final) generates the last frame only: every set is compared on
+  // frame 0 and the last frame (WIM is then the final frame's W2 of the mass; no crossing time).
+  const bool direct = e.train.target == "final";
+  std::vector<double> time = header.time;
+  if (direct) {
+    for (auto* set : {&test, &train, &floor}) *set = first_and_last_frames(*set);
+    time = {time.front(), time.back()};
+  }
 
   nlohmann::json j;
   j["dataset"] = header.dataset_name;
   j["n_test"] = test.n;
   j["field"] = test_reader.state_field();
   j["normalisation"] = {{"offset", norm.offset}, {"scale", norm.scale}, {"range", norm.signed_range ? "[-1, 1]" : "[0, 1]"}};
-  j["time"] = header.time;
+  j["time"] = time;
+  j["final_frame_only"] = direct;
 
   metrics::FieldMetricOptions o;
-  o.time = header.time;
+  o.time = time;
   o.threshold = e.evaluate.crossing_threshold;
   nlohmann::json crossing = {{"threshold", o.threshold}};
   o.mask = crossing_mask(e, header, test.nx, test.ny, crossing);
@@ -98,8 +125,8 @@ void evaluate_fields(const Experiment& e) {
   j["crossing"] = crossing;
   j["points"] = o.points;
 
-  j["sampling_floor"] = to_json(metrics::compare_fields(floor, test, o));
-  j["data_floor"] = to_json(metrics::compare_fields(train, test, o));
+  j["sampling_floor"] = to_json(metrics::compare_fields(floor, test, o), direct);
+  j["data_floor"] = to_json(metrics::compare_fields(train, test, o), direct);
   const std::vector<double> train_to_train = metrics::nearest_final_frame_distances(train, train, true);
   j["memorisation_train"] = distances_json(train_to_train);
   const double train_median = j["memorisation_train"]["q50"].get<double>();
@@ -108,7 +135,7 @@ void evaluate_fields(const Experiment& e) {
   for (const auto& set : sample_sets(e)) {
     metrics::FieldEnsemble gen = load_field_ensemble(dir + "/samples/" + set.name + ".h5");
     metrics::normalise(gen, norm);
-    nlohmann::json m = to_json(metrics::compare_fields(gen, test, o));
+    nlohmann::json m = to_json(metrics::compare_fields(gen, test, o), direct);
     nlohmann::json trained = read_json(dir + "/models/" + set.model + ".json");
     nlohmann::json sampled = read_json(dir + "/samples/" + set.name + ".json");
     m["n_generated"] = gen.n;
@@ -117,11 +144,13 @@ void evaluate_fields(const Experiment& e) {
     m["seconds_per_trajectory"] = sampled["seconds_per_trajectory"];
     m["memorisation"] = memorisation_json(gen, train, train_median);
     j[set.name] = m;
-    log::info("  " + set.name + ": wct " + std::to_string(m["wct"].get<double>()) + ", wim " +
-              std::to_string(m["wim"].get<double>()) + " (data floor " + std::to_string(j["data_floor"]["wct"].get<double>()) +
-              ", " + std::to_string(j["data_floor"]["wim"].get<double>()) + "; sampling floor " +
-              std::to_string(j["sampling_floor"]["wct"].get<double>()) + ", " +
-              std::to_string(j["sampling_floor"]["wim"].get<double>()) + ")");
+    // "wct / wim": the direct map has no crossing time (wct "-").
+    auto pair = [](const nlohmann::json& x) {
+      return (x.contains("wct") ? std::to_string(x["wct"].get<double>()) : std::string("-")) + ", " +
+             std::to_string(x["wim"].get<double>());
+    };
+    log::info("  " + set.name + ": wct, wim " + pair(m) + " (data floor " + pair(j["data_floor"]) + "; sampling floor " +
+              pair(j["sampling_floor"]) + ")");
   }
   if (j.contains("sl") && j.contains("deterministic")) {
     j["interpolation_ratio"] = j["sl"]["final_train_loss"].get<double>() /

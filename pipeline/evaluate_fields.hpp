@@ -15,4 +15,8 @@ void evaluate_fields(const Experiment& e);
 // time-varying t0 field; raw values (not normalised). Also used by the report.
 metrics::FieldEnsemble load_field_ensemble(const std::string& path);
 
+// Frame 0 and the last frame of every trajectory: what a direct model (train.target final)
+// generates, so the references are reduced to the same two frames before comparing.
+metrics::FieldEnsemble first_and_last_frames(const metrics::FieldEnsemble& e);
+
 }  // namespace slift::pipeline

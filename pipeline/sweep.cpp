@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -45,7 +47,88 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
 
 std::string leaf(const std::string& key) { return key.substr(key.rfind('.') + 1); }
 
+// summary.model "all": one row per generated set and floor of every run (the objects of
+// metrics.json that have per-frame metrics), and each metric plotted against the network
+// evaluations per frame and the sampling wall time per trajectory: the ARDM-K sets as a line
+// over K, one-step models and floors as horizontal lines (ardm-vs-sl).
+void write_set_summary(const Sweep& s) {
+  nlohmann::json rows = nlohmann::json::array();
+  std::string md = "| run | set";
+  for (const auto& m : s.metrics) md += " | " + m;
+  md += " |\n|---|---";
+  for (size_t i = 0; i < s.metrics.size(); ++i) md += "|---";
+  md += "|\n";
+  report::Page page(s.name + ": every generated set against its cost");
+  page.paragraph("One row per generated set and floor of each run; ARDM-K is one trained model sampled with K "
+                 "network evaluations per frame, SL and the deterministic model take one. Each run's own report "
+                 "is in &lt;run&gt;/report/.");
+  std::vector<std::string> figures;
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    nlohmann::json metrics = read_json(s.output_dir + "/" + s.run_ids[i] + "/metrics.json");
+    std::vector<std::string> sets;
+    for (const auto& [name, v] : metrics.items())
+      if (v.is_object() && v.contains("per_time")) sets.push_back(name);
+    for (const auto& name : sets) {
+      nlohmann::json row = {{"run", s.run_ids[i]}, {"set", name}};
+      md += "| " + s.run_ids[i] + " | " + name;
+      for (const auto& m : s.metrics) {
+        nlohmann::json v = metrics[name].value(m, nlohmann::json());
+        row[m] = v;
+        md += " | " + (v.is_number() ? std::to_string(v.get<double>()) : std::string("-"));
+      }
+      md += " |\n";
+      rows.push_back(row);
+    }
+    for (const std::string& cost : {"nfe_per_frame", "seconds_per_trajectory"})
+      for (const auto& m : s.metrics) {
+        if (m == "nfe_per_frame" || m == "seconds_per_trajectory") continue;
+        std::vector<std::pair<double, double>> ardm;  // (cost, metric)
+        double lo = INFINITY, hi = -INFINITY;
+        for (const auto& name : sets) {
+          const auto& o = metrics[name];
+          if (name.rfind("ardm", 0) == 0 && o.contains(cost) && o.contains(m) && o[m].is_number()) {
+            ardm.emplace_back(o[cost].get<double>(), o[m].get<double>());
+            lo = std::min(lo, ardm.back().first), hi = std::max(hi, ardm.back().first);
+          } else if (o.contains(cost)) {
+            lo = std::min(lo, o[cost].get<double>()), hi = std::max(hi, o[cost].get<double>());
+          }
+        }
+        if (!(lo <= hi)) continue;
+        std::sort(ardm.begin(), ardm.end());
+        report::SvgPlot p(m + " vs " + cost + " (" + s.run_ids[i] + ")", cost, m, 440, 290);
+        p.log_y(true);
+        std::vector<double> x, y;
+        for (const auto& [c, v] : ardm) x.push_back(c), y.push_back(v);
+        if (!x.empty()) p.line(x, y, report::model_color("ardm"), "ARDM-K");
+        for (const auto& name : sets) {  // one-step models and floors: their value across the range
+          const auto& o = metrics[name];
+          if (name.rfind("ardm", 0) == 0 || !o.contains(m) || !o[m].is_number()) continue;
+          const bool floor = name.find("floor") != std::string::npos;
+          p.line({lo, hi}, {o[m].get<double>(), o[m].get<double>()}, report::model_color(name),
+                 name + (o.contains(cost) ? " (" + std::to_string(o[cost].get<double>()).substr(0, 6) + ")" : ""), 1.6, 1.0,
+                 floor);
+        }
+        page.figure(p.svg());
+      }
+  }
+  nlohmann::json ratios = nlohmann::json::object();
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    nlohmann::json metrics = read_json(s.output_dir + "/" + s.run_ids[i] + "/metrics.json");
+    if (!metrics.contains("interpolation_ratio")) continue;
+    ratios[s.run_ids[i]] = metrics["interpolation_ratio"];
+    md += "\ninterpolation ratio (SL / label-free final training loss), " + s.run_ids[i] + ": " +
+          std::to_string(metrics["interpolation_ratio"].get<double>()) + "\n";
+  }
+  write_file_atomic(s.output_dir + "/summary.json",
+                    nlohmann::json{{"sweep", s.name}, {"model", s.model}, {"runs", rows}, {"interpolation_ratio", ratios}}.dump(2));
+  write_file_atomic(s.output_dir + "/summary.md", md);
+  page.paragraph("<pre>" + md + "</pre>");
+  write_file_atomic(s.output_dir + "/summary.html", page.html());
+  log::info("sweep summary: " + s.output_dir + "/summary.md\n" + md);
+}
+
 void write_summary(const Sweep& s) {
+  if (s.model == "all") return write_set_summary(s);
   nlohmann::json rows = nlohmann::json::array();
   std::string md = "| " + s.x_key;
   for (const auto& m : s.metrics) md += " | " + m;
@@ -67,7 +150,10 @@ void write_summary(const Sweep& s) {
     }
     md += " |\n";
     rows.push_back(row);
-    xs.push_back(std::atof(s.x_values[i].c_str()));
+    // Non-numeric values (e.g. train.target: next, final) are plotted at their index.
+    char* end = nullptr;
+    const double x = std::strtod(s.x_values[i].c_str(), &end);
+    xs.push_back(end != s.x_values[i].c_str() && *end == '\0' ? x : static_cast<double>(i));
   }
   write_file_atomic(s.output_dir + "/summary.json", nlohmann::json{{"sweep", s.name}, {"model", s.model}, {"runs", rows}}.dump(2));
   write_file_atomic(s.output_dir + "/summary.md", md);

@@ -61,7 +61,11 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
   const bool signed_range = m["normalisation"]["range"] == "[-1, 1]";
   metrics::FieldNormalisation norm;
   norm.offset = m["normalisation"]["offset"], norm.scale = m["normalisation"]["scale"], norm.signed_range = signed_range;
-  std::vector<Set> sets{{"truth (test)", kTruthColor, pipeline::load_field_ensemble(pipeline::data_path(e, "test"))}};
+  // The direct map (train.target final) generates frame 0 and the last frame only (metrics.json
+  // "final_frame_only"): the truth is shown on the same two frames, without crossing times.
+  const bool direct = m.value("final_frame_only", false);
+  metrics::FieldEnsemble test = pipeline::load_field_ensemble(pipeline::data_path(e, "test"));
+  std::vector<Set> sets{{"truth (test)", kTruthColor, direct ? pipeline::first_and_last_frames(test) : test}};
   for (const auto& s : pipeline::sample_sets(e))
     sets.push_back({s.name, model_color(s.name), pipeline::load_field_ensemble(dir + "/samples/" + s.name + ".h5")});
   for (auto& s : sets) metrics::normalise(s.fields, norm);
@@ -77,22 +81,27 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
                  crossing["mask"].get<std::string>() + "</b> mask exceeds " + fmt("%.3g", crossing["threshold"]) +
                  "; never &rarr; 1. Generated trajectories start from the test set's initial frames, one network "
                  "evaluation per frame for SL and the deterministic model, K for ARDM-K.");
-  page.metrics_table(m, {"wct", "wim", "w2_energy_mean", "w2_points_mean", "crossing_mean", "crossing_std", "never_crossed",
+  page.metrics_table(m, {"wct", "wim", "w2_mass_final", "w2_energy_mean", "w2_points_mean", "crossing_mean", "crossing_std", "never_crossed",
                          "final_train_loss", "nfe_per_frame", "seconds_per_trajectory"});
   if (m.contains("throughput")) {
     page.heading("Trajectories per second on this machine");
     page.throughput_table(m["throughput"]);
   }
 
-  page.heading("Crossing time");
-  const std::vector<double> ref_times = crossing["reference_times"].get<std::vector<double>>();
-  const double half_bin = 0.5 / std::max<size_t>(1, time.size() - 1);  // one bin per frame
-  const int bins = static_cast<int>(time.size());
-  for (const auto& s : pipeline::sample_sets(e)) {
-    SvgPlot p("crossing time: truth vs " + s.name, "normalised crossing time", "density", 330, 240);
-    p.histogram(ref_times, -half_bin, 1 + half_bin, bins, kTruthColor, "truth");
-    p.histogram(m[s.name]["crossing_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
-    page.figure(p.svg());
+  if (direct)
+    page.paragraph("Direct map (train.target final): one network evaluation from frame 0 to the last frame; the "
+                   "sets are compared on the last frame only (no crossing time).");
+  else {
+    page.heading("Crossing time");
+    const std::vector<double> ref_times = crossing["reference_times"].get<std::vector<double>>();
+    const double half_bin = 0.5 / std::max<size_t>(1, time.size() - 1);  // one bin per frame
+    const int bins = static_cast<int>(time.size());
+    for (const auto& s : pipeline::sample_sets(e)) {
+      SvgPlot p("crossing time: truth vs " + s.name, "normalised crossing time", "density", 330, 240);
+      p.histogram(ref_times, -half_bin, 1 + half_bin, bins, kTruthColor, "truth");
+      p.histogram(m[s.name]["crossing_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
+      page.figure(p.svg());
+    }
   }
 
   page.heading("Integrated mass");

@@ -6,12 +6,14 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/config.hpp"
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
 #include "learner/learner.hpp"
 #include "learner/model_info.hpp"
+#include "learner/transitions.hpp"
 #include "support/test_support.hpp"
 #include "toy_data.hpp"
 
@@ -136,6 +138,168 @@ TEST(LearnerFields, LabelsFitTwoOutcomesTheLabelFreeModelAverages) {
   const auto det = learner::train_model("deterministic", o, dir / "data.h5", 5, dir / "det.pt", "", "");
   EXPECT_GT(det.final_loss, 0.1) << "the label-free model can only predict the mean";
   EXPECT_LT(sl.final_loss, 0.05 * det.final_loss) << "labels tell the outcomes apart";
+}
+
+// The direct map (train.target final, paper figure 4 right): one transition per trajectory from
+// frame 0 to the last frame, sampled in one evaluation into a two-frame dataset. The data: a bump
+// that stays put for three frames and then jumps left or right in the last one. Rolled out, the
+// first transitions are "stay"; the direct SL model must instead put every sample on one of the
+// two final outcomes, and the label-free direct model on their average.
+TEST(LearnerFields, DirectMapGoesFromTheFirstFrameToTheLastInOneEvaluation) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  const int64_t n_traj = 16, n_time = 4, cells = kN * kN;
+  std::vector<float> u, left, right;
+  auto bump = [&](double cx) {
+    std::vector<float> f;
+    for (int64_t x = 0; x < kN; ++x)
+      for (int64_t y = 0; y < kN; ++y) {
+        const double dx = static_cast<double>(x) - cx, dy = static_cast<double>(y) - 3.5;
+        f.push_back(static_cast<float>(std::exp(-0.5 * (dx * dx + dy * dy))));
+      }
+    return f;
+  };
+  left = bump(1.5), right = bump(5.5);
+  Rng rng(7, 0, "test.direct");
+  for (int64_t i = 0; i < n_traj; ++i) {
+    for (int64_t t = 0; t + 1 < n_time; ++t) {
+      const auto f = bump(3.5);
+      u.insert(u.end(), f.begin(), f.end());
+    }
+    const auto& last = rng.uniform() < 0.5 ? left : right;
+    u.insert(u.end(), last.begin(), last.end());
+  }
+  test::write_fields(dir / "data.h5", n_traj, n_time, kN, kN, u, false);
+
+  // One transition per trajectory: the window of copies of frame 0 -> the last frame.
+  const auto data = learner::read_trajectories(dir / "data.h5");
+  const auto rows = learner::transition_rows(data, 2, 0.0, 1, /*final=*/true);
+  ASSERT_EQ(rows.n, n_traj);
+  for (int64_t i = 0; i < n_traj; ++i) {
+    EXPECT_EQ(rows.inputs[i * 2], i * n_time);
+    EXPECT_EQ(rows.inputs[i * 2 + 1], i * n_time);
+    EXPECT_EQ(rows.targets[i], i * n_time + n_time - 1);
+  }
+
+  auto o = test::tiny_unet_options(400, 16, 8);
+  o.window = 1;
+  o.lr = 5e-3;
+  o.target = "final";
+  const auto sl = learner::train_model("sl", o, dir / "data.h5", 5, dir / "sl.pt", "", "");
+  const auto det = learner::train_model("deterministic", o, dir / "data.h5", 5, dir / "det.pt", "", "");
+  EXPECT_GT(det.final_loss, 0.1) << "the label-free direct map can only predict the mean final frame";
+  EXPECT_LT(sl.final_loss, 0.05 * det.final_loss) << "labels tell the final outcomes apart";
+
+  learner::SampleOptions so;
+  so.n_trajectories = 32;
+  so.batch_size = 8;
+  const auto r = learner::sample_model(dir / "sl.pt", so, dir / "data.h5", 9, dir / "sl.h5");
+  EXPECT_EQ(r.nfe_per_step, 1.0);
+  DatasetReader gen(dir / "sl.h5", "fields");
+  DatasetReader truth(dir / "data.h5", "fields");
+  EXPECT_EQ(gen.spec("t0_fields/u").shape, (std::vector<uint64_t>{2, kN, kN})) << "frame 0 and the final frame";
+  EXPECT_EQ(gen.header().time, (std::vector<double>{truth.header().time.front(), truth.header().time.back()}));
+  const auto x = gen.read("t0_fields/u");
+  auto rms = [&](const float* a, const std::vector<float>& b) {
+    double s = 0;
+    for (int64_t c = 0; c < cells; ++c) s += (a[c] - b[c]) * (a[c] - b[c]);
+    return std::sqrt(s / static_cast<double>(cells));
+  };
+  std::vector<float> mean(cells);
+  for (int64_t c = 0; c < cells; ++c) mean[c] = 0.5f * (left[c] + right[c]);
+  // Fresh labels fall between the training labels, so some samples blend the outcomes; most
+  // must sit nearer an outcome than the average, and both outcomes must be drawn.
+  int64_t n_left = 0, n_right = 0, n_outcome = 0;
+  for (int64_t i = 0; i < 32; ++i) {
+    for (int64_t c = 0; c < cells; ++c) ASSERT_EQ(x[(i * 2) * cells + c], u[c]) << "frame 0 is the test set's";
+    const float* last = &x[(i * 2 + 1) * cells];
+    const double dl = rms(last, left), dr = rms(last, right);
+    n_outcome += std::min(dl, dr) < rms(last, mean);
+    (dl < dr ? n_left : n_right)++;
+  }
+  EXPECT_GE(n_outcome, 20) << "samples lie on the outcomes, not on their average";
+  EXPECT_GT(n_left, 4) << "both outcomes are drawn";
+  EXPECT_GT(n_right, 4) << "both outcomes are drawn";
+  // The label-free direct map puts every sample on the average.
+  learner::sample_model(dir / "det.pt", so, dir / "data.h5", 9, dir / "det.h5");
+  const auto xd = DatasetReader(dir / "det.h5", "fields").read("t0_fields/u");
+  for (int64_t i = 0; i < 32; ++i) {
+    const float* last = &xd[(i * 2 + 1) * cells];
+    EXPECT_LT(rms(last, mean), std::min(rms(last, left), rms(last, right))) << "deterministic sample " << i;
+  }
+  EXPECT_THROW(learner::sample_model(dir / "sl.pt", so, dir / "data.h5", 9, dir / "bad.h5", 2), Error);
+
+  // Config: the direct map is for fields (unet) and one-step models only.
+  auto parse = [&](const std::string& yaml) {
+    auto cfg = config::Config::from_string(yaml);
+    auto root = cfg.root();
+    auto train = root.section("train");
+    return learner::parse_train(train);
+  };
+  EXPECT_EQ(parse("train: {arch: unet, target: final}").target, "final");
+  EXPECT_EQ(parse("train: {arch: unet}").target, "next");
+  EXPECT_THROW(parse("train: {arch: unet, target: last}"), Error);
+  EXPECT_THROW(parse("train: {arch: mlp, target: final}"), Error);
+  EXPECT_THROW(parse("train: {arch: unet, target: final, models: [sl, ardm]}"), Error);
+  auto mlp = o;
+  mlp.arch = "mlp";
+  EXPECT_THROW(learner::train_model("sl", mlp, dir / "data.h5", 5, dir / "bad.pt", "", ""), Error);
+}
+
+// output extrapolation: the network corrects 2 x_t - x_{t-1}; its scale is the pooled std of
+// that residual, which on fields linear in time is b at t = 0 (window of copies of x_0) and 0
+// after. label_channels: the label also enters as input channels; both round-trip through
+// training and sampling.
+TEST(LearnerFields, ExtrapolationOutputAndLabelChannels) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  const int64_t n_traj = 3, n_time = 5, cells = kN * kN;
+  std::vector<float> u;
+  double sum_b = 0, sum_b2 = 0;
+  for (int64_t i = 0; i < n_traj; ++i)
+    for (int64_t t = 0; t < n_time; ++t)
+      for (int64_t c = 0; c < cells; ++c) {
+        const double a = 0.1 * static_cast<double>(c % 7), b = 0.01 * static_cast<double>((c + i) % 5);
+        u.push_back(static_cast<float>(a + b * static_cast<double>(t)));
+        if (t == 0) sum_b += b, sum_b2 += b * b;
+      }
+  test::write_fields(dir / "data.h5", n_traj, n_time, kN, kN, u, true);
+  const auto data = learner::read_trajectories(dir / "data.h5");
+  const auto rows = learner::transition_rows(data, 2, 0.0, 1);
+  const double count = static_cast<double>(n_traj * (n_time - 1) * cells);
+  const double mean = sum_b / count, expected = std::sqrt(sum_b2 / count - mean * mean);
+  EXPECT_NEAR(learner::fit_pooled_normalisation(data, rows, true).out_scale[0], expected, 1e-6 * expected);
+  // Increments: b at every step.
+  const double n_b = static_cast<double>(n_traj * cells), mean_inc = sum_b / n_b;
+  const double increment = std::sqrt(sum_b2 / n_b - mean_inc * mean_inc);
+  EXPECT_NEAR(learner::fit_pooled_normalisation(data, rows, false).out_scale[0], increment, 1e-6 * increment);
+
+  auto o = test::tiny_unet_options(20, 8, 4);
+  o.output = "extrapolation";
+  o.label_channels = true;
+  learner::train_model("sl", o, dir / "data.h5", 2, dir / "sl.pt", "", "");
+  learner::SampleOptions so;
+  so.n_trajectories = 2;
+  learner::sample_model(dir / "sl.pt", so, dir / "data.h5", 3, dir / "sl.h5");
+  const auto x = DatasetReader(dir / "sl.h5", "fields").read("t0_fields/u");
+  ASSERT_EQ(x.size(), static_cast<size_t>(2 * n_time * cells));
+  for (int64_t c = 0; c < cells; ++c) EXPECT_EQ(x[c], u[c]);
+  for (float v : x) ASSERT_TRUE(std::isfinite(v));
+  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "data.h5", 4, 1), 0.0);
+
+  auto parse = [&](const std::string& yaml) {
+    auto cfg = config::Config::from_string(yaml);
+    auto root = cfg.root();
+    auto train = root.section("train");
+    return learner::parse_train(train);
+  };
+  EXPECT_EQ(parse("train: {arch: unet, window: 2, output: extrapolation}").output, "extrapolation");
+  EXPECT_THROW(parse("train: {arch: unet, window: 1, output: extrapolation}"), Error);
+  EXPECT_THROW(parse("train: {arch: mlp, window: 2, output: extrapolation}"), Error);
+  EXPECT_THROW(parse("train: {arch: mlp, label_channels: true}"), Error);
+  auto one = o;
+  one.window = 1;
+  EXPECT_THROW(learner::train_model("sl", one, dir / "data.h5", 2, dir / "bad.pt", "", ""), Error);
 }
 
 }  // namespace
