@@ -1,0 +1,56 @@
+// The sweep summary of every generated set (summary.model: all, experiments/ardm-vs-sl): one row
+// per set and floor of each run, the interpolation ratio, and the plots against the cost.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/sweep.hpp"
+#include "support/test_support.hpp"
+
+using namespace slift;
+
+namespace {
+
+TEST(SweepSummary, AllSetsAreTabulatedAndPlottedAgainstTheirCost) {
+  test::TempDir dir{"slift-sweep"};
+  test::write_file(dir / "base.yaml", "name: base\nseed: 3\nsimulate:\n  system: duffing\n  n_train: 4\n  n_test: 4\n  n_time: 5\n");
+  test::write_file(dir / "sweep.yaml", "name: costs\nbase: base.yaml\noutput_dir: " + dir.path() +
+                                           "/out\ngrid:\n  seed: [1]\nsummary:\n  model: all\n"
+                                           "  metrics: [wct, nfe_per_frame, seconds_per_trajectory]\n");
+  auto sweep = pipeline::load_sweep(dir / "sweep.yaml", {});
+  ASSERT_EQ(sweep.run_ids, std::vector<std::string>{"seed=1"});
+  auto set = [](double wct, double nfe, double seconds) {
+    return nlohmann::json{{"per_time", nlohmann::json::object()}, {"wct", wct}, {"nfe_per_frame", nfe},
+                          {"seconds_per_trajectory", seconds}};
+  };
+  nlohmann::json m = {{"sl", set(0.1, 1, 0.01)},
+                      {"ardm_k1", set(0.5, 1, 0.012)},
+                      {"ardm_k2", set(0.3, 2, 0.02)},
+                      {"data_floor", {{"per_time", nlohmann::json::object()}, {"wct", 0.05}}},
+                      {"interpolation_ratio", 0.25},
+                      {"time", {0.0, 1.0}}};
+  std::filesystem::create_directories(dir / "out/seed=1");
+  test::write_file(dir / "out/seed=1/metrics.json", m.dump());
+
+  auto stages = pipeline::sweep_stages(sweep);
+  auto summary = std::find_if(stages.begin(), stages.end(), [](const pipeline::Stage& s) { return s.name == "summary"; });
+  ASSERT_NE(summary, stages.end());
+  summary->action();
+
+  const auto j = nlohmann::json::parse(test::read_file(dir / "out/summary.json"));
+  ASSERT_EQ(j["runs"].size(), 4u) << "three generated sets and one floor";
+  std::vector<std::string> names;
+  for (const auto& row : j["runs"]) names.push_back(row["set"]);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"ardm_k1", "ardm_k2", "data_floor", "sl"}));
+  EXPECT_EQ(j["interpolation_ratio"]["seed=1"], 0.25);
+  const std::string md = test::read_file(dir / "out/summary.md");
+  EXPECT_NE(md.find("| seed=1 | ardm_k2 | 0.300000 | 2.000000 | 0.020000 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| seed=1 | data_floor | 0.050000 | - | - |"), std::string::npos) << md;
+  const std::string html = test::read_file(dir / "out/summary.html");
+  EXPECT_NE(html.find("wct vs nfe_per_frame"), std::string::npos);
+  EXPECT_NE(html.find("wct vs seconds_per_trajectory"), std::string::npos);
+}
+
+}  // namespace
