@@ -88,8 +88,8 @@ std::vector<float> transition_labels(int64_t n, int64_t label_dim, uint64_t seed
 }
 
 Transitions make_transitions(const Trajectories& data, int64_t window, int64_t label_dim, double shuffle_fraction,
-                             uint64_t seed, bool final) {
-  const auto rows = transition_rows(data, window, shuffle_fraction, seed, final);
+                             uint64_t seed) {
+  const auto rows = transition_rows(data, window, shuffle_fraction, seed);
   const int64_t dim = data.dim;
   Transitions tr;
   tr.n = rows.n;

@@ -36,12 +36,11 @@ struct Trajectories {
 Trajectories read_trajectories(const std::string& path);
 
 // Transition k = i (n_time - 1) + t maps the window ending at x_t of trajectory i (copies of state
-// 0 before the start) to x_{t+1}. With `final` (the direct map, train.target final) there is one
-// transition per trajectory, k = i: the window of copies of x_0 to the last state x_{n_time-1}. Its label comes from Rng(seed, k, "learner.labels"). With
+// 0 before the start) to x_{t+1}. Its label comes from Rng(seed, k, "learner.labels"). With
 // shuffle_fraction p, round(p n_traj) trajectories chosen by the RNG get their next states permuted
 // among themselves, independently at every t (breaking the pairing, paper figure 2 left).
 Transitions make_transitions(const Trajectories& data, int64_t window, int64_t label_dim, double shuffle_fraction,
-                             uint64_t seed, bool final = false);
+                             uint64_t seed);
 
 // The same transitions as indices, without copying states (fields: the materialised windows of
 // a paper-scale set would not fit in memory): row r = i n_time + t of data.states is x_t of
@@ -51,6 +50,8 @@ struct TransitionRows {
   std::vector<int64_t> inputs;   // n x window
   std::vector<int64_t> targets;  // n
 };
+// With `final` (the direct map, train.target final) there is one transition per trajectory,
+// k = i: the window of copies of x_0 to the last state x_{n_time-1}.
 TransitionRows transition_rows(const Trajectories& data, int64_t window, double shuffle_fraction, uint64_t seed,
                                bool final = false);
 // The labels of transitions 0..n-1 (n x label_dim), as make_transitions draws them.
