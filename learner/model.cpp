@@ -16,14 +16,14 @@ static const char* kUnetFormat = "slift-unet-1";
 
 UNetSpec ModelSpec::unet_spec() const {
   UNetSpec u;
-  u.in_channels = (ardm() ? window + 1 : window) + (!ardm() && label_channels ? label_dim : 0);
+  u.label_channels = !ardm() && label_channels ? label_dim : 0;
+  u.in_channels = (ardm() ? window + 1 : window) + u.label_channels;
   u.widths = unet_widths;
   u.blocks = unet_blocks;
   u.embed_dim = embed_dim;
   u.film = film;
   u.periodic = periodic;
   u.cond_dim = ardm() ? embed_dim : label_dim;
-  u.label_channels = !ardm() && label_channels ? label_dim : 0;
   return u;
 }
 

@@ -73,9 +73,8 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   std::vector<Stage> stages;
   std::vector<std::string> data_files;
   for (const auto& s : kSplits) data_files.push_back(data(s));
-  const std::string timing = L.data_rel + "/simulate.json";
   std::vector<std::string> simulate_outputs = data_files;
-  simulate_outputs.push_back(timing);
+  simulate_outputs.push_back(L.data_rel + "/simulate.json");
 
   stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, simulate_outputs, {},
                     [&e] { simulate_all(e); }, true});

@@ -153,7 +153,7 @@ void add_submit(CLI::App& app) {
   cmd->add_option("--throttle", f->throttle,
                   "sweep arrays: tasks running at once (sbatch --array=...%N; 0: no cap; default: the profile's "
                   "array_throttle)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, int64_t{100000}));
   cmd->add_flag("-n,--dry-run", f->dry_run, "print the scripts and sbatch commands, submit nothing");
   cmd->callback([f] { execute(*f); });
 }

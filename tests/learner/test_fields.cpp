@@ -22,6 +22,14 @@ namespace {
 
 constexpr int64_t kN = 8;  // grid side
 
+// The train section of a config given as YAML text, parsed as `slift` parses it.
+learner::TrainOptions parse(const std::string& yaml) {
+  auto cfg = config::Config::from_string(yaml);
+  auto root = cfg.root();
+  auto train = root.section("train");
+  return learner::parse_train(train);
+}
+
 // n_traj trajectories of a bump drifting with a random speed, plus noise.
 std::vector<float> drifting_bumps(int64_t n_traj, int64_t n_time, uint64_t seed) {
   std::vector<float> u;
@@ -230,12 +238,6 @@ TEST(LearnerFields, DirectMapGoesFromTheFirstFrameToTheLastInOneEvaluation) {
   EXPECT_THROW(learner::sample_model(dir / "sl.pt", so, dir / "data.h5", 9, dir / "bad.h5", 2), Error);
 
   // Config: the direct map is for fields (unet) and one-step models only.
-  auto parse = [&](const std::string& yaml) {
-    auto cfg = config::Config::from_string(yaml);
-    auto root = cfg.root();
-    auto train = root.section("train");
-    return learner::parse_train(train);
-  };
   EXPECT_EQ(parse("train: {arch: unet, target: final}").target, "final");
   EXPECT_EQ(parse("train: {arch: unet}").target, "next");
   EXPECT_THROW(parse("train: {arch: unet, target: last}"), Error);
@@ -287,12 +289,6 @@ TEST(LearnerFields, ExtrapolationOutputAndLabelChannels) {
   for (float v : x) ASSERT_TRUE(std::isfinite(v));
   EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "data.h5", 4, 1), 0.0);
 
-  auto parse = [&](const std::string& yaml) {
-    auto cfg = config::Config::from_string(yaml);
-    auto root = cfg.root();
-    auto train = root.section("train");
-    return learner::parse_train(train);
-  };
   EXPECT_EQ(parse("train: {arch: unet, window: 2, output: extrapolation}").output, "extrapolation");
   EXPECT_THROW(parse("train: {arch: unet, window: 1, output: extrapolation}"), Error);
   EXPECT_THROW(parse("train: {arch: mlp, window: 2, output: extrapolation}"), Error);

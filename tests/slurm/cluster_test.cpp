@@ -122,8 +122,11 @@ nlohmann::json without_timings(const nlohmann::json& j) {
   return out;
 }
 
-std::vector<float> array_of(const std::string& path, const std::string& name) {
-  return slift::DatasetReader(path).read(name);
+// The "states" arrays of the same file under two run directories are equal, byte for byte.
+void expect_same_states(const std::string& dir_a, const std::string& dir_b, const std::string& file) {
+  const auto a = slift::DatasetReader(dir_a + file).read("states"), b = slift::DatasetReader(dir_b + file).read("states");
+  ASSERT_EQ(a.size(), b.size()) << file;
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << file << " differs";
 }
 
 // One local cluster for the suite (starting one takes seconds); a test that finds none skips.
@@ -242,19 +245,9 @@ TEST_F(Slurm, DuffingPipelineRunsAsJobsAndMatchesSliftRun) {
   // The same config with `slift run`, off SLURM: the same data, byte for byte.
   r = run(slift_bin() + " run " + config + " --set output_dir=" + local + settings + targets);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const std::string split : {"train", "test", "floor"}) {
-    const std::string file = "/data/" + split + ".h5";
-    const auto a = array_of(on_slurm + file, "states"), b = array_of(local + file, "states");
-    ASSERT_EQ(a.size(), b.size()) << file;
-    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << file << " differs";
-  }
+  for (const std::string split : {"train", "test", "floor"}) expect_same_states(on_slurm, local, "/data/" + split + ".h5");
 #ifdef SLIFT_TEST_WITH_TORCH
-  for (const std::string set : {"sl", "deterministic"}) {
-    const std::string file = "/samples/" + set + ".h5";
-    const auto a = array_of(on_slurm + file, "states"), b = array_of(local + file, "states");
-    ASSERT_EQ(a.size(), b.size()) << file;
-    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << file << " differs";
-  }
+  for (const std::string set : {"sl", "deterministic"}) expect_same_states(on_slurm, local, "/samples/" + set + ".h5");
   EXPECT_EQ(without_timings(read_json(on_slurm + "/metrics.json")), without_timings(read_json(local + "/metrics.json")));
   EXPECT_TRUE(fs::exists(on_slurm + "/report/index.html"));
 #endif
@@ -322,12 +315,8 @@ TEST_F(Slurm, SweepRunsAsJobArraysAndMatchesSliftRun) {
   // The same sweep with `slift run`, off SLURM: the same samples and summary.
   r = run(slift_bin() + " run " + sweep + " --set output_dir=" + local);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const std::string run_id : {"label_dim=0", "label_dim=8"}) {
-    const std::string file = "/" + run_id + "/samples/sl.h5";
-    const auto a = array_of(on_slurm + file, "states"), b = array_of(local + file, "states");
-    ASSERT_EQ(a.size(), b.size()) << file;
-    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << file << " differs";
-  }
+  for (const std::string run_id : {"label_dim=0", "label_dim=8"})
+    expect_same_states(on_slurm, local, "/" + run_id + "/samples/sl.h5");
   EXPECT_EQ(without_timings(read_json(on_slurm + "/summary.json")), without_timings(read_json(local + "/summary.json")));
 
   // Nothing left to do in the SLURM directory.
