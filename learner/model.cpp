@@ -1,5 +1,6 @@
 #include "learner/model.hpp"
 
+#include <dlfcn.h>
 #include <omp.h>
 
 #include <cstdio>
@@ -217,7 +218,13 @@ ModelInfo read_model_info(const std::string& path) {
 }
 
 void setup_threads(int64_t requested) {
-  torch::set_num_threads(static_cast<int>(requested > 0 ? requested : omp_get_max_threads()));
+  const int n = static_cast<int>(requested > 0 ? requested : omp_get_max_threads());
+  torch::set_num_threads(n);
+  // LibTorch still calls BLAS for a few small products, and Debian's pthread OpenBLAS keeps one
+  // worker per core spinning on sched_yield after each call: on 1 thread that spin took the second
+  // core (35 s of system time in a 50 s training), so two single-thread runs slowed each other.
+  using SetThreads = void (*)(int);
+  if (auto set_blas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set_blas(n);
 }
 
 torch::Device pick_device(const std::string& name) {
