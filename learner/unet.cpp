@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "learner/model.hpp"
 
 namespace slift::learner {
 namespace {
@@ -35,6 +36,25 @@ torch::nn::GroupNorm group_norm(int64_t channels) {
 
 torch::Tensor convolve(torch::nn::Conv2d& c, const torch::Tensor& x, bool periodic) {
   return c(periodic ? wrap(x, c->options.kernel_size()->at(0) / 2) : x);
+}
+
+torch::Tensor convolve_with_constant_channels(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& c,
+                                              bool periodic) {
+  // A channel that is c_j everywhere contributes c_j times the response of its kernel to a
+  // channel of ones (zero padding included), a map M_j shared by the whole batch: so the constant
+  // channels cost one k-by-(out nx ny) product per sample instead of a k-channel convolution
+  // (18% of the SL UNet's work with 64 label channels, the reason SL sampled slower than K = 1).
+  const auto& weight = conv->weight;
+  const int64_t out = weight.size(0), k = c.size(1), frames = weight.size(1) - k;
+  const int64_t p = conv->options.kernel_size()->at(0) / 2;
+  SLIFT_ASSERT(x.size(1) == frames, "constant channels: input and kernel channels differ");
+  const auto pad_input = [&](const torch::Tensor& t) { return periodic ? wrap(t, p) : t; };
+  const auto options = [&] { return F::Conv2dFuncOptions().stride(conv->options.stride()).padding(periodic ? 0 : p); };
+  const auto h = F::conv2d(pad_input(x), weight.narrow(1, 0, frames), options().bias(conv->bias));
+  const auto kernels = weight.narrow(1, frames, k).reshape({out * k, 1, weight.size(2), weight.size(3)});
+  const auto maps = F::conv2d(pad_input(torch::ones({1, 1, x.size(2), x.size(3)}, x.options())), kernels, options())
+                        .view({out, k, h.size(2), h.size(3)});
+  return h + linear(c, maps.permute({0, 2, 3, 1}).reshape({-1, k}), torch::Tensor()).view(h.sizes());
 }
 
 ResBlockImpl::ResBlockImpl(int64_t in, int64_t out, const UNetSpec& spec) : film(spec.film), periodic(spec.periodic) {
@@ -104,9 +124,7 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& con
   const size_t levels = spec.widths.size();
   torch::Tensor h;
   if (spec.label_channels > 0)  // the label broadcast over the grid, after the frames
-    h = convolve(stem,
-                 torch::cat({x, cond.unsqueeze(-1).unsqueeze(-1).expand({x.size(0), spec.label_channels, x.size(2), x.size(3)})}, 1),
-                 spec.periodic);
+    h = convolve_with_constant_channels(stem, x, cond, spec.periodic);
   else
     h = convolve(stem, x, spec.periodic);
   std::vector<torch::Tensor> skips;

@@ -37,6 +37,11 @@ struct UNetSpec {
 // periodic data have no padding of their own), walls zero-padded by the convolution.
 torch::Tensor convolve(torch::nn::Conv2d& conv, const torch::Tensor& x, bool periodic);
 
+// The same as convolve(conv, cat(x, c broadcast over the grid), periodic), for c: b x k (the
+// label channels, the last k input channels), without convolving the k constant channels per sample.
+torch::Tensor convolve_with_constant_channels(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& c,
+                                              bool periodic);
+
 struct ResBlockImpl : torch::nn::Module {
   ResBlockImpl(int64_t in, int64_t out, const UNetSpec& spec);
   // emb: the conditioning MLP's output (b x embed_dim), undefined when unconditioned.

@@ -1,6 +1,7 @@
 // The learner's faster layers against LibTorch's reference ops, values and gradients:
-// learner::linear (oneDNN inner product) vs nn::functional::linear, and the UNet's wrap-around
-// convolution vs Conv2d's circular padding mode. Explicit tolerances: float32 sums in another order.
+// learner::linear (oneDNN inner product) vs nn::functional::linear, the UNet's wrap-around
+// convolution vs Conv2d's circular padding mode, and its stem's constant label channels vs
+// convolving them. Explicit tolerances: float32 sums in another order.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -72,6 +73,28 @@ TEST(Layers, PeriodicUNetCommutesWithShiftsOfTheCoarsestCell) {
   UNet walls(spec);
   EXPECT_GT(max_diff(walls->forward(torch::roll(x, {s, 2 * s}, {2, 3}), z), torch::roll(walls->forward(x, z), {s, 2 * s}, {2, 3})),
             1e-3);
+}
+
+TEST(Layers, ConstantChannelsMatchConvolvingTheBroadcastChannels) {
+  torch::manual_seed(5);
+  for (bool periodic : {true, false}) {
+    torch::nn::Conv2d conv(torch::nn::Conv2dOptions(3 + 6, 8, 3).padding(periodic ? 0 : 1));
+    auto x = torch::randn({4, 3, 8, 12}, torch::requires_grad()), c = torch::randn({4, 6}, torch::requires_grad());
+    auto x2 = x.detach().clone().requires_grad_(), c2 = c.detach().clone().requires_grad_();
+    const auto y = convolve_with_constant_channels(conv, x, c, periodic);
+    const auto ref = convolve(conv, torch::cat({x2, c2.unsqueeze(-1).unsqueeze(-1).expand({4, 6, 8, 12})}, 1), periodic);
+    ASSERT_EQ(y.sizes(), ref.sizes());
+    EXPECT_LT(max_diff(y, ref), 1e-5) << (periodic ? "periodic" : "walls");
+    const auto g = torch::randn_like(ref);
+    (y * g).sum().backward();
+    const auto w_grad = conv->weight.grad().clone(), b_grad = conv->bias.grad().clone();
+    conv->zero_grad();
+    (ref * g).sum().backward();
+    EXPECT_LT(max_diff(x.grad(), x2.grad()), 1e-4);
+    EXPECT_LT(max_diff(c.grad(), c2.grad()), 1e-4);
+    EXPECT_LT(max_diff(w_grad, conv->weight.grad()), 1e-3);
+    EXPECT_LT(max_diff(b_grad, conv->bias.grad()), 1e-3);
+  }
 }
 
 }  // namespace
