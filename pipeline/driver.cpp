@@ -1,8 +1,16 @@
 #include "pipeline/driver.hpp"
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
 #include <set>
 
 #include "core/error.hpp"
@@ -109,6 +117,150 @@ std::vector<PlannedStage> plan_stages(const std::vector<Stage>& stages, const st
   return plan;
 }
 
+namespace {
+
+// Runs a stage that must run, under its held stage lock: its record and outputs go first, so a
+// failure never leaves an old output looking current; then the action; then the new record.
+void execute_stage(const Stage& s, const std::string& run_dir, LockFile& lock) {
+  lock.commit(s.name, nullptr);
+  for (const auto& out : s.outputs) fs::remove(fs::path(run_dir) / out);
+  nlohmann::json rec = {{"version", s.version}, {"params", sha256(s.params)}, {"inputs", nlohmann::json::object()},
+                        {"outputs", nlohmann::json::object()}};
+  for (const auto& in : s.inputs) {  // hashed before the stage runs
+    auto h = lock.hash(in);
+    if (!h) runtime_error("stage " + s.name + ": input " + in + " is missing");
+    rec["inputs"][in] = *h;
+  }
+  log::Stopwatch clock;
+  s.action();
+  for (const auto& out : s.outputs) {
+    auto h = lock.hash(out);
+    if (!h) runtime_error("stage " + s.name + " did not write " + out);
+    rec["outputs"][out] = *h;
+  }
+  rec["seconds"] = clock.seconds();
+  rec["finished_at"] = now_utc();
+  if (const char* job = std::getenv("SLURM_JOB_ID")) rec["slurm_job_id"] = job;
+  const char* array = std::getenv("SLURM_ARRAY_JOB_ID");
+  const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
+  if (array && task) rec["slurm_array_task"] = std::string(array) + "_" + task;  // as sacct names it
+  lock.commit(s.name, rec);
+}
+
+// <run_dir>/logs/<stage>.log, "/" and ":" of sweep stage names as "_".
+std::string stage_log(const std::string& run_dir, std::string stage) {
+  for (char& c : stage)
+    if (c == '/' || c == ':') c = '_';
+  return (fs::path(run_dir) / "logs" / (stage + ".log")).string();
+}
+
+// The last non-empty line of a file (a failed stage's error), or "".
+std::string last_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
+// --jobs N: like make -j, up to N stages at once, each in a forked process whose output goes to
+// its log file (progress bars of parallel stages would garble one terminal). The parent only
+// decides and waits; a child takes the stage lock, decides again, and records the stage itself.
+int run_parallel(const std::vector<Stage>& stages, const std::string& run_dir, const DriverOptions& opt,
+                 const Selection& sel) {
+  enum class State { pending, running, done, failed };
+  std::map<std::string, State> state;
+  for (const auto& s : stages)
+    if (sel.selected.count(s.name)) state[s.name] = State::pending;
+  struct Child {
+    const Stage* stage;
+    log::Stopwatch clock;
+  };
+  std::map<pid_t, Child> running;
+  std::set<std::string> forced;
+  LockFile lock(run_dir);
+  int n_failed = 0;
+  bool stop = false, usage = false;
+  fs::create_directories(fs::path(run_dir) / "logs");
+  std::cout.flush(), std::fflush(nullptr);  // nothing buffered may be written twice by a child
+  for (;;) {
+    bool changed = false;
+    for (const auto& s : stages) {
+      if (!state.count(s.name) || state[s.name] != State::pending) continue;
+      bool waiting = false, upstream_failed = false;
+      for (const auto& a : s.after) {
+        if (!state.count(a)) continue;
+        waiting |= state[a] == State::pending || state[a] == State::running;
+        upstream_failed |= state[a] == State::failed;
+      }
+      if (upstream_failed) {
+        log::info("  " + s.name + ": skipped: an upstream stage failed");
+        state[s.name] = State::failed, changed = true;
+        continue;
+      }
+      if (waiting || stop || static_cast<int>(running.size()) >= opt.jobs) continue;
+      lock.reload();
+      const std::string reason = own_reason(s, sel, opt, forced, &lock);
+      if (reason.empty()) {
+        log::info("  " + s.name + ": up to date");
+        state[s.name] = State::done, changed = true;
+        continue;
+      }
+      const std::string log_path = stage_log(run_dir, s.name);
+      const pid_t pid = fork();
+      if (pid < 0) runtime_error("cannot fork a process for stage " + s.name);
+      if (pid == 0) {
+        int code = 0;
+        const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO), ::close(fd);
+        log::info("==> " + s.name + " (" + reason + ")");
+        try {
+          StageLock held(run_dir, s.name);
+          LockFile child_lock(run_dir);
+          if (reason == "forced" || !stale_reason(s, child_lock).empty()) execute_stage(s, run_dir, child_lock);
+        } catch (const Error& e) {
+          log::error(s.name + ": " + e.what());
+          code = static_cast<int>(e.code());
+        } catch (const std::exception& e) {
+          log::error(s.name + ": " + e.what());
+          code = 1;
+        }
+        std::cout.flush(), std::fflush(nullptr);
+        _exit(code);
+      }
+      log::info("==> " + s.name + " (" + reason + "), log: " + log_path);
+      running.emplace(pid, Child{&s, log::Stopwatch()});
+      state[s.name] = State::running, changed = true;
+    }
+    if (changed) continue;
+    if (running.empty()) break;
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) runtime_error("waiting for the stages' processes failed");
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const Stage& s = *it->second.stage;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (code == 0) {
+      log::info("<== " + s.name + " done in " + log::format_duration(it->second.clock.seconds()));
+      state[s.name] = State::done;
+    } else {
+      std::string why = last_line(stage_log(run_dir, s.name));
+      if (why.rfind("error: ", 0) == 0) why.erase(0, 7);
+      log::error(s.name + " failed (exit " + std::to_string(code) + "): " + why);
+      state[s.name] = State::failed;
+      ++n_failed;
+      usage |= code == static_cast<int>(ExitCode::usage);
+      stop |= usage || !opt.keep_going;
+    }
+    running.erase(it);
+  }
+  if (usage) usage_error("a stage was refused; see its log in " + (fs::path(run_dir) / "logs").string());
+  return n_failed;
+}
+
+}  // namespace
+
 int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, const DriverOptions& opt) {
   if (opt.dry_run) {
     for (const auto& p : plan_stages(stages, run_dir, opt))
@@ -116,6 +268,10 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
     return 0;
   }
   const Selection sel = select(stages, opt);
+  if (opt.jobs > 1) {
+    if (mpi::launched_by_mpi()) usage_error("--jobs runs stages side by side in one process each; under mpirun use --jobs 1");
+    return run_parallel(stages, run_dir, opt, sel);
+  }
 
   // Under mpirun/srun every rank runs the driver: rank 0 decides and keeps the books, the other
   // ranks join the collective stages (the solvers) and skip the rest.
@@ -159,24 +315,9 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
       continue;
     }
     log::info("==> " + s.name + " (" + reason + ")");
-    // Outputs go before the stage runs, so a failure never leaves an old output looking current.
-    lock.commit(s.name, nullptr);
-    for (const auto& out : s.outputs) fs::remove(fs::path(run_dir) / out);
-    nlohmann::json rec = {{"version", s.version}, {"params", sha256(s.params)}, {"inputs", nlohmann::json::object()},
-                          {"outputs", nlohmann::json::object()}};
-    for (const auto& in : s.inputs) {  // hashed before the stage runs
-      auto h = lock.hash(in);
-      if (!h) runtime_error("stage " + s.name + ": input " + in + " is missing");
-      rec["inputs"][in] = *h;
-    }
     log::Stopwatch clock;
     try {
-      s.action();
-      for (const auto& out : s.outputs) {
-        auto h = lock.hash(out);
-        if (!h) runtime_error("stage " + s.name + " did not write " + out);
-        rec["outputs"][out] = *h;
-      }
+      execute_stage(s, run_dir, lock);
     } catch (const Error& e) {
       if (e.code() == ExitCode::usage || !opt.keep_going) throw;
       log::error(s.name + " failed: " + e.what());
@@ -184,13 +325,6 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
       ++n_failed;
       continue;
     }
-    rec["seconds"] = clock.seconds();
-    rec["finished_at"] = now_utc();
-    if (const char* job = std::getenv("SLURM_JOB_ID")) rec["slurm_job_id"] = job;
-    const char* array = std::getenv("SLURM_ARRAY_JOB_ID");
-    const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
-    if (array && task) rec["slurm_array_task"] = std::string(array) + "_" + task;  // as sacct names it
-    lock.commit(s.name, rec);
     log::info("<== " + s.name + " done in " + log::format_duration(clock.seconds()));
   }
   return n_failed;

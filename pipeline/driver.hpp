@@ -15,6 +15,7 @@ struct DriverOptions {
   bool force = false;                // rerun the targeted stages even if up to date
   bool force_downstream = false;     // ... and everything downstream of them
   bool keep_going = false;           // after a failure, go on with stages that do not depend on it
+  int jobs = 1;                      // stages run side by side (each in its own process, log in <run_dir>/logs)
 };
 
 // One selected stage and why it would run ("" when it is up to date).
@@ -31,7 +32,8 @@ std::vector<PlannedStage> plan_stages(const std::vector<Stage>& stages, const st
 
 // Runs the out-of-date stages, checking each one after its upstream ran (an upstream rerun that
 // wrote the same bytes stops there); options.dry_run prints the plan instead. Returns the number
-// of failed stages (0 on success).
+// of failed stages (0 on success). With options.jobs > 1 up to that many stages whose upstream is
+// done run at once, each forked, its output in <run_dir>/logs/<stage>.log.
 int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, const DriverOptions& options);
 
 // The DAG as text (one stage per line with its inputs and outputs) or Graphviz DOT.

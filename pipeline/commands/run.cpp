@@ -60,6 +60,8 @@ void add_driver_command(CLI::App& app, const std::string& name, const std::strin
   cmd->add_flag("--force", f->driver.force, "rerun the selected stages even if up to date");
   cmd->add_flag("--force-downstream", f->driver.force_downstream, "with --force, also rerun everything downstream");
   cmd->add_flag("-k,--keep-going", f->driver.keep_going, "after a failure, go on with stages that do not need it");
+  cmd->add_option("-j,--jobs", f->driver.jobs, "run up to N independent stages at once (logs in RUN_DIR/logs)")
+      ->check(CLI::Range(1, 256));
   if (name == "run")
     cmd->add_option("--dag", f->dag, "print the stage graph (text or dot) and exit")
         ->check(CLI::IsMember({"text", "dot"}))
@@ -76,6 +78,7 @@ void add_run(CLI::App& app) {
                      "  slift run configs/duffing.yaml                    # everything, skipping what is up to date\n"
                      "  slift run configs/duffing.yaml --dry-run          # what would run, and why\n"
                      "  slift run configs/duffing.yaml train --force      # retrain, then update what depends on it\n"
+                     "  slift run experiments/ardm-vs-sl/wave.yaml -j 2 --threads 1   # two trainings at once\n"
                      "  slift run configs/duffing.yaml --set train.label_dim=16\n"
                      "  slift run configs/duffing.yaml --dag dot | dot -Tsvg > dag.svg",
                      {});
