@@ -52,6 +52,17 @@ void simulate_all(const Experiment& e) {
   write_file_atomic(e.data_dir + "/simulate.json", j.dump(2) + "\n");
 }
 
+// The train section as one model's stage sees it: without the model list (adding a model to it
+// must not retrain the others) and without the keys that model ignores (the label's for the
+// label-free model and the ARDM, the diffusion's for the others).
+std::string train_params_for(const YAML::Node& train, const std::string& model) {
+  YAML::Node p = YAML::Clone(train);
+  p.remove("models");
+  if (model != "sl") p.remove("label_dim"), p.remove("label_channels");
+  if (model != "ardm") p.remove("ardm_prediction"), p.remove("ardm_train_steps");
+  return config::canonical(p);
+}
+
 }  // namespace
 
 std::vector<SampleSet> sample_sets(const Experiment& e) {
@@ -82,7 +93,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   std::vector<std::string> model_files, sample_stages, sample_files;
   for (const auto& m : e.train.models) {
     std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
-    stages.push_back({name("train:" + m), 1, config::canonical(e.train_params) + "|model=" + m + seed, {data("train")},
+    stages.push_back({name("train:" + m), 1, train_params_for(e.train_params, m) + "|model=" + m + seed, {data("train")},
                       outs, {L.simulate_name}, [&e, m] { train_stage(e, m); }});
     model_files.insert(model_files.end(), outs.begin(), outs.end());
   }
