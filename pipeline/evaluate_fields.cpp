@@ -140,6 +140,7 @@ void evaluate_fields(const Experiment& e) {
     nlohmann::json sampled = read_json(dir + "/samples/" + set.name + ".json");
     m["n_generated"] = gen.n;
     m["final_train_loss"] = trained["final_loss"];
+    m["label_gradient_norm"] = trained.value("label_gradient_norm", 0.0);
     m["nfe_per_frame"] = sampled.contains("nfe_per_frame") ? sampled["nfe_per_frame"] : sampled["nfe_per_step"];
     m["seconds_per_trajectory"] = sampled["seconds_per_trajectory"];
     m["memorisation"] = memorisation_json(gen, train, train_median);

@@ -12,7 +12,7 @@ export OMP_NUM_THREADS=$threads
 echo "UNet [$widths] FiLM on ${grid}x${grid} periodic, label dim $label_dim, window $window, batch $batch, $steps AdamW steps, $threads threads"
 sets=(--set "output_dir=$tmp/run" --set simulate.n_train=$n_traj --set simulate.n_test=8 --set simulate.n_out=$grid
       --set simulate.n_frames=$n_frames --set "train.unet_widths=[${widths}]" --set train.embed_dim=$embed --set train.unet_blocks=1 --set train.conditioning=film
-      --set train.label_dim=$label_dim --set train.window=$window --set train.batch_size=$batch
+      --set train.label_dim=$label_dim --set train.label_channels=false --set train.output=increment --set train.window=$window --set train.batch_size=$batch
       --set train.iterations=$steps --set train.warmup=0 --set train.grad_clip=1.0 --set train.threads=$threads
       --set train.checkpoint_every=$steps --set train.log_every=$steps --set train.device=cpu)
 "$build/pipeline/slift" run "$root/configs/wave.yaml" simulate -q "${sets[@]}"
