@@ -163,6 +163,30 @@ std::string last_line(const std::string& path) {
   return last;
 }
 
+struct Child {
+  const Stage* stage;
+  log::Stopwatch clock;
+};
+
+// Waits for a stage's process to end; every kReportSeconds meanwhile prints the last line of each
+// running stage's log (its progress), so a long parallel run is not silent on the terminal.
+pid_t wait_reporting(const std::map<pid_t, Child>& running, const std::string& run_dir, int& status,
+                     log::Stopwatch& since_report) {
+  constexpr double kReportSeconds = 60;
+  for (;;) {
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid < 0) runtime_error("waiting for the stages' processes failed");
+    if (pid > 0) return pid;
+    if (since_report.seconds() >= kReportSeconds) {
+      for (const auto& [_, child] : running)
+        log::info("  " + child.stage->name + " (" + log::format_duration(child.clock.seconds()) +
+                  "): " + last_line(stage_log(run_dir, child.stage->name)));
+      since_report = log::Stopwatch();
+    }
+    usleep(200 * 1000);
+  }
+}
+
 // --jobs N: like make -j, up to N stages at once, each in a forked process whose output goes to
 // its log file (progress bars of parallel stages would garble one terminal). The parent only
 // decides and waits; a child takes the stage lock, decides again, and records the stage itself.
@@ -172,11 +196,8 @@ int run_parallel(const std::vector<Stage>& stages, const std::string& run_dir, c
   std::map<std::string, State> state;
   for (const auto& s : stages)
     if (sel.selected.count(s.name)) state[s.name] = State::pending;
-  struct Child {
-    const Stage* stage;
-    log::Stopwatch clock;
-  };
   std::map<pid_t, Child> running;
+  log::Stopwatch since_report;
   std::set<std::string> forced;
   LockFile lock(run_dir);
   int n_failed = 0;
@@ -235,8 +256,7 @@ int run_parallel(const std::vector<Stage>& stages, const std::string& run_dir, c
     if (changed) continue;
     if (running.empty()) break;
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0) runtime_error("waiting for the stages' processes failed");
+    const pid_t pid = wait_reporting(running, run_dir, status, since_report);
     const auto it = running.find(pid);
     if (it == running.end()) continue;
     const Stage& s = *it->second.stage;
