@@ -95,13 +95,8 @@ void evaluate_states(const Experiment& e) {
   for (const auto& set : sets) {
     metrics::Ensemble gen = load_states(dir + "/samples/" + set.name + ".h5");
     nlohmann::json m = to_json(metrics::compare_states(gen, test, proj, e.seed));
-    nlohmann::json trained = read_json(dir + "/models/" + set.model + ".json");
-    nlohmann::json sampled = read_json(dir + "/samples/" + set.name + ".json");
     m["n_generated"] = gen.n;
-    m["final_train_loss"] = trained["final_loss"];
-    m["label_gradient_norm"] = trained.value("label_gradient_norm", 0.0);
-    m["nfe_per_step"] = sampled["nfe_per_step"];
-    m["seconds_per_trajectory"] = sampled["seconds_per_trajectory"];
+    m.update(recorded_facts(e, set, "nfe_per_step"));
     j[set.name] = m;
     log::info("  " + set.name + ": w2_mean " + std::to_string(m["w2_mean"].get<double>()) + " (data floor " +
               std::to_string(j["data_floor"]["w2_mean"].get<double>()) + ", sampling floor " +
@@ -121,6 +116,15 @@ void evaluate_states(const Experiment& e) {
 }
 
 }  // namespace
+
+nlohmann::json recorded_facts(const Experiment& e, const SampleSet& set, const std::string& nfe_key) {
+  const nlohmann::json trained = read_json(e.output_dir + "/models/" + set.model + ".json");
+  const nlohmann::json sampled = read_json(e.output_dir + "/samples/" + set.name + ".json");
+  return {{"final_train_loss", trained["final_loss"]},
+          {"label_gradient_norm", trained.value("label_gradient_norm", 0.0)},
+          {"seconds_per_trajectory", sampled["seconds_per_trajectory"]},
+          {nfe_key, sampled["nfe_per_step"]}};
+}
 
 void evaluate_stage(const Experiment& e) {
   std::string kind = DatasetReader(data_path(e, "test")).header().kind;

@@ -7,6 +7,7 @@
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "pipeline/evaluate.hpp"
 #include "pipeline/experiment_stages.hpp"
 #include "pipeline/json_file.hpp"
 #include "pipeline/throughput.hpp"
@@ -136,13 +137,8 @@ void evaluate_fields(const Experiment& e) {
     metrics::FieldEnsemble gen = load_field_ensemble(dir + "/samples/" + set.name + ".h5");
     metrics::normalise(gen, norm);
     nlohmann::json m = to_json(metrics::compare_fields(gen, test, o), direct);
-    nlohmann::json trained = read_json(dir + "/models/" + set.model + ".json");
-    nlohmann::json sampled = read_json(dir + "/samples/" + set.name + ".json");
     m["n_generated"] = gen.n;
-    m["final_train_loss"] = trained["final_loss"];
-    m["label_gradient_norm"] = trained.value("label_gradient_norm", 0.0);
-    m["nfe_per_frame"] = sampled.contains("nfe_per_frame") ? sampled["nfe_per_frame"] : sampled["nfe_per_step"];
-    m["seconds_per_trajectory"] = sampled["seconds_per_trajectory"];
+    m.update(recorded_facts(e, set, "nfe_per_frame"));  // a frame is a step
     m["memorisation"] = memorisation_json(gen, train, train_median);
     j[set.name] = m;
     // "wct / wim": the direct map has no crossing time (wct "-").
