@@ -119,6 +119,15 @@ std::vector<PlannedStage> plan_stages(const std::vector<Stage>& stages, const st
 
 namespace {
 
+// Once the stage lock is held, whether the stage decided on (`reason`) still has to run: another
+// slift (an array task, a parallel job) may have run it meanwhile.
+bool still_to_run(const Stage& s, const std::string& reason, LockFile& lock) {
+  lock.reload();
+  if (reason == "forced" || !stale_reason(s, lock).empty()) return true;
+  log::info("  " + s.name + ": up to date (another slift ran it meanwhile)");
+  return false;
+}
+
 // Runs a stage that must run, under its held stage lock: its record and outputs go first, so a
 // failure never leaves an old output looking current; then the action; then the new record.
 void execute_stage(const Stage& s, const std::string& run_dir, LockFile& lock) {
@@ -237,8 +246,7 @@ int run_parallel(const std::vector<Stage>& stages, const std::string& run_dir, c
         log::info("==> " + s.name + " (" + reason + ")");
         try {
           StageLock held(run_dir, s.name);
-          LockFile child_lock(run_dir);
-          if (reason == "forced" || !stale_reason(s, child_lock).empty()) execute_stage(s, run_dir, child_lock);
+          if (still_to_run(s, reason, lock)) execute_stage(s, run_dir, lock);
         } catch (const Error& e) {
           log::error(s.name + ": " + e.what());
           code = static_cast<int>(e.code());
@@ -318,11 +326,7 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
       reason = own_reason(s, sel, opt, forced, &lock);
       if (!reason.empty()) {
         held = std::make_unique<StageLock>(run_dir, s.name);
-        lock.reload();
-        if (reason != "forced" && stale_reason(s, lock).empty()) {
-          log::info("  " + s.name + ": up to date (another slift ran it meanwhile)");
-          reason.clear();
-        }
+        if (!still_to_run(s, reason, lock)) reason.clear();
       }
     }
     if (mpi::broadcast(reason.empty() ? 0 : 1) == 0) reason.clear();
