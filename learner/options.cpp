@@ -83,6 +83,10 @@ EvaluateOptions parse_evaluate(config::Section& s) {
                        if (!(f >= 0 && f <= 1)) return std::optional<std::string>("points are fractions of the grid in [0, 1]");
                      return std::optional<std::string>();
                    }));
+  o.bootstrap = s.get("bootstrap", o.bootstrap, config::Check<int64_t>([](int64_t b) {
+                        if (b == 0 || b >= 2) return std::optional<std::string>();
+                        return std::optional<std::string>("0 (no standard errors) or at least 2 resamples");
+                      }));
   s.finish();
   return o;
 }

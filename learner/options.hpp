@@ -62,6 +62,8 @@ struct EvaluateOptions {
   int64_t corner_size = 0;             // side of the lower-right corner mask in cells; 0: n / 8
   // Point values compared per frame: (x, y) pairs as fractions of the grid, flattened.
   std::vector<double> points{0.25, 0.25, 0.5, 0.75, 0.75, 0.5};
+  // Bootstrap resamples behind the fields' standard errors (wct_se, wim_se); 0: none.
+  int64_t bootstrap = 200;
 };
 
 TrainOptions parse_train(config::Section& s);

@@ -118,6 +118,8 @@ void evaluate_fields(const Experiment& e) {
   metrics::FieldMetricOptions o;
   o.time = time;
   o.threshold = e.evaluate.crossing_threshold;
+  o.bootstrap = e.evaluate.bootstrap;
+  o.seed = e.seed;
   nlohmann::json crossing = {{"threshold", o.threshold}};
   o.mask = crossing_mask(e, header, test.nx, test.ny, crossing);
   for (size_t k = 0; k + 1 < e.evaluate.points.size(); k += 2)
@@ -143,8 +145,11 @@ void evaluate_fields(const Experiment& e) {
     j[set.name] = m;
     // "wct / wim": the direct map has no crossing time (wct "-").
     auto pair = [](const nlohmann::json& x) {
-      return (x.contains("wct") ? std::to_string(x["wct"].get<double>()) : std::string("-")) + ", " +
-             std::to_string(x["wim"].get<double>());
+      auto value = [&x](const std::string& k) {
+        if (!x.contains(k)) return std::string("-");
+        return std::to_string(x[k].get<double>()) + (x.contains(k + "_se") ? " ± " + std::to_string(x[k + "_se"].get<double>()) : "");
+      };
+      return value("wct") + ", " + value("wim");
     };
     log::info("  " + set.name + ": wct, wim " + pair(m) + " (data floor " + pair(j["data_floor"]) + "; sampling floor " +
               pair(j["sampling_floor"]) + ")");

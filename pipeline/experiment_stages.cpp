@@ -113,7 +113,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   std::vector<std::string> eval_after = sample_stages;
   eval_after.push_back(L.simulate_name);
   for (const auto& m : e.train.models) eval_after.push_back(name("train:" + m));
-  stages.push_back({name("evaluate"), 2, config::canonical(e.evaluate_params) + seed, eval_inputs, {path("metrics.json")},
+  stages.push_back({name("evaluate"), 3, config::canonical(e.evaluate_params) + seed, eval_inputs, {path("metrics.json")},
                     eval_after, [&e] { evaluate_stage(e); }});
 
   std::vector<std::string> report_inputs{path("metrics.json"), data("train"), data("test")};

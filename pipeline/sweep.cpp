@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <numeric>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
@@ -47,6 +49,49 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
 
 std::string leaf(const std::string& key) { return key.substr(key.rfind('.') + 1); }
 
+// A metric of one set for the markdown tables: "-" when absent, "value ± standard error" when
+// evaluate recorded one (<metric>_se: the fields' bootstrap).
+std::string md_cell(const nlohmann::json& set, const std::string& metric, const nlohmann::json& fallback = {}) {
+  const nlohmann::json v = set.contains(metric) ? set[metric] : fallback;
+  if (!v.is_number()) return "-";
+  std::string s = std::to_string(v.get<double>());
+  if (set.contains(metric + "_se")) s += " ± " + std::to_string(set[metric + "_se"].get<double>());
+  return s;
+}
+
+// A metric with its standard error drawn as a band around its line, when evaluate recorded one.
+void band_for(report::SvgPlot& p, const std::vector<double>& x, const std::vector<double>& y,
+              const std::vector<double>& se, const std::string& color) {
+  if (se.size() != y.size() || y.empty()) return;
+  std::vector<double> lo(y.size()), hi(y.size());
+  for (size_t k = 0; k < y.size(); ++k) lo[k] = std::max(y[k] - se[k], y[k] * 1e-3), hi[k] = y[k] + se[k];
+  p.band(x, lo, hi, color);
+}
+
+// Per set name that appears in at least two runs: the mean and standard deviation over those
+// runs of each metric, the spread that separates two models once the seed changes.
+nlohmann::json over_runs(const nlohmann::json& rows, const std::vector<std::string>& metrics) {
+  std::map<std::string, std::vector<const nlohmann::json*>> by_set;
+  for (const auto& row : rows) by_set[row["set"].get<std::string>()].push_back(&row);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, set_rows] : by_set) {
+    if (set_rows.size() < 2) continue;
+    nlohmann::json o = {{"runs", set_rows.size()}};
+    for (const auto& m : metrics) {
+      std::vector<double> v;
+      for (const auto* r : set_rows)
+        if ((*r).contains(m) && (*r)[m].is_number()) v.push_back((*r)[m].get<double>());
+      if (v.size() < 2) continue;
+      const double mean = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+      double sq = 0;
+      for (double x : v) sq += (x - mean) * (x - mean);
+      o[m] = {{"mean", mean}, {"sd", std::sqrt(sq / (v.size() - 1))}, {"n", v.size()}};
+    }
+    out[name] = o;
+  }
+  return out;
+}
+
 // summary.model "all": one row per generated set and floor of every run (the objects of
 // metrics.json that have per-frame metrics), and each metric plotted against the network
 // evaluations per frame and the sampling wall time per trajectory: the ARDM-K sets as a line
@@ -72,23 +117,23 @@ void write_set_summary(const Sweep& s) {
       nlohmann::json row = {{"run", s.run_ids[i]}, {"set", name}};
       md += "| " + s.run_ids[i] + " | " + name;
       for (const auto& m : s.metrics) {
-        nlohmann::json v = metrics[name].value(m, nlohmann::json());
-        row[m] = v;
-        md += " | " + (v.is_number() ? std::to_string(v.get<double>()) : std::string("-"));
+        row[m] = metrics[name].value(m, nlohmann::json());
+        if (metrics[name].contains(m + "_se")) row[m + "_se"] = metrics[name][m + "_se"];
+        md += " | " + md_cell(metrics[name], m);
       }
       md += " |\n";
       rows.push_back(row);
     }
-    for (const std::string& cost : {"nfe_per_frame", "seconds_per_trajectory"})
+    for (const std::string cost : {"nfe_per_frame", "seconds_per_trajectory"})
       for (const auto& m : s.metrics) {
         if (m == "nfe_per_frame" || m == "seconds_per_trajectory") continue;
-        std::vector<std::pair<double, double>> ardm;  // (cost, metric)
+        std::vector<std::tuple<double, double, double>> ardm;  // (cost, metric, its standard error)
         double lo = INFINITY, hi = -INFINITY;
         for (const auto& name : sets) {
           const auto& o = metrics[name];
           if (name.rfind("ardm", 0) == 0 && o.contains(cost) && o.contains(m) && o[m].is_number()) {
-            ardm.emplace_back(o[cost].get<double>(), o[m].get<double>());
-            lo = std::min(lo, ardm.back().first), hi = std::max(hi, ardm.back().first);
+            ardm.emplace_back(o[cost].get<double>(), o[m].get<double>(), o.value(m + "_se", NAN));
+            lo = std::min(lo, std::get<0>(ardm.back())), hi = std::max(hi, std::get<0>(ardm.back()));
           } else if (o.contains(cost)) {
             lo = std::min(lo, o[cost].get<double>()), hi = std::max(hi, o[cost].get<double>());
           }
@@ -97,19 +142,41 @@ void write_set_summary(const Sweep& s) {
         std::sort(ardm.begin(), ardm.end());
         report::SvgPlot p(m + " vs " + cost + " (" + s.run_ids[i] + ")", cost, m, 440, 290);
         p.log_y(true);
-        std::vector<double> x, y;
-        for (const auto& [c, v] : ardm) x.push_back(c), y.push_back(v);
+        std::vector<double> x, y, se;
+        for (const auto& [c, v, e] : ardm) {
+          x.push_back(c), y.push_back(v);
+          if (!std::isnan(e)) se.push_back(e);
+        }
+        band_for(p, x, y, se, report::model_color("ardm"));
         if (!x.empty()) p.line(x, y, report::model_color("ardm"), "ARDM-K");
         for (const auto& name : sets) {  // one-step models and floors: their value across the range
           const auto& o = metrics[name];
           if (name.rfind("ardm", 0) == 0 || !o.contains(m) || !o[m].is_number()) continue;
           const bool floor = name.find("floor") != std::string::npos;
+          if (o.contains(m + "_se"))
+            band_for(p, {lo, hi}, {o[m].get<double>(), o[m].get<double>()},
+                     {o[m + "_se"].get<double>(), o[m + "_se"].get<double>()}, report::model_color(name));
           p.line({lo, hi}, {o[m].get<double>(), o[m].get<double>()}, report::model_color(name),
                  name + (o.contains(cost) ? " (" + std::to_string(o[cost].get<double>()).substr(0, 6) + ")" : ""), 1.6, 1.0,
                  floor);
         }
         page.figure(p.svg());
       }
+  }
+  const nlohmann::json over = over_runs(rows, s.metrics);
+  if (!over.empty()) {
+    md += "\nmean ± standard deviation over the runs (e.g. seeds):\n\n| set | runs";
+    for (const auto& m : s.metrics) md += " | " + m;
+    md += " |\n|---|---";
+    for (size_t i = 0; i < s.metrics.size(); ++i) md += "|---";
+    md += "|\n";
+    for (const auto& [name, o] : over.items()) {
+      md += "| " + name + " | " + std::to_string(o["runs"].get<int>());
+      for (const auto& m : s.metrics)
+        md += " | " + (o.contains(m) ? std::to_string(o[m]["mean"].get<double>()) + " ± " + std::to_string(o[m]["sd"].get<double>())
+                                     : std::string("-"));
+      md += " |\n";
+    }
   }
   nlohmann::json ratios = nlohmann::json::object();
   for (size_t i = 0; i < s.runs.size(); ++i) {
@@ -120,7 +187,9 @@ void write_set_summary(const Sweep& s) {
           std::to_string(metrics["interpolation_ratio"].get<double>()) + "\n";
   }
   write_file_atomic(s.output_dir + "/summary.json",
-                    nlohmann::json{{"sweep", s.name}, {"model", s.model}, {"runs", rows}, {"interpolation_ratio", ratios}}.dump(2));
+                    nlohmann::json{{"sweep", s.name}, {"model", s.model}, {"runs", rows}, {"over_runs", over},
+                                   {"interpolation_ratio", ratios}}
+                        .dump(2));
   write_file_atomic(s.output_dir + "/summary.md", md);
   page.paragraph("<pre>" + md + "</pre>");
   write_file_atomic(s.output_dir + "/summary.html", page.html());
@@ -135,7 +204,7 @@ void write_summary(const Sweep& s) {
   md += " |\n|---";
   for (size_t i = 0; i < s.metrics.size(); ++i) md += "|---";
   md += "|\n";
-  std::map<std::string, std::vector<double>> series;
+  std::map<std::string, std::vector<double>> series, series_se;
   std::vector<double> xs;
   for (size_t i = 0; i < s.runs.size(); ++i) {
     nlohmann::json metrics = read_json(s.output_dir + "/" + s.run_ids[i] + "/metrics.json");
@@ -143,10 +212,13 @@ void write_summary(const Sweep& s) {
     nlohmann::json row = {{"run", s.run_ids[i]}, {s.x_key, YAML::Load(s.x_values[i]).as<std::string>()}};
     md += "| " + s.x_values[i];
     for (const auto& m : s.metrics) {
-      nlohmann::json v = metrics[s.model].contains(m) ? metrics[s.model][m] : metrics.value(m, nlohmann::json());
+      const nlohmann::json& set = metrics[s.model];
+      nlohmann::json v = set.contains(m) ? set[m] : metrics.value(m, nlohmann::json());
       row[m] = v;
-      md += " | " + (v.is_number() ? std::to_string(v.get<double>()) : std::string("-"));
+      if (set.contains(m + "_se")) row[m + "_se"] = set[m + "_se"];
+      md += " | " + md_cell(set, m, metrics.value(m, nlohmann::json()));
       series[m].push_back(v.is_number() ? v.get<double>() : NAN);
+      series_se[m].push_back(set.value(m + "_se", NAN));
     }
     md += " |\n";
     rows.push_back(row);
@@ -162,6 +234,9 @@ void write_summary(const Sweep& s) {
   for (const auto& [m, ys] : series) {
     report::SvgPlot p(m, s.x_key, m);
     p.log_y(true);
+    const auto& se = series_se[m];
+    if (std::none_of(se.begin(), se.end(), [](double e) { return std::isnan(e); }))
+      band_for(p, xs, ys, se, report::model_color(s.model));
     p.line(xs, ys, report::model_color(s.model), s.model);
     page.figure(p.svg());
   }

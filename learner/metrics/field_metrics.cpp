@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/rng.hpp"
 #include "learner/metrics/wasserstein.hpp"
 
 namespace slift::metrics {
@@ -36,6 +37,20 @@ std::vector<double> column(const std::vector<double>& v, int64_t n, int64_t n_ti
 double mean_after_first(const std::vector<double>& v) {
   if (v.size() < 2) return v.empty() ? 0.0 : v[0];
   return std::accumulate(v.begin() + 1, v.end(), 0.0) / (v.size() - 1);
+}
+
+// n indices drawn with replacement from [0, n): one bootstrap resample of a set's trajectories.
+std::vector<int64_t> resample(int64_t n, Rng& rng) {
+  std::vector<int64_t> idx(n);
+  for (auto& i : idx) i = static_cast<int64_t>(rng.below(static_cast<uint64_t>(n)));
+  return idx;
+}
+
+double standard_deviation(const std::vector<double>& v) {
+  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+  double sq = 0;
+  for (double x : v) sq += (x - mean) * (x - mean);
+  return std::sqrt(sq / (v.size() - 1));
 }
 
 }  // namespace
@@ -120,7 +135,8 @@ FieldMetrics compare_fields(const FieldEnsemble& gen, const FieldEnsemble& ref, 
     for (int64_t t = 0; t < nt; ++t) w[t] = w2_1d(column(g, gen.n, nt, t), column(r, ref.n, nt, t));
     return w;
   };
-  m.per_time["w2_mass"] = per_time_w2(integrated_mass(gen), integrated_mass(ref));
+  const std::vector<double> gen_mass = integrated_mass(gen), ref_mass = integrated_mass(ref);
+  m.per_time["w2_mass"] = per_time_w2(gen_mass, ref_mass);
   m.per_time["w2_energy"] = per_time_w2(field_energy(gen), field_energy(ref));
   std::vector<double> points_mean(nt, 0.0);
   for (size_t k = 0; k < o.points.size(); ++k) {
@@ -143,7 +159,29 @@ FieldMetrics compare_fields(const FieldEnsemble& gen, const FieldEnsemble& ref, 
   if (!o.points.empty()) m.summary["w2_points_mean"] = mean_after_first(points_mean);
 
   m.crossing_times = crossing_times(gen, o.time, o.mask, o.threshold);
-  m.summary["wct"] = w2_1d(m.crossing_times, crossing_times(ref, o.time, o.mask, o.threshold));
+  const std::vector<double> ref_crossing = crossing_times(ref, o.time, o.mask, o.threshold);
+  m.summary["wct"] = w2_1d(m.crossing_times, ref_crossing);
+  if (o.bootstrap > 0) {
+    SLIFT_ASSERT(o.bootstrap >= 2, "a standard error needs at least 2 bootstrap resamples");
+    // Both sets are finite samples: resampling only the generated one would miss the
+    // reference's share of the noise. A resampled trajectory keeps its crossing time and masses.
+    std::vector<double> wct(o.bootstrap), wim(o.bootstrap);
+    auto pick = [](const std::vector<double>& v, const std::vector<int64_t>& idx, int64_t t, int64_t width) {
+      std::vector<double> out(idx.size());
+      for (size_t i = 0; i < idx.size(); ++i) out[i] = v[idx[i] * width + t];
+      return out;
+    };
+    for (int64_t b = 0; b < o.bootstrap; ++b) {
+      Rng rng(o.seed, static_cast<uint64_t>(b), "metrics.bootstrap");
+      const std::vector<int64_t> ig = resample(gen.n, rng), ir = resample(ref.n, rng);
+      wct[b] = w2_1d(pick(m.crossing_times, ig, 0, 1), pick(ref_crossing, ir, 0, 1));
+      std::vector<double> w(nt);
+      for (int64_t t = 0; t < nt; ++t) w[t] = w2_1d(pick(gen_mass, ig, t, nt), pick(ref_mass, ir, t, nt));
+      wim[b] = mean_after_first(w);
+    }
+    m.summary["wct_se"] = standard_deviation(wct);
+    m.summary["wim_se"] = standard_deviation(wim);
+  }
   const double n = static_cast<double>(m.crossing_times.size());
   double mean = 0, sq = 0, never = 0;
   for (double c : m.crossing_times) mean += c / n, never += (c == 1.0) / n;

@@ -50,6 +50,10 @@ struct FieldMetricOptions {
   std::vector<uint8_t> mask;                      // crossing mask (nx x ny)
   double threshold = 0.05;                        // crossing threshold on normalised values
   std::vector<std::pair<int64_t, int64_t>> points;  // (i, j) cells compared per frame
+  // Standard errors of WCT and WIM: their spread over `bootstrap` resamples (with replacement) of
+  // both ensembles' trajectories, drawn from the project RNG keyed by `seed`. 0: none.
+  int64_t bootstrap = 0;
+  uint64_t seed = 0;
 };
 // Grid cell of a point given as fractions of the grid: floor(f n), clamped to the last cell.
 std::pair<int64_t, int64_t> point_cell(double fx, double fy, int64_t nx, int64_t ny);
@@ -59,7 +63,8 @@ struct FieldMetrics {
   std::map<std::string, std::vector<double>> per_time;
   // "wim" (w2_mass averaged over frames after t = 0, where every set starts from the test set's
   // own initial frame), "wct", "w2_energy_mean", "w2_points_mean", and the crossing-time
-  // "crossing_mean", "crossing_std", "never_crossed" (share of trajectories) of the set.
+  // "crossing_mean", "crossing_std", "never_crossed" (share of trajectories) of the set; with
+  // bootstrap > 0 also "wct_se" and "wim_se".
   std::map<std::string, double> summary;
   std::vector<double> crossing_times;  // of the generated set
 };

@@ -39,7 +39,9 @@ void Page::metrics_table(const nlohmann::json& m, const std::vector<std::string>
   for (const auto& [name, row] : m.items()) {
     if (!row.is_object() || !row.contains("per_time")) continue;
     body_ += "<tr><td><b>" + name + "</b></td>";
-    for (const auto& k : keys) body_ += "<td>" + num(row.value(k, nlohmann::json())) + "</td>";
+    for (const auto& k : keys)
+      body_ += "<td>" + num(row.value(k, nlohmann::json())) +
+               (row.contains(k + "_se") ? " &plusmn; " + num(row[k + "_se"]) : std::string()) + "</td>";
     body_ += "</tr>\n";
   }
   body_ += "</table>\n";

@@ -84,6 +84,8 @@ TEST(EvaluateFields, MetricsOfEverySetAndFloor) {
   for (const char* set : {"sl", "deterministic", "ardm_k2", "sampling_floor", "data_floor"})
     for (const char* key : {"wct", "wim", "w2_energy_mean", "w2_points_mean", "crossing_std"})
       EXPECT_TRUE(m[set].contains(key)) << set << " " << key;
+  for (const char* set : {"sl", "deterministic", "ardm_k2"})  // bootstrap standard errors (evaluate.bootstrap: 200)
+    for (const char* key : {"wct_se", "wim_se"}) EXPECT_GT(m[set].value(key, -1.0), 0.0) << set << " " << key;
   for (const char* set : {"sl", "deterministic", "ardm_k2"})
     for (const char* key : {"nfe_per_frame", "seconds_per_trajectory", "final_train_loss", "memorisation"})
       EXPECT_TRUE(m[set].contains(key)) << set << " " << key;

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numeric>
 
 #include "core/error.hpp"
+#include "core/rng.hpp"
 #include "learner/metrics/field_metrics.hpp"
 
 using namespace slift::metrics;
@@ -119,6 +121,52 @@ TEST(CompareFields, HandComputedW2) {
   auto ref0 = make(2, 2, 1, 2, [&](int64_t i, int64_t, int64_t c) { return i == 0 && c == 1 ? 0.9f : 0.0f; });
   FieldMetrics m0 = compare_fields(gen, ref0, o);
   EXPECT_NEAR(m0.summary["wct"], std::sqrt(0.5), 1e-12);
+}
+
+// n trajectories on a 1 x 1 grid over 11 frames at t = 0, 0.1, ..., 1: u(t) = t s with a slope
+// s ~ N(mean, 0.3), so the mass grows as t |s| and the crossing time of a threshold falls with s.
+FieldEnsemble ramps(int64_t n, double mean, uint64_t seed) {
+  std::vector<double> s(n);
+  for (int64_t i = 0; i < n; ++i) s[i] = mean + 0.3 * slift::Rng(seed, i, "test.ramps").normal();
+  return make(n, 11, 1, 1, [&](int64_t i, int64_t t, int64_t) { return static_cast<float>(0.1 * t * s[i]); });
+}
+
+double sd(const std::vector<double>& v) {
+  const double m = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+  double q = 0;
+  for (double x : v) q += (x - m) * (x - m);
+  return std::sqrt(q / (v.size() - 1));
+}
+
+TEST(CompareFields, BootstrapStandardErrorsMatchTheSpreadOverFreshSets) {
+  // The standard error that one pair of sets reports should be the spread of the metric over
+  // independent pairs drawn from the same two distributions (64 generated, 512 reference, as
+  // the field experiments compare). The sets differ (slopes 1.2 vs 1), so W2 is away from 0.
+  FieldMetricOptions o;
+  for (int t = 0; t <= 10; ++t) o.time.push_back(0.1 * t);
+  o.mask = {1};
+  o.threshold = 0.5;
+  std::vector<double> wct, wim, wct_se, wim_se;
+  for (uint64_t r = 0; r < 200; ++r) {
+    o.bootstrap = r < 8 ? 200 : 0;
+    o.seed = r;
+    FieldMetrics m = compare_fields(ramps(64, 1.2, 2 * r), ramps(512, 1.0, 2 * r + 1), o);
+    wct.push_back(m.summary["wct"]), wim.push_back(m.summary["wim"]);
+    EXPECT_EQ(m.summary.count("wct_se"), r < 8 ? 1u : 0u);
+    if (r < 8) wct_se.push_back(m.summary["wct_se"]), wim_se.push_back(m.summary["wim_se"]);
+  }
+  auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
+  EXPECT_GT(mean(wct_se) / sd(wct), 0.7);
+  EXPECT_LT(mean(wct_se) / sd(wct), 1.4);
+  EXPECT_GT(mean(wim_se) / sd(wim), 0.7);
+  EXPECT_LT(mean(wim_se) / sd(wim), 1.4);
+  // The resamples come from the seed: the same seed gives the same error, another a near one.
+  o.bootstrap = 200, o.seed = 0;
+  const FieldEnsemble g = ramps(64, 1.2, 0), ref = ramps(512, 1.0, 1);
+  EXPECT_EQ(compare_fields(g, ref, o).summary["wct_se"], wct_se[0]);
+  o.seed = 99;
+  EXPECT_NE(compare_fields(g, ref, o).summary["wct_se"], wct_se[0]);
+  EXPECT_NEAR(compare_fields(g, ref, o).summary["wct_se"] / wct_se[0], 1.0, 0.3);
 }
 
 TEST(Memorisation, NearestFinalFrames) {
