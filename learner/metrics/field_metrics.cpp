@@ -118,6 +118,27 @@ std::vector<double> crossing_times(const FieldEnsemble& e, const std::vector<dou
   return out;
 }
 
+double mass_step_correlation(const FieldEnsemble& e) {
+  const std::vector<double> m = integrated_mass(e);
+  double sum = 0;
+  int frames = 0;
+  for (int64_t t = 1; t + 1 < e.n_time; ++t) {
+    double ma = 0, mb = 0;
+    std::vector<double> a(e.n), b(e.n);
+    for (int64_t i = 0; i < e.n; ++i) {
+      const double* r = m.data() + i * e.n_time;
+      a[i] = r[t] - r[t - 1], b[i] = r[t + 1] - r[t];
+      ma += a[i] / e.n, mb += b[i] / e.n;
+    }
+    double sab = 0, saa = 0, sbb = 0;
+    for (int64_t i = 0; i < e.n; ++i) sab += (a[i] - ma) * (b[i] - mb), saa += (a[i] - ma) * (a[i] - ma), sbb += (b[i] - mb) * (b[i] - mb);
+    // Increments equal to rounding (a deterministic model, a frame that every trajectory shares) carry no correlation.
+    if (saa <= 1e-24 * e.n || sbb <= 1e-24 * e.n) continue;
+    sum += sab / std::sqrt(saa * sbb), ++frames;
+  }
+  return frames ? sum / frames : std::numeric_limits<double>::quiet_NaN();
+}
+
 std::pair<int64_t, int64_t> point_cell(double fx, double fy, int64_t nx, int64_t ny) {
   auto cell = [](double f, int64_t n) { return std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(f * n))); };
   return {cell(fx, nx), cell(fy, ny)};
@@ -189,6 +210,7 @@ FieldMetrics compare_fields(const FieldEnsemble& gen, const FieldEnsemble& ref, 
   m.summary["crossing_mean"] = mean;
   m.summary["crossing_std"] = std::sqrt(sq);
   m.summary["never_crossed"] = never;
+  if (const double c = mass_step_correlation(gen); !std::isnan(c)) m.summary["mass_step_correlation"] = c;
   return m;
 }
 

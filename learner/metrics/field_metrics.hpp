@@ -45,6 +45,12 @@ std::vector<double> field_energy(const FieldEnsemble& e);
 std::vector<double> crossing_times(const FieldEnsemble& e, const std::vector<double>& time,
                                    const std::vector<uint8_t>& mask, double threshold);
 
+// How persistent a set's trajectories are: the correlation, across trajectories, between
+// consecutive increments of the integrated mass, m(t+1) - m(t) against m(t) - m(t-1), averaged
+// over the frames where both vary. Near 1 when each trajectory keeps its own course (a wave in
+// its fixed medium); near 0 when every step draws fresh noise. NaN when no frame qualifies.
+double mass_step_correlation(const FieldEnsemble& e);
+
 struct FieldMetricOptions {
   std::vector<double> time;                       // saved times (length n_time)
   std::vector<uint8_t> mask;                      // crossing mask (nx x ny)
@@ -64,7 +70,8 @@ struct FieldMetrics {
   // "wim" (w2_mass averaged over frames after t = 0, where every set starts from the test set's
   // own initial frame), "wct", "w2_energy_mean", "w2_points_mean", and the crossing-time
   // "crossing_mean", "crossing_std", "never_crossed" (share of trajectories) of the set; with
-  // bootstrap > 0 also "wct_se" and "wim_se".
+  // bootstrap > 0 also "wct_se" and "wim_se"; and "mass_step_correlation" of the set (see
+  // mass_step_correlation), absent when no frame's increments vary.
   std::map<std::string, double> summary;
   std::vector<double> crossing_times;  // of the generated set
 };

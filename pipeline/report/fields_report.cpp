@@ -81,7 +81,7 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
                  crossing["mask"].get<std::string>() + "</b> mask exceeds " + fmt("%.3g", crossing["threshold"]) +
                  "; never &rarr; 1. Generated trajectories start from the test set's initial frames, one network "
                  "evaluation per frame for SL and the deterministic model, K for ARDM-K.");
-  page.metrics_table(m, {"wct", "wim", "w2_mass_final", "w2_energy_mean", "w2_points_mean", "crossing_mean", "crossing_std", "never_crossed",
+  page.metrics_table(m, {"wct", "wim", "w2_mass_final", "w2_energy_mean", "w2_points_mean", "crossing_mean", "crossing_std", "never_crossed", "mass_step_correlation",
                          "final_train_loss", "nfe_per_frame", "seconds_per_trajectory"});
   if (m.contains("throughput")) {
     page.heading("Trajectories per second on this machine");

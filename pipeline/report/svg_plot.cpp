@@ -56,12 +56,17 @@ static std::string fmt(double v) {
 std::string SvgPlot::svg() const {
   const double ml = 58, mr = 12, mt = 26, mb = 40;
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
-  auto ty = [&](double v) { return log_y_ ? std::log10(std::max(v, 1e-300)) : v; };
+  // A log axis only when every value is positive (a correlation can be negative): linear otherwise.
+  bool log_y = log_y_;
+  for (const auto& it : items_)
+    for (const auto* ys : {&it.y, &it.y2})
+      for (double v : *ys) log_y = log_y && !(std::isfinite(v) && v <= 0);
+  auto ty = [&](double v) { return log_y ? std::log10(std::max(v, 1e-300)) : v; };
   for (const auto& it : items_) {
     for (size_t i = 0; i < it.x.size(); ++i) {
       x0 = std::min(x0, it.x[i]), x1 = std::max(x1, it.x[i]);
       for (double v : {it.y[i], it.kind == Item::Band ? it.y2[i] : it.y[i]})
-        if (std::isfinite(v) && (!log_y_ || v > 0)) y0 = std::min(y0, ty(v)), y1 = std::max(y1, ty(v));
+        if (std::isfinite(v)) y0 = std::min(y0, ty(v)), y1 = std::max(y1, ty(v));
     }
   }
   if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
@@ -82,7 +87,7 @@ std::string SvgPlot::svg() const {
   for (int k = 0; k <= 4; ++k) {  // ticks
     double xv = x0 + k * (x1 - x0) / 4, yv = y0 + k * (y1 - y0) / 4;
     s += "<text x='" + fmt(px(xv)) + "' y='" + fmt(mt + ph + 14) + "' text-anchor='middle'>" + fmt(xv) + "</text>";
-    double ylab = log_y_ ? std::pow(10.0, yv) : yv;
+    double ylab = log_y ? std::pow(10.0, yv) : yv;
     double ypix = mt + (1 - (yv - y0) / (y1 - y0)) * ph;
     s += "<text x='" + fmt(ml - 4) + "' y='" + fmt(ypix + 4) + "' text-anchor='end'>" + fmt(ylab) + "</text>";
     s += "<line x1='" + fmt(ml) + "' x2='" + fmt(ml + pw) + "' y1='" + fmt(ypix) + "' y2='" + fmt(ypix) +

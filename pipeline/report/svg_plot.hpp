@@ -16,7 +16,7 @@ class SvgPlot {
   // Density histogram over [lo, hi] with `bins` bins, drawn as a step line.
   void histogram(const std::vector<double>& values, double lo, double hi, int bins, const std::string& color,
                  const std::string& label = "");
-  void log_y(bool on) { log_y_ = on; }
+  void log_y(bool on) { log_y_ = on; }  // honoured when every value is positive
   std::string svg() const;
 
  private:

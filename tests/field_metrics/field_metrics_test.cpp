@@ -169,6 +169,25 @@ TEST(CompareFields, BootstrapStandardErrorsMatchTheSpreadOverFreshSets) {
   EXPECT_NEAR(compare_fields(g, ref, o).summary["wct_se"] / wct_se[0], 1.0, 0.3);
 }
 
+TEST(MassStepCorrelation, PersistentCoursesNearOneFreshNoiseNearZero) {
+  // Ramps (u = 0.1 t s_i): every increment of trajectory i is 0.1 |s_i|, the same at every
+  // step, so consecutive increments correlate exactly.
+  EXPECT_NEAR(mass_step_correlation(ramps(64, 1.2, 5)), 1.0, 1e-9);
+  // Fresh noise every frame: |u| = |N(1, 0.3)| drawn anew per frame; consecutive increments
+  // share one frame with opposite signs, so their correlation is -1/2.
+  auto noise = make(4000, 6, 1, 1, [](int64_t i, int64_t t, int64_t) {
+    return static_cast<float>(1.0 + 0.3 * slift::Rng(7, i * 6 + t, "test.noise").normal());
+  });
+  EXPECT_NEAR(mass_step_correlation(noise), -0.5, 0.03);
+  // Hand-computed on 3 trajectories of 3 frames: masses (0, 1, 3), (0, 2, 3), (0, 3, 9):
+  // increments a = (1, 2, 3), b = (2, 1, 6): corr = 4 / sqrt(2 * 14).
+  const std::vector<std::vector<float>> mass{{0, 1, 3}, {0, 2, 3}, {0, 3, 9}};
+  EXPECT_NEAR(mass_step_correlation(make(3, 3, 1, 1, [&](int64_t i, int64_t t, int64_t) { return mass[i][t]; })),
+              4 / std::sqrt(28.0), 1e-6);
+  // No trajectory differs from another: no frame qualifies.
+  EXPECT_TRUE(std::isnan(mass_step_correlation(make(5, 4, 1, 1, [](int64_t, int64_t t, int64_t) { return 0.1f * t; }))));
+}
+
 TEST(Memorisation, NearestFinalFrames) {
   // Training final frames are constant fields 0, 1, 3; earlier frames are noise that must not count.
   const std::vector<float> train_level{0, 1, 3};
