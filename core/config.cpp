@@ -326,6 +326,15 @@ void apply_override(Source& src, const std::string& text) {
   // Walk with explicit copies: YAML::Node assignment rebinds, so we keep a vector of handles.
   std::vector<YAML::Node> chain{src.root};
   for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    // A key the file itself spells with dots (a sweep's `grid: {train.label_dim: ...}`) is
+    // matched whole: --set grid.train.label_dim=[0,4] replaces that grid line.
+    std::string rest = keys[i];
+    for (size_t k = i + 1; k < keys.size(); ++k) rest += "." + keys[k];
+    if (const YAML::Node here = chain.back(); here.IsMap() && here[rest].IsDefined()) {
+      chain.back()[rest] = parsed;
+      src.overridden.insert(path);
+      return;
+    }
     YAML::Node child = chain.back()[keys[i]];
     if (child.IsDefined() && !child.IsNull() && !child.IsMap())
       usage_error(where + "'" + keys[i] + "' is not a mapping");

@@ -67,6 +67,19 @@ TEST(Config, OverridesWinOverFileValues) {
   EXPECT_EQ(read_demo(c2).x0, (std::vector<double>{3, 4, 5}));
 }
 
+TEST(Config, OverrideMatchesAKeyTheFileSpellsWithDots) {
+  // A sweep's grid keys are dotted paths into the base config: --set grid.train.label_dim=...
+  // replaces that grid line instead of nesting a new train: {label_dim: ...} under grid.
+  Config c = Config::from_string("grid:\n  train.label_dim: [0, 1, 64]\n", "sweep.yaml", {"grid.train.label_dim=[0, 4]"});
+  auto grid = c.root().entries("grid");
+  ASSERT_EQ(grid.size(), 1u);
+  EXPECT_EQ(grid[0].first, "train.label_dim");
+  EXPECT_EQ(YAML::Load(grid[0].second).size(), 2u) << grid[0].second;
+  // Without such a key the path nests as before.
+  Config d = Config::from_string("grid:\n  seed: [1]\n", "sweep.yaml", {"grid.train.lr=[0.1]"});
+  EXPECT_TRUE(d.root().section("grid").section("train").has("lr"));
+}
+
 TEST(Config, CanonicalIgnoresKeyOrderAndComments) {
   Config a = Config::from_string("# first\nsim:\n  n: 3   # three\n  dt: 0.1\nother: 1\n", "a.yaml");
   Config b = Config::from_string("other: 1\nsim:\n  dt: 0.10\n\n  n: 3\n", "b.yaml");
