@@ -144,13 +144,7 @@ void evaluate_fields(const Experiment& e) {
     m["memorisation"] = memorisation_json(gen, train, train_median);
     j[set.name] = m;
     // "wct / wim": the direct map has no crossing time (wct "-").
-    auto pair = [](const nlohmann::json& x) {
-      auto value = [&x](const std::string& k) {
-        if (!x.contains(k)) return std::string("-");
-        return std::to_string(x[k].get<double>()) + (x.contains(k + "_se") ? " ± " + std::to_string(x[k + "_se"].get<double>()) : "");
-      };
-      return value("wct") + ", " + value("wim");
-    };
+    auto pair = [](const nlohmann::json& x) { return metric_text(x, "wct") + ", " + metric_text(x, "wim"); };
     log::info("  " + set.name + ": wct, wim " + pair(m) + " (data floor " + pair(j["data_floor"]) + "; sampling floor " +
               pair(j["sampling_floor"]) + ")");
   }

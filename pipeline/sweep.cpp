@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
+#include "learner/metrics/field_metrics.hpp"
 #include "pipeline/experiment_stages.hpp"
 #include "pipeline/json_file.hpp"
 #include "pipeline/report/html.hpp"
@@ -49,16 +50,6 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
 
 std::string leaf(const std::string& key) { return key.substr(key.rfind('.') + 1); }
 
-// A metric of one set for the markdown tables: "-" when absent, "value ± standard error" when
-// evaluate recorded one (<metric>_se: the fields' bootstrap).
-std::string md_cell(const nlohmann::json& set, const std::string& metric, const nlohmann::json& fallback = {}) {
-  const nlohmann::json v = set.contains(metric) ? set[metric] : fallback;
-  if (!v.is_number()) return "-";
-  std::string s = std::to_string(v.get<double>());
-  if (set.contains(metric + "_se")) s += " ± " + std::to_string(set[metric + "_se"].get<double>());
-  return s;
-}
-
 // A metric with its standard error drawn as a band around its line, when evaluate recorded one.
 void band_for(report::SvgPlot& p, const std::vector<double>& x, const std::vector<double>& y,
               const std::vector<double>& se, const std::string& color) {
@@ -82,10 +73,9 @@ nlohmann::json over_runs(const nlohmann::json& rows, const std::vector<std::stri
       for (const auto* r : set_rows)
         if ((*r).contains(m) && (*r)[m].is_number()) v.push_back((*r)[m].get<double>());
       if (v.size() < 2) continue;
-      const double mean = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
-      double sq = 0;
-      for (double x : v) sq += (x - mean) * (x - mean);
-      o[m] = {{"mean", mean}, {"sd", std::sqrt(sq / (v.size() - 1))}, {"n", v.size()}};
+      o[m] = {{"mean", std::accumulate(v.begin(), v.end(), 0.0) / v.size()},
+              {"sd", metrics::sample_standard_deviation(v)},
+              {"n", v.size()}};
     }
     out[name] = o;
   }
@@ -119,7 +109,7 @@ void write_set_summary(const Sweep& s) {
       for (const auto& m : s.metrics) {
         row[m] = metrics[name].value(m, nlohmann::json());
         if (metrics[name].contains(m + "_se")) row[m + "_se"] = metrics[name][m + "_se"];
-        md += " | " + md_cell(metrics[name], m);
+        md += " | " + metric_text(metrics[name], m);
       }
       md += " |\n";
       rows.push_back(row);
@@ -216,7 +206,7 @@ void write_summary(const Sweep& s) {
       nlohmann::json v = set.contains(m) ? set[m] : metrics.value(m, nlohmann::json());
       row[m] = v;
       if (set.contains(m + "_se")) row[m + "_se"] = set[m + "_se"];
-      md += " | " + md_cell(set, m, metrics.value(m, nlohmann::json()));
+      md += " | " + metric_text(set.contains(m) ? set : metrics, m);
       series[m].push_back(v.is_number() ? v.get<double>() : NAN);
       series_se[m].push_back(set.value(m + "_se", NAN));
     }

@@ -46,11 +46,25 @@ std::vector<int64_t> resample(int64_t n, Rng& rng) {
   return idx;
 }
 
-double standard_deviation(const std::vector<double>& v) {
-  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
-  double sq = 0;
-  for (double x : v) sq += (x - mean) * (x - mean);
-  return std::sqrt(sq / (v.size() - 1));
+// mass_step_correlation of an n x n_time table of per-frame masses.
+double step_correlation(const std::vector<double>& m, int64_t n, int64_t n_time) {
+  double sum = 0;
+  int frames = 0;
+  for (int64_t t = 1; t + 1 < n_time; ++t) {
+    double ma = 0, mb = 0;
+    std::vector<double> a(n), b(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const double* r = m.data() + i * n_time;
+      a[i] = r[t] - r[t - 1], b[i] = r[t + 1] - r[t];
+      ma += a[i] / n, mb += b[i] / n;
+    }
+    double sab = 0, saa = 0, sbb = 0;
+    for (int64_t i = 0; i < n; ++i) sab += (a[i] - ma) * (b[i] - mb), saa += (a[i] - ma) * (a[i] - ma), sbb += (b[i] - mb) * (b[i] - mb);
+    // Increments equal to rounding (a deterministic model, a frame that every trajectory shares) carry no correlation.
+    if (saa <= 1e-24 * n || sbb <= 1e-24 * n) continue;
+    sum += sab / std::sqrt(saa * sbb), ++frames;
+  }
+  return frames ? sum / frames : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace
@@ -118,26 +132,7 @@ std::vector<double> crossing_times(const FieldEnsemble& e, const std::vector<dou
   return out;
 }
 
-double mass_step_correlation(const FieldEnsemble& e) {
-  const std::vector<double> m = integrated_mass(e);
-  double sum = 0;
-  int frames = 0;
-  for (int64_t t = 1; t + 1 < e.n_time; ++t) {
-    double ma = 0, mb = 0;
-    std::vector<double> a(e.n), b(e.n);
-    for (int64_t i = 0; i < e.n; ++i) {
-      const double* r = m.data() + i * e.n_time;
-      a[i] = r[t] - r[t - 1], b[i] = r[t + 1] - r[t];
-      ma += a[i] / e.n, mb += b[i] / e.n;
-    }
-    double sab = 0, saa = 0, sbb = 0;
-    for (int64_t i = 0; i < e.n; ++i) sab += (a[i] - ma) * (b[i] - mb), saa += (a[i] - ma) * (a[i] - ma), sbb += (b[i] - mb) * (b[i] - mb);
-    // Increments equal to rounding (a deterministic model, a frame that every trajectory shares) carry no correlation.
-    if (saa <= 1e-24 * e.n || sbb <= 1e-24 * e.n) continue;
-    sum += sab / std::sqrt(saa * sbb), ++frames;
-  }
-  return frames ? sum / frames : std::numeric_limits<double>::quiet_NaN();
-}
+double mass_step_correlation(const FieldEnsemble& e) { return step_correlation(integrated_mass(e), e.n, e.n_time); }
 
 std::pair<int64_t, int64_t> point_cell(double fx, double fy, int64_t nx, int64_t ny) {
   auto cell = [](double f, int64_t n) { return std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(f * n))); };
@@ -200,8 +195,8 @@ FieldMetrics compare_fields(const FieldEnsemble& gen, const FieldEnsemble& ref, 
       for (int64_t t = 0; t < nt; ++t) w[t] = w2_1d(pick(gen_mass, ig, t, nt), pick(ref_mass, ir, t, nt));
       wim[b] = mean_after_first(w);
     }
-    m.summary["wct_se"] = standard_deviation(wct);
-    m.summary["wim_se"] = standard_deviation(wim);
+    m.summary["wct_se"] = sample_standard_deviation(wct);
+    m.summary["wim_se"] = sample_standard_deviation(wim);
   }
   const double n = static_cast<double>(m.crossing_times.size());
   double mean = 0, sq = 0, never = 0;
@@ -210,7 +205,7 @@ FieldMetrics compare_fields(const FieldEnsemble& gen, const FieldEnsemble& ref, 
   m.summary["crossing_mean"] = mean;
   m.summary["crossing_std"] = std::sqrt(sq);
   m.summary["never_crossed"] = never;
-  if (const double c = mass_step_correlation(gen); !std::isnan(c)) m.summary["mass_step_correlation"] = c;
+  if (const double c = step_correlation(gen_mass, gen.n, nt); !std::isnan(c)) m.summary["mass_step_correlation"] = c;
   return m;
 }
 
@@ -232,6 +227,14 @@ std::vector<double> nearest_final_frame_distances(const FieldEnsemble& from, con
     out[i] = std::sqrt(best / cells);
   }
   return out;
+}
+
+double sample_standard_deviation(const std::vector<double>& v) {
+  SLIFT_ASSERT(v.size() >= 2, "a sample standard deviation needs at least 2 values");
+  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+  double sq = 0;
+  for (double x : v) sq += (x - mean) * (x - mean);
+  return std::sqrt(sq / (v.size() - 1));
 }
 
 double quantile(std::vector<double> v, double q) {

@@ -85,5 +85,7 @@ FieldMetrics compare_fields(const FieldEnsemble& generated, const FieldEnsemble&
 std::vector<double> nearest_final_frame_distances(const FieldEnsemble& from, const FieldEnsemble& train, bool exclude_self);
 // Quantile q in [0, 1] with linear interpolation between order statistics.
 double quantile(std::vector<double> v, double q);
+// Standard deviation with the n - 1 denominator; at least 2 values.
+double sample_standard_deviation(const std::vector<double>& v);
 
 }  // namespace slift::metrics
