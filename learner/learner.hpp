@@ -16,6 +16,8 @@ struct TrainResult {
   double samples_per_second = 0;  // transitions per second
   int64_t steps = 0;
   int64_t parameters = 0;
+  std::string device;             // where it ran: cpu, cuda
+  int64_t peak_memory_bytes = 0;  // CUDA: the most tensor memory held (0 on the CPU)
 };
 
 // Trains `model` ("sl", "deterministic" or "ardm") on the training dataset and writes the model
@@ -32,6 +34,9 @@ struct SampleResult {
   double nfe_per_step = 0;        // network evaluations per generated step
   double seconds = 0;
   double seconds_per_trajectory = 0;
+  std::string device;             // where it ran: cpu, cuda
+  int64_t batch_size = 0;         // rollouts advanced together (CUDA: after any halving for memory)
+  int64_t peak_memory_bytes = 0;  // CUDA: the most tensor memory held (0 on the CPU)
 };
 
 // Rolls the model out from the initial states of `init_data` (the test set; trajectory i starts
@@ -48,7 +53,8 @@ std::vector<float> one_step_samples(const std::string& model_path, const std::ve
 
 // Mean Frobenius norm of d f / d z at up to n_points training inputs with their training labels
 // (paper figure 2, right). 0 for a model without labels. Fields: at most 64 points, the norm
-// estimated from 8 random projections of the output (Hutchinson).
-double label_gradient_norm(const std::string& model_path, const std::string& train_data, int64_t n_points, uint64_t seed);
+// estimated from 8 random projections of the output (Hutchinson). On `device` (auto | cpu | cuda).
+double label_gradient_norm(const std::string& model_path, const std::string& train_data, int64_t n_points, uint64_t seed,
+                           const std::string& device);
 
 }  // namespace slift::learner

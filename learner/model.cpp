@@ -3,13 +3,28 @@
 #include <dlfcn.h>
 #include <omp.h>
 
+#include <ATen/autocast_mode.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+#ifdef SLIFT_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
+#endif
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/error.hpp"
 #include "learner/model_info.hpp"
 
 namespace slift::learner {
+
+#ifdef SLIFT_TORCH_CUDA
+constexpr bool kCudaBuild = true;
+#else
+constexpr bool kCudaBuild = false;
+#endif
 
 // One format per architecture: MLP files keep the layout they always had.
 static const char* kMlpFormat = "slift-mlp-1";
@@ -42,10 +57,20 @@ std::shared_ptr<torch::nn::Module> Net::module() const {
 
 torch::Tensor Net::forward(const torch::Tensor& x, const torch::Tensor& cond) {
   const bool conditioned = cond.defined() && cond.size(1) > 0;
-  if (mlp) return mlp->forward(conditioned ? torch::cat({x, cond}, 1) : x);
+  if (mlp) return mlp->forward(conditioned ? torch::cat({x, cond}, 1) : x).to(torch::kFloat32);
   const int64_t b = x.size(0), dim = nx * ny;
-  const auto out = unet->forward(x.reshape({b, x.size(1) / dim, nx, ny}), conditioned ? cond : torch::Tensor());
-  return out.reshape({b, dim});
+  auto grid = x.reshape({b, x.size(1) / dim, nx, ny});
+  if (channels_last) grid = grid.contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto out = unet->forward(grid, conditioned ? cond : torch::Tensor());
+  return out.reshape({b, dim}).to(torch::kFloat32);
+}
+
+void Net::use_channels_last() {
+  if (!unet) return;
+  torch::NoGradGuard no_grad;
+  for (auto& p : unet->parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  channels_last = true;
 }
 
 MlpImpl::MlpImpl(const ModelSpec& spec) {
@@ -76,9 +101,12 @@ torch::Tensor MlpImpl::forward(torch::Tensor x) {
   return x;
 }
 
+// Under CPU autocast the plain product, which autocast casts (oneDNN's inner product is not on its list).
+static bool cpu_autocast_enabled();
+
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
   static const bool mkldnn = at::hasMKLDNN();
-  if (mkldnn && x.dim() == 2 && x.is_cpu() && x.scalar_type() == torch::kFloat32 && w.is_cpu())
+  if (mkldnn && x.dim() == 2 && x.is_cpu() && x.scalar_type() == torch::kFloat32 && w.is_cpu() && !cpu_autocast_enabled())
     return at::mkldnn_linear(x.contiguous().to_mkldnn(), w, b).to_dense();
   return torch::nn::functional::linear(x, w, b);
 }
@@ -217,9 +245,10 @@ ModelInfo read_model_info(const std::string& path) {
   return info;
 }
 
-void setup_threads(int64_t requested) {
+void setup_threads(int64_t requested, const torch::Device& device) {
   const int n = static_cast<int>(requested > 0 ? requested : omp_get_max_threads());
   torch::set_num_threads(n);
+  if (!device.is_cpu()) return;
   // LibTorch still calls BLAS for a few small products, and Debian's pthread OpenBLAS keeps one
   // worker per core spinning on sched_yield after each call: on 1 thread that spin took the second
   // core (35 s of system time in a 50 s training), so two single-thread runs slowed each other.
@@ -228,9 +257,89 @@ void setup_threads(int64_t requested) {
 }
 
 torch::Device pick_device(const std::string& name) {
-  if (name == "cuda" && !torch::cuda::is_available()) usage_error("device cuda requested but CUDA is not available");
+  if (name == "cuda" && !torch::cuda::is_available())
+    usage_error(std::string("device cuda requested but no CUDA device is usable (") +
+                (kCudaBuild ? "no GPU or driver found" : "this build's LibTorch is CPU-only: build the cuda preset") +
+                "); set device: cpu or auto");
   if (name == "cuda" || (name == "auto" && torch::cuda::is_available())) return torch::kCUDA;
   return torch::kCPU;
+}
+
+// The autocast switches per device type; LibTorch 2.4 replaced the CPU/GPU-specific ones.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+static bool autocast_enabled(c10::DeviceType t) { return at::autocast::is_autocast_enabled(t); }
+static torch::ScalarType autocast_dtype(c10::DeviceType t) { return at::autocast::get_autocast_dtype(t); }
+static void set_autocast(c10::DeviceType t, bool enabled, torch::ScalarType dtype) {
+  at::autocast::set_autocast_enabled(t, enabled);
+  at::autocast::set_autocast_dtype(t, dtype);
+}
+#else
+static bool autocast_enabled(c10::DeviceType t) {
+  return t == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+static torch::ScalarType autocast_dtype(c10::DeviceType t) {
+  return t == c10::DeviceType::CUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+static void set_autocast(c10::DeviceType t, bool enabled, torch::ScalarType dtype) {
+  if (t == c10::DeviceType::CUDA) {
+    at::autocast::set_enabled(enabled);
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  } else {
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(dtype);
+  }
+}
+#endif
+static bool cpu_autocast_enabled() { return autocast_enabled(c10::DeviceType::CPU); }
+
+Autocast::Autocast(const Execution& e) : type_(e.device.type()) {
+  if (!e.autocast) return;
+  active_ = true;
+  was_enabled_ = autocast_enabled(type_);
+  was_dtype_ = autocast_dtype(type_);
+  set_autocast(type_, true, *e.autocast);
+  at::autocast::increment_nesting();
+}
+
+Autocast::~Autocast() {
+  if (!active_) return;
+  set_autocast(type_, was_enabled_, was_dtype_);
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();  // the cast weights of this region
+}
+
+Execution setup_execution(const std::string& device, const std::string& precision, int64_t threads, bool deterministic) {
+  Execution e;
+  e.device = pick_device(device);
+  setup_threads(threads, e.device);
+  if (precision == "bfloat16") e.autocast = torch::kBFloat16;
+  if (e.device.is_cuda()) {
+    // cuBLAS repeats its sums only with a fixed workspace; read when its first handle is made.
+    if (deterministic) setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+    auto& ctx = at::globalContext();
+    ctx.setDeterministicAlgorithms(deterministic, /*warn_only=*/false);
+    ctx.setDeterministicCuDNN(deterministic);
+    ctx.setBenchmarkCuDNN(!deterministic);
+    ctx.setAllowTF32CuBLAS(!deterministic);
+    ctx.setAllowTF32CuDNN(!deterministic);
+#ifdef SLIFT_TORCH_CUDA
+    c10::cuda::CUDACachingAllocator::resetPeakStats(c10::cuda::current_device());  // peak_memory_bytes: of this run
+#endif
+  }
+  return e;
+}
+
+void synchronize(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+}
+
+int64_t peak_memory_bytes(const torch::Device& device) {
+  if (!device.is_cuda()) return 0;
+#ifdef SLIFT_TORCH_CUDA
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device());
+  return stats.allocated_bytes[0].peak;  // index 0: all pools together (StatType::AGGREGATE)
+#else
+  return 0;
+#endif
 }
 
 torch::Tensor normalise_windows(const ModelSpec& spec, const Normalisation& norm, const torch::Tensor& windows) {

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,14 +61,18 @@ TORCH_MODULE(Mlp);
 // The network of a model on flat rows, hiding MLP vs UNet: x is b x (channels x dim), normalised
 // frames oldest first (ARDM: the noisy increment appended as the last channel); cond is the
 // label (SL), the time embedding (ARDM) or undefined / zero-wide (none). Returns b x dim.
+// The output is float32 whatever autocast computed it in.
 struct Net {
   Net() = default;
   explicit Net(const ModelSpec& spec);
   std::shared_ptr<torch::nn::Module> module() const;  // parameters, save/load, to(), train/eval
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cond);
+  // UNet: weights and activations in NHWC (channels last), faster convolutions on GPUs.
+  void use_channels_last();
   Mlp mlp{nullptr};
   UNet unet{nullptr};
   int64_t nx = 0, ny = 0;
+  bool channels_last = false;
 };
 
 // A trained model as stored on disk.
@@ -86,10 +91,40 @@ void save_model(const std::string& path, LoadedModel& m);  // atomic: temp file,
 void save_archive_atomic(torch::serialize::OutputArchive& a, const std::string& path);
 LoadedModel load_model(const std::string& path);
 
-// LibTorch threads: `requested`, or 0 for the process's OpenMP threads (--threads, OMP_NUM_THREADS or the cores).
-void setup_threads(int64_t requested = 0);
-// "auto": CUDA when available, else the CPU.
+// LibTorch threads: `requested`, or 0 for the process's OpenMP threads (--threads, OMP_NUM_THREADS
+// or the cores); on the CPU OpenBLAS's threads too.
+void setup_threads(int64_t requested = 0, const torch::Device& device = torch::kCPU);
+// "auto": CUDA when available, else the CPU; "cuda" without a GPU is a usage error.
 torch::Device pick_device(const std::string& name);
+
+// Where and how a network runs (train.device / precision / deterministic, sample.device / precision).
+struct Execution {
+  torch::Device device{torch::kCPU};
+  std::optional<torch::ScalarType> autocast;  // bfloat16, or none: float32 throughout
+};
+// Picks the device, sets the threads and, on CUDA, the kernels: deterministic (no TF32, cuDNN's
+// deterministic algorithms, cuBLAS's fixed workspace) or cuDNN's benchmark mode with TF32.
+Execution setup_execution(const std::string& device, const std::string& precision, int64_t threads = 0,
+                          bool deterministic = true);
+
+// Autocast on the execution's device for this object's lifetime (float32: nothing changes).
+class Autocast {
+ public:
+  explicit Autocast(const Execution& e);
+  ~Autocast();
+  Autocast(const Autocast&) = delete;
+  Autocast& operator=(const Autocast&) = delete;
+
+ private:
+  c10::DeviceType type_;
+  bool active_ = false, was_enabled_ = false;
+  torch::ScalarType was_dtype_ = torch::kFloat32;
+};
+
+// Waits for the device's queued work (CUDA), so that a timer reads the work's end.
+void synchronize(const torch::Device& device);
+// CUDA: the most memory LibTorch's allocator held for tensors since setup_execution; CPU: 0.
+int64_t peak_memory_bytes(const torch::Device& device);
 
 // The one-step network on raw states: window states (b x window x dim, flattened) and labels
 // (b x label_dim) in, next states out (both normalisations applied).

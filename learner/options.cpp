@@ -50,6 +50,10 @@ TrainOptions parse_train(config::Section& s) {
   o.grad_clip = s.get("grad_clip", o.grad_clip, config::non_negative());
   o.device = s.get("device", o.device, config::one_of({"auto", "cpu", "cuda"}));
   o.threads = s.get("threads", o.threads, config::at_least(0));
+  o.precision = s.get("precision", o.precision, config::one_of({"float32", "bfloat16"}));
+  o.deterministic = s.get("deterministic", o.deterministic);
+  o.channels_last = s.get("channels_last", o.channels_last);
+  if (o.channels_last && o.arch != "unet") s.fail("channels_last", "channels_last is a UNet memory layout: arch unet");
   o.ardm_prediction = s.get("ardm_prediction", o.ardm_prediction, config::one_of({"eps", "v"}));
   o.ardm_train_steps = s.get("ardm_train_steps", o.ardm_train_steps, config::at_least(1));
   s.finish();
@@ -60,6 +64,8 @@ SampleOptions parse_sample(config::Section& s) {
   SampleOptions o;
   o.n_trajectories = s.get("n_trajectories", o.n_trajectories, config::at_least(0));
   o.batch_size = s.get("batch_size", o.batch_size, config::at_least(1));
+  o.device = s.get("device", o.device, config::one_of({"auto", "cpu", "cuda"}));
+  o.precision = s.get("precision", o.precision, config::one_of({"float32", "bfloat16"}));
   o.ardm_steps = s.get("ardm_steps", o.ardm_steps, config::Check<std::vector<int64_t>>([](const std::vector<int64_t>& v) {
                          for (auto k : v)
                            if (k < 1) return std::optional<std::string>("diffusion steps must be >= 1");

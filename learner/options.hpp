@@ -38,6 +38,12 @@ struct TrainOptions {
   double lr = 1e-3, weight_decay = 1e-4, grad_clip = 0.0;
   std::string device = "auto";       // auto | cpu | cuda
   int64_t threads = 0;               // CPU threads of training; 0: the process's (--threads)
+  // bfloat16: the network's forward under autocast (weights, optimizer, loss and metrics stay float32).
+  std::string precision = "float32"; // float32 | bfloat16
+  // CUDA only. true: deterministic kernels, no TF32, so that a run repeats itself bit for bit;
+  // false: cuDNN's benchmark mode and TF32, faster, not repeatable (docs/gpu.md).
+  bool deterministic = true;
+  bool channels_last = false;        // UNet activations in NHWC (faster convolutions on GPUs)
   // Not a config key: stop this run after this step (0: never), leaving a checkpoint to resume
   // from and no model file (tests; jobs with a time limit).
   int64_t stop_after = 0;
@@ -48,7 +54,9 @@ struct TrainOptions {
 
 struct SampleOptions {
   int64_t n_trajectories = 0;        // 0: as many as the test set
-  int64_t batch_size = 1024;
+  int64_t batch_size = 1024;         // rollouts advanced together (CUDA: halved while out of memory)
+  std::string device = "auto";       // auto | cpu | cuda
+  std::string precision = "float32"; // float32 | bfloat16 (the network's forward under autocast)
   std::vector<int64_t> ardm_steps{40};
 };
 

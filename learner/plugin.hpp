@@ -15,7 +15,7 @@ struct Api {
   decltype(&one_step_samples) one_step;
   decltype(&label_gradient_norm) gradient_norm;
 };
-constexpr int kApiVersion = 1;
+constexpr int kApiVersion = 2;
 
 }  // namespace slift::learner
 

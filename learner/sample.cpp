@@ -26,7 +26,6 @@ torch::Tensor draw_labels(std::vector<Rng>& rngs, int64_t d) {
 }
 
 LoadedModel load_for_inference(const std::string& model_path, const torch::Device& device) {
-  setup_threads();
   auto m = load_model(model_path);
   m.net.module()->to(device);
   return m;
@@ -37,8 +36,9 @@ LoadedModel load_for_inference(const std::string& model_path, const torch::Devic
 SampleResult sample_model(const std::string& model_path, const SampleOptions& options, const std::string& init_data,
                           uint64_t seed, const std::string& out_path, int64_t ardm_steps) {
   log::Stopwatch clock;
-  const auto device = pick_device("auto");
-  torch::NoGradGuard no_grad;
+  const Execution exec = setup_execution(options.device, options.precision);
+  const torch::Device device = exec.device;
+  c10::InferenceMode inference;
   auto m = load_for_inference(model_path, device);
   if (m.spec.ardm() && ardm_steps < 1) usage_error(model_path + ": an ARDM needs the number of diffusion steps K >= 1");
   if (!m.spec.ardm() && ardm_steps != 0) usage_error(model_path + ": diffusion steps given for a one-step model");
@@ -72,21 +72,20 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
 
   const Diffusion diffusion(m.spec.ardm_prediction, m.spec.ardm_train_steps);
   const auto scale = to_tensor(m.norm.out_scale, {dim}).to(device);
-  log::Progress progress("sample " + m.spec.model, static_cast<uint64_t>(n_traj), "traj");
-  progress.advance(writer.n_done());
-  for (auto first = static_cast<int64_t>(writer.n_done()); first < n_traj; first += options.batch_size) {
-    const int64_t count = std::min(options.batch_size, n_traj - first);
-    // Every trajectory starts from its test trajectory's state 0, repeated to fill the window
-    // (as the training inputs at t = 0 do).
-    std::vector<float> out(count * n_out * dim), start(count * w * dim);
+  // Trajectories first .. first + count - 1, count x n_out x dim: every one starts from its test
+  // trajectory's state 0, repeated to fill the window (as the training inputs at t = 0 do), and
+  // draws its labels (or the ARDM's noise) from its own stream, so the batch size changes nothing.
+  auto roll_out = [&](int64_t first, int64_t count) {
+    std::vector<float> start(count * w * dim);
     std::vector<Rng> rngs;
     for (int64_t r = 0; r < count; ++r) {
       const float* x0 = &test.states[((first + r) % n_test) * n_time * dim];
-      std::copy(x0, x0 + dim, &out[r * n_out * dim]);
       for (int64_t s = 0; s < w; ++s) std::copy(x0, x0 + dim, &start[(r * w + s) * dim]);
       rngs.emplace_back(seed, static_cast<uint64_t>(first + r), "learner.sample");
     }
     auto windows = to_tensor(start, {count, w * dim}).to(device);
+    std::vector<torch::Tensor> frames{windows.slice(1, (w - 1) * dim)};  // on the device until the batch is done
+    Autocast autocast(exec);
     for (int64_t t = 1; t < n_out; ++t) {
       torch::Tensor next;
       if (m.spec.ardm()) {
@@ -102,14 +101,32 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
       } else {
         next = step(m, windows, draw_labels(rngs, d).to(device));
       }
-      const auto host = next.to(torch::kCPU).contiguous();
-      const float* p = host.data_ptr<float>();
-      for (int64_t r = 0; r < count; ++r) std::copy(p + r * dim, p + (r + 1) * dim, &out[(r * n_out + t) * dim]);
+      frames.push_back(next);
       windows = w > 1 ? torch::cat({windows.slice(1, dim), next}, 1) : next;
+    }
+    const auto host = torch::stack(frames, 1).to(torch::kCPU).contiguous();
+    return std::vector<float>(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
+  };
+
+  log::Progress progress("sample " + m.spec.model, static_cast<uint64_t>(n_traj), "traj");
+  progress.advance(writer.n_done());
+  int64_t batch = options.batch_size;
+  for (auto first = static_cast<int64_t>(writer.n_done()); first < n_traj;) {
+    const int64_t count = std::min(batch, n_traj - first);
+    std::vector<float> out;
+    try {
+      out = roll_out(first, count);
+    } catch (const c10::OutOfMemoryError&) {
+      if (count == 1) throw;
+      batch = (count + 1) / 2;  // a GPU too small for this batch: the same trajectories in halves
+      log::warn("sample " + m.spec.model + ": out of device memory with " + std::to_string(count) +
+                " rollouts at once; continuing with " + std::to_string(batch));
+      continue;
     }
     writer.write(0, static_cast<uint64_t>(first), static_cast<uint64_t>(count), out.data());
     writer.commit(static_cast<uint64_t>(first + count));
     progress.advance(static_cast<uint64_t>(count));
+    first += count;
   }
   writer.finish();
   progress.done();
@@ -117,15 +134,19 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   SampleResult r;
   r.n_trajectories = n_traj;
   r.nfe_per_step = static_cast<double>(nfe);
+  synchronize(device);
   r.seconds = clock.seconds();
   r.seconds_per_trajectory = r.seconds / static_cast<double>(n_traj);
+  r.device = device.str();
+  r.batch_size = std::min(batch, n_traj);
+  r.peak_memory_bytes = peak_memory_bytes(device);
   return r;
 }
 
 std::vector<float> one_step_samples(const std::string& model_path, const std::vector<float>& states, int64_t n_states,
                                     int64_t n_samples, uint64_t seed) {
-  const auto device = pick_device("auto");
-  torch::NoGradGuard no_grad;
+  const auto device = setup_execution("auto", "float32").device;
+  c10::InferenceMode inference;
   auto m = load_for_inference(model_path, device);
   if (m.spec.arch != "mlp") usage_error(model_path + ": one-step samples are for states models (MLP) only");
   const int64_t dim = m.spec.dim, width = m.spec.window * dim;
@@ -144,8 +165,9 @@ std::vector<float> one_step_samples(const std::string& model_path, const std::ve
   return result;
 }
 
-double label_gradient_norm(const std::string& model_path, const std::string& train_data, int64_t n_points, uint64_t seed) {
-  const auto device = pick_device("auto");
+double label_gradient_norm(const std::string& model_path, const std::string& train_data, int64_t n_points, uint64_t seed,
+                           const std::string& device_name) {
+  const auto device = setup_execution(device_name, "float32").device;
   auto m = load_for_inference(model_path, device);
   if (m.spec.label_dim == 0) return 0.0;
   const auto data = read_trajectories(train_data);

@@ -36,6 +36,8 @@ std::string run_identity(const std::string& model, const TrainOptions& o, const 
   if (o.target != "next") s << "|target=" << o.target;
   if (o.output != "increment") s << "|output=" << o.output;
   if (o.label_channels) s << "|label_channels";
+  if (o.precision != "float32") s << "|precision=" << o.precision;
+  if (o.channels_last) s << "|channels_last";
   if (o.arch == "unet") {
     s << "|unet";
     for (auto w : o.unet_widths) s << ',' << w;
@@ -83,6 +85,7 @@ bool load_checkpoint(const std::string& path, const std::string& identity, State
   batch_rng.seek(static_cast<uint64_t>(v.toInt()));
   torch::Tensor losses;
   a.read("losses", losses);
+  losses = losses.to(torch::kCPU);  // the archive was loaded onto the training device
   st.losses.assign(losses.data_ptr<float>(), losses.data_ptr<float>() + losses.numel());
   torch::serialize::InputArchive weights, optimizer;
   a.read("net", weights);
@@ -110,8 +113,8 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     usage_error("target final (the direct map) trains sl or deterministic with arch unet");
   if (options.output == "extrapolation" && (options.arch != "unet" || options.window < 2))
     usage_error("output extrapolation needs arch unet and window >= 2");
-  setup_threads(options.threads);
-  const auto device = pick_device(options.device);
+  const Execution exec = setup_execution(options.device, options.precision, options.threads, options.deterministic);
+  const torch::Device device = exec.device;
 
   auto data = read_trajectories(train_data);
   if ((data.kind == "fields") != (options.arch == "unet"))
@@ -194,6 +197,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   m.net = Net(m.spec);
   const auto module = m.net.module();
   module->to(device);
+  if (options.channels_last) m.net.use_channels_last();
   torch::optim::AdamW opt(module->parameters(),
                           torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
   auto& group_options = static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options());
@@ -215,7 +219,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   }
   log::info("train " + model + ": " + std::to_string(n) + " transitions, " + net + ", label dim " + std::to_string(d) +
             ", " + std::to_string(parameters) + " parameters, " + std::to_string(torch::get_num_threads()) +
-            " threads, " + device.str());
+            " threads, " + device.str() + (exec.autocast ? ", bfloat16 autocast" : ""));
 
   const int64_t end = options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations;
   const int64_t first = st.step;
@@ -223,13 +227,16 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   log::Stopwatch clock;
   double window_start = 0;  // time and step of the last log line: ms/step over the last window
   int64_t window_step = first;
-  std::vector<int64_t> batch(options.batch_size);
+  // The minibatch's indices are drawn on the host (the same draws on every device) and copied from
+  // pinned memory without blocking; the loss read at the end of each step orders the next overwrite.
+  const auto batch = torch::empty({options.batch_size}, torch::TensorOptions(torch::kInt64).pinned_memory(device.is_cuda()));
+  int64_t* const batch_index = batch.data_ptr<int64_t>();
   module->train();
   for (; st.step < end; ++st.step) {
     const double lr = learning_rate(options, st.step);
     group_options.lr(lr);
-    for (auto& b : batch) b = static_cast<int64_t>(batch_rng.below(static_cast<uint64_t>(n)));
-    const auto idx = torch::from_blob(batch.data(), {options.batch_size}, torch::kInt64).to(device);
+    for (int64_t i = 0; i < options.batch_size; ++i) batch_index[i] = static_cast<int64_t>(batch_rng.below(static_cast<uint64_t>(n)));
+    const auto idx = batch.to(device, /*non_blocking=*/true);
     opt.zero_grad();
     const auto [x, y] = minibatch(idx);
     torch::Tensor loss;
@@ -240,9 +247,17 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       const auto steps = torch::randint(1, options.ardm_train_steps + 1, {options.batch_size}, gen, torch::kLong);
       const auto eps = torch::randn({options.batch_size, dim}, gen, torch::kFloat32).to(device);
       const auto ex = diffusion.training_example(y, steps, eps);
-      loss = torch::mse_loss(m.net.forward(torch::cat({x, ex.x_t}, 1), time_embedding(ex.s, options.embed_dim)), ex.target);
+      const auto prediction = [&] {
+        Autocast autocast(exec);
+        return m.net.forward(torch::cat({x, ex.x_t}, 1), time_embedding(ex.s, options.embed_dim));
+      }();
+      loss = torch::mse_loss(prediction, ex.target);
     } else {
-      loss = torch::mse_loss(m.net.forward(x, d > 0 ? labels.index_select(0, idx) : torch::Tensor()), y);
+      const auto prediction = [&] {
+        Autocast autocast(exec);
+        return m.net.forward(x, d > 0 ? labels.index_select(0, idx) : torch::Tensor());
+      }();
+      loss = torch::mse_loss(prediction, y);
     }
     loss.backward();
     if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module->parameters(), options.grad_clip);
@@ -259,6 +274,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     progress.advance(1, extra);
     const int64_t done = st.step + 1;
     if (done % options.log_every == 0 || done == end) {
+      synchronize(device);
       const double now = clock.seconds();
       const double ms = 1e3 * (now - window_start) / static_cast<double>(done - window_step);
       char line[256];
@@ -281,7 +297,10 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   progress.done();
 
   TrainResult r;
+  synchronize(device);
   r.seconds = clock.seconds();
+  r.device = device.str();
+  r.peak_memory_bytes = peak_memory_bytes(device);
   r.steps = st.step;
   r.parameters = parameters;
   r.samples_per_second =

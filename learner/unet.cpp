@@ -32,6 +32,10 @@ torch::nn::GroupNorm group_norm(int64_t channels) {
   return torch::nn::GroupNorm(torch::nn::GroupNormOptions(8, channels));
 }
 
+// GroupNorm in float32 whatever autocast made of its input: CPU autocast leaves group_norm to a
+// kernel that refuses bfloat16 input with float32 weights (CUDA autocast does the same cast itself).
+torch::Tensor normalise(torch::nn::GroupNorm& norm, const torch::Tensor& x) { return norm(x.to(torch::kFloat32)); }
+
 }  // namespace
 
 torch::Tensor convolve(torch::nn::Conv2d& c, const torch::Tensor& x, bool periodic) {
@@ -68,8 +72,8 @@ ResBlockImpl::ResBlockImpl(int64_t in, int64_t out, const UNetSpec& spec) : film
 }
 
 torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {
-  torch::Tensor h = convolve(conv1, torch::silu(norm1(x)), periodic);
-  h = norm2(h);
+  torch::Tensor h = convolve(conv1, torch::silu(normalise(norm1, x)), periodic);
+  h = normalise(norm2, h);
   if (modulation) {
     torch::Tensor m = modulation(emb).unsqueeze(-1).unsqueeze(-1);  // b x c x 1 x 1
     if (film) {
@@ -140,7 +144,7 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& con
     h = torch::cat({convolve(ups[u], h, spec.periodic), skips[l]}, 1);
     for (auto& b : up_blocks[l]) h = b(h, emb);
   }
-  return convolve(head, torch::silu(head_norm(h)), spec.periodic);
+  return convolve(head, torch::silu(normalise(head_norm, h)), spec.periodic);
 }
 
 }  // namespace slift::learner

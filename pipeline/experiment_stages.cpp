@@ -52,11 +52,25 @@ void simulate_all(const Experiment& e) {
   write_file_atomic(e.data_dir + "/simulate.json", j.dump(2) + "\n");
 }
 
+// Keys added after runs existed (how the learner runs on a device) enter a stage's parameters only
+// when set away from their defaults, so that an upgraded slift neither retrains nor resamples a
+// finished run.
+YAML::Node without_new_defaults(YAML::Node p, std::initializer_list<std::pair<const char*, const char*>> defaults) {
+  for (const auto& [key, value] : defaults)
+    if (p[key] && p[key].IsScalar() && p[key].Scalar() == value) p.remove(key);
+  return p;
+}
+
+std::string sample_params(const YAML::Node& sample) {
+  return config::canonical(without_new_defaults(YAML::Clone(sample), {{"device", "auto"}, {"precision", "float32"}}));
+}
+
 // The train section as one model's stage sees it: without the model list (adding a model to it
 // must not retrain the others) and without the keys that model ignores (the label's for the
 // label-free model and the ARDM, the diffusion's for the others).
 std::string train_params_for(const YAML::Node& train, const std::string& model) {
-  YAML::Node p = YAML::Clone(train);
+  YAML::Node p = without_new_defaults(YAML::Clone(train),
+                                     {{"precision", "float32"}, {"deterministic", "true"}, {"channels_last", "false"}});
   p.remove("models");
   if (model != "sl") p.remove("label_dim"), p.remove("label_channels");
   if (model != "ardm") p.remove("ardm_prediction"), p.remove("ardm_train_steps");
@@ -100,7 +114,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   for (const auto& set : sample_sets(e)) {
     std::vector<std::string> outs{path("samples/" + set.name + ".h5"), path("samples/" + set.name + ".json")};
     stages.push_back({name("sample:" + set.name), 1,
-                      config::canonical(e.sample_params) + "|k=" + std::to_string(set.ardm_steps) + seed,
+                      sample_params(e.sample_params) + "|k=" + std::to_string(set.ardm_steps) + seed,
                       {path("models/" + set.model + ".pt"), data("test")}, outs, {name("train:" + set.model), L.simulate_name},
                       [&e, set] { sample_stage(e, set); }});
     sample_stages.push_back(name("sample:" + set.name));

@@ -21,9 +21,13 @@ void train_stage(const Experiment& e, const std::string& model) {
                                      {"samples_per_second", r.samples_per_second},
                                      {"steps", r.steps},
                                      {"parameters", r.parameters},
+                                     {"device", r.device},
+                                     {"precision", e.train.precision},
+                                     {"peak_memory_bytes", r.peak_memory_bytes},
                                      {"label_gradient_norm", learner_api().gradient_norm(dir + model + ".pt",
                                                                                           data_path(e, "train"), 1000,
-                                                                                          split_seed(e.seed, "gradnorm"))}}
+                                                                                          split_seed(e.seed, "gradnorm"),
+                                                                                          e.train.device)}}
                                         .dump(2));
 }
 
@@ -37,7 +41,11 @@ void sample_stage(const Experiment& e, const SampleSet& set) {
                                                                {"nfe_per_step", r.nfe_per_step},
                                                                {"seconds", r.seconds},
                                                                {"seconds_per_trajectory", r.seconds_per_trajectory},
-                                                               {"threads", omp_get_max_threads()}}
+                                                               {"threads", omp_get_max_threads()},
+                                                               {"device", r.device},
+                                                               {"precision", e.sample.precision},
+                                                               {"batch_size", r.batch_size},
+                                                               {"peak_memory_bytes", r.peak_memory_bytes}}
                                                                   .dump(2));
 }
 

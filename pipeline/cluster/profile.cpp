@@ -36,7 +36,7 @@ StageResources read_stage(config::Section s, const std::string& kind, const std:
   r.time = s.get<std::string>("time", default_time, slurm_time());
   if (kind == "simulate") r.tasks = s.get<int64_t>("tasks", r.tasks, config::at_least(1));
   r.cpus_per_task = s.get<int64_t>("cpus_per_task", r.cpus_per_task, config::at_least(1));
-  if (kind == "train") r.gres = s.get<std::string>("gres", "", plain_word());
+  if (kind == "train" || kind == "sample") r.gres = s.get<std::string>("gres", "", plain_word());  // the learner's stages
   s.finish();
   return r;
 }

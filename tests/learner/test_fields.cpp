@@ -30,28 +30,11 @@ learner::TrainOptions parse(const std::string& yaml) {
   return learner::parse_train(train);
 }
 
-// n_traj trajectories of a bump drifting with a random speed, plus noise.
-std::vector<float> drifting_bumps(int64_t n_traj, int64_t n_time, uint64_t seed) {
-  std::vector<float> u;
-  Rng rng(seed, 0, "test.bumps");
-  for (int64_t i = 0; i < n_traj; ++i) {
-    const double speed = 0.5 + rng.uniform();
-    for (int64_t t = 0; t < n_time; ++t)
-      for (int64_t x = 0; x < kN; ++x)
-        for (int64_t y = 0; y < kN; ++y) {
-          const double cx = 2.0 + speed * static_cast<double>(t), dx = static_cast<double>(x) - cx;
-          const double dy = static_cast<double>(y) - 4.0;
-          u.push_back(static_cast<float>(std::exp(-0.5 * (dx * dx + dy * dy)) + 0.01 * rng.normal()));
-        }
-  }
-  return u;
-}
-
 TEST(LearnerFields, TrainAndSampleEveryModelWritesAFieldsDataset) {
   log::set_level(log::Level::quiet);
   test::TempDir dir;
   const int64_t n_traj = 6, n_time = 5;
-  const auto u = drifting_bumps(n_traj, n_time, 1);
+  const auto u = test::drifting_bumps(n_traj, n_time, 1);
   test::write_fields(dir / "data.h5", n_traj, n_time, kN, kN, u, true);
   const auto o = test::tiny_unet_options(20, 8, 4);
 
@@ -83,8 +66,8 @@ TEST(LearnerFields, TrainAndSampleEveryModelWritesAFieldsDataset) {
     for (float v : x) ASSERT_TRUE(std::isfinite(v));
   }
   // Labels matter for SL only; field models have no one-step probe; K goes with ARDM only.
-  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "data.h5", 10, 1), 0.0);
-  EXPECT_EQ(learner::label_gradient_norm(dir / "deterministic.pt", dir / "data.h5", 10, 1), 0.0);
+  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "data.h5", 10, 1, "cpu"), 0.0);
+  EXPECT_EQ(learner::label_gradient_norm(dir / "deterministic.pt", dir / "data.h5", 10, 1, "cpu"), 0.0);
   EXPECT_THROW(learner::one_step_samples(dir / "sl.pt", std::vector<float>(2 * kN * kN), 1, 2, 1), Error);
   EXPECT_THROW(learner::sample_model(dir / "ardm.pt", so, dir / "data.h5", 3, dir / "bad.h5", 0), Error);
   EXPECT_THROW(learner::sample_model(dir / "sl.pt", so, dir / "data.h5", 3, dir / "bad.h5", 2), Error);
@@ -97,7 +80,7 @@ TEST(LearnerFields, TrainAndSampleEveryModelWritesAFieldsDataset) {
 TEST(LearnerFields, StoppedAndResumedUNetRunMatchesStraightRun) {
   log::set_level(log::Level::quiet);
   test::TempDir dir;
-  test::write_fields(dir / "data.h5", 4, 4, kN, kN, drifting_bumps(4, 4, 2), false);
+  test::write_fields(dir / "data.h5", 4, 4, kN, kN, test::drifting_bumps(4, 4, 2), false);
   auto o = test::tiny_unet_options(12, 4, 4);
   o.checkpoint_every = 5;
   o.grad_clip = 1.0;
@@ -287,7 +270,7 @@ TEST(LearnerFields, ExtrapolationOutputAndLabelChannels) {
   ASSERT_EQ(x.size(), static_cast<size_t>(2 * n_time * cells));
   for (int64_t c = 0; c < cells; ++c) EXPECT_EQ(x[c], u[c]);
   for (float v : x) ASSERT_TRUE(std::isfinite(v));
-  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "data.h5", 4, 1), 0.0);
+  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "data.h5", 4, 1, "cpu"), 0.0);
 
   EXPECT_EQ(parse("train: {arch: unet, window: 2, output: extrapolation}").output, "extrapolation");
   EXPECT_THROW(parse("train: {arch: unet, window: 1, output: extrapolation}"), Error);

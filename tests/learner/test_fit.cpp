@@ -46,7 +46,7 @@ TEST(LearnerFit, DeterministicModelCollapsesToTheMean) {
   const auto next = learner::one_step_samples(dir / "det.pt", {0.5f}, 1, 50, 7);
   EXPECT_NEAR(mean(next), 0.5, 0.05);
   EXPECT_LT(stddev(next), 1e-5) << "a model without labels must give one answer per state";
-  EXPECT_EQ(learner::label_gradient_norm(dir / "det.pt", dir / "train.h5", 16, 1), 0.0);
+  EXPECT_EQ(learner::label_gradient_norm(dir / "det.pt", dir / "train.h5", 16, 1, "cpu"), 0.0);
 }
 
 TEST(LearnerFit, LabelsLetTheModelInterpolate) {
@@ -74,7 +74,7 @@ TEST(LearnerFit, LabelsLetTheModelInterpolate) {
   std::vector<float> x;
   for (size_t k = 0; k < next.size(); k += 2) x.push_back(next[k]);
   EXPECT_GT(stddev(x), 0.2);
-  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "train.h5", 8, 1), 0.0);
+  EXPECT_GT(learner::label_gradient_norm(dir / "sl.pt", dir / "train.h5", 8, 1, "cpu"), 0.0);
 }
 
 }  // namespace

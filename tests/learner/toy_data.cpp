@@ -1,6 +1,9 @@
 #include "toy_data.hpp"
 
+#include <cmath>
+
 #include "core/dataset.hpp"
+#include "core/rng.hpp"
 
 namespace slift::test {
 
@@ -40,6 +43,22 @@ void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64
   w.write(1, 0, static_cast<uint64_t>(n_traj), c.data());
   w.commit(static_cast<uint64_t>(n_traj));
   w.finish();
+}
+
+std::vector<float> drifting_bumps(int64_t n_traj, int64_t n_time, uint64_t seed, int64_t n) {
+  std::vector<float> u;
+  Rng rng(seed, 0, "test.bumps");
+  for (int64_t i = 0; i < n_traj; ++i) {
+    const double speed = 0.5 + rng.uniform();
+    for (int64_t t = 0; t < n_time; ++t)
+      for (int64_t x = 0; x < n; ++x)
+        for (int64_t y = 0; y < n; ++y) {
+          const double cx = 2.0 + speed * static_cast<double>(t), dx = static_cast<double>(x) - cx;
+          const double dy = static_cast<double>(y) - 0.5 * static_cast<double>(n);
+          u.push_back(static_cast<float>(std::exp(-0.5 * (dx * dx + dy * dy)) + 0.01 * rng.normal()));
+        }
+  }
+  return u;
 }
 
 learner::TrainOptions tiny_unet_options(int64_t iterations, int64_t batch_size, int64_t label_dim) {

@@ -16,6 +16,10 @@ void write_states(const std::string& path, int64_t n_traj, int64_t n_time, int64
 void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
                   const std::vector<float>& u, bool periodic);
 
+// n_traj trajectories of n_time frames on an n x n grid: a bump drifting along x at a random speed,
+// plus noise.
+std::vector<float> drifting_bumps(int64_t n_traj, int64_t n_time, uint64_t seed, int64_t n = 8);
+
 // Small, fast training options: one model, tiny MLP, frequent logs silenced by the caller's level.
 learner::TrainOptions tiny_options(int64_t iterations, int64_t batch_size, int64_t label_dim);
 // The same with a tiny UNet (widths 8, 16; embedding 16; window 2) for fields.

@@ -36,6 +36,12 @@ TEST(StageParams, AModelRetrainsOnlyForTheKeysItReads) {
         << model << ": label_channels";
     EXPECT_EQ(train_params(config, model, with("train.ardm_train_steps=10")) == reference, model != "ardm")
         << model << ": ardm_train_steps";
+    // How the learner runs on a device: hashed once set, absent at the defaults (the parameters of
+    // runs made before these keys existed).
+    EXPECT_NE(train_params(config, model, with("train.precision=bfloat16")), reference) << model << ": precision";
+    EXPECT_NE(train_params(config, model, with("train.channels_last=true")), reference) << model << ": channels_last";
+    for (const char* key : {"precision", "deterministic", "channels_last"})
+      EXPECT_EQ(reference.find(key), std::string::npos) << model << ": " << key << " at its default";
   }
 }
 

@@ -69,7 +69,7 @@ TEST(Profile, BadKeysAndValuesAreNamedWithFileAndLine) {
       {"partition: gpu\nlauncher: mpiexec\n", "profile.yaml:2: launcher"},   // not srun | mpirun
       {"train:\n  time: two hours\n", "train.time"},                         // not a SLURM time
       {"train:\n  tasks: 4\n", "train.tasks"},                               // tasks: simulate only
-      {"sample:\n  gres: gpu:1\n", "sample.gres"},                           // gres: train only
+      {"evaluate:\n  gres: gpu:1\n", "evaluate.gres"},                       // gres: train and sample only
       {"simulate:\n  tasks: 0\n", "simulate.tasks"},                         // at least 1
       {"array_throttle: -1\n", "profile.yaml:1: array_throttle"},            // at least 0
       {"simulate:\n  cpus_per_task: many\n", "simulate.cpus_per_task"},      // not an integer
