@@ -20,6 +20,9 @@ struct TrainResult {
   int64_t peak_memory_bytes = 0;  // CUDA: the most tensor memory held (0 on the CPU)
 };
 
+// Whether LibTorch sees a usable CUDA device (a CPU-only LibTorch: never).
+bool cuda_available();
+
 // Trains `model` ("sl", "deterministic" or "ardm") on the training dataset and writes the model
 // file atomically (weights + options + normalisation + config text). A "states" dataset needs
 // arch mlp, a "fields" dataset arch unet (its time-varying t0 field is learned); ardm needs unet. Checkpoints go to

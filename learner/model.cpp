@@ -256,6 +256,8 @@ void setup_threads(int64_t requested, const torch::Device& device) {
   if (auto set_blas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set_blas(n);
 }
 
+bool cuda_available() { return torch::cuda::is_available(); }
+
 torch::Device pick_device(const std::string& name) {
   if (name == "cuda" && !torch::cuda::is_available())
     usage_error(std::string("device cuda requested but no CUDA device is usable (") +

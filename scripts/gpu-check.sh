@@ -13,7 +13,7 @@ mode=auto bundle="" out=${GPU_CHECK_OUT:-runs/gpu-check}
 while [ $# -gt 0 ]; do
   case "$1" in
     --cpu) mode=cpu ;;
-    --bundle) bundle=$2 && shift ;;
+    --bundle) bundle=$(cd "$2" && pwd) && shift ;;
     *) echo "gpu-check: unknown argument '$1' (--cpu, --bundle DIR)" >&2 && exit 2 ;;
   esac
   shift
@@ -36,11 +36,11 @@ if [ "$mode" = auto ]; then
   if nvidia-smi -L >/dev/null 2>&1; then mode=gpu; else mode=cpu; fi
 fi
 if [ "$mode" = gpu ]; then
-  config=configs/paper/wave.yaml seconds=${GPU_CHECK_SECONDS:-40}
-  sets=(simulate.n_train=32 simulate.n_test=16 simulate.n_floor=1 sample.batch_size=16)
+  config=configs/paper/wave.yaml seconds=${GPU_CHECK_SECONDS:-25}
+  sets=(simulate.n_train=32 simulate.n_test=16 simulate.n_floor=1 sample.n_trajectories=8)
 else
-  config=configs/wave.yaml seconds=${GPU_CHECK_SECONDS:-20}
-  sets=(simulate.n_train=8 simulate.n_test=4 simulate.n_floor=1 train.threads=0)
+  config=configs/wave.yaml seconds=${GPU_CHECK_SECONDS:-10}
+  sets=(simulate.n_train=8 simulate.n_test=4 simulate.n_floor=1 sample.n_trajectories=4 train.threads=0)
 fi
 rm -rf "$out" && mkdir -p "$out/data"
 exec > >(tee "$out/log") 2>&1

@@ -5,8 +5,6 @@
 // Every test skips with a message on a machine without a usable CUDA device.
 #include <gtest/gtest.h>
 
-#include <torch/cuda.h>
-
 #include <cmath>
 
 #include "core/dataset.hpp"
@@ -22,7 +20,7 @@ namespace {
 class Cuda : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!torch::cuda::is_available())
+    if (!learner::cuda_available())
       GTEST_SKIP() << "no CUDA device here: these tests run on a machine with a GPU (scripts/gpu-check.sh)";
     log::set_level(log::Level::quiet);
     test::write_fields(dir / "data.h5", 8, 5, 16, 16, test::drifting_bumps(8, 5, 4, 16), true);

@@ -3,8 +3,6 @@
 // usage error (exit 2), from the library and from `slift`.
 #include <gtest/gtest.h>
 
-#include <torch/cuda.h>
-
 #include <cmath>
 #include <filesystem>
 
@@ -57,7 +55,7 @@ TEST(LearnerPrecision, Bfloat16TrainingEndsNearFloat32AndRollsOutFiniteFields) {
 }
 
 TEST(LearnerDevice, CudaWithoutAGpuIsAOneLineUsageError) {
-  if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is present";
+  if (learner::cuda_available()) GTEST_SKIP() << "a CUDA device is present";
   log::set_level(log::Level::quiet);
   test::TempDir dir;
   test::write_states(dir / "train.h5", 2, 4, 2, std::vector<float>(16, 0.5f));

@@ -40,8 +40,8 @@ TEST(StageParams, AModelRetrainsOnlyForTheKeysItReads) {
     // runs made before these keys existed).
     EXPECT_NE(train_params(config, model, with("train.precision=bfloat16")), reference) << model << ": precision";
     EXPECT_NE(train_params(config, model, with("train.channels_last=true")), reference) << model << ": channels_last";
-    for (const char* key : {"precision", "deterministic", "channels_last"})
-      EXPECT_EQ(reference.find(key), std::string::npos) << model << ": " << key << " at its default";
+    for (const std::string key : {"precision", "deterministic", "channels_last"})
+      EXPECT_EQ(reference.find('"' + key + "\":"), std::string::npos) << model << ": " << key << " at its default";
   }
 }
 
