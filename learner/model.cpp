@@ -324,7 +324,9 @@ Execution setup_execution(const std::string& device, const std::string& precisio
     ctx.setAllowTF32CuBLAS(!deterministic);
     ctx.setAllowTF32CuDNN(!deterministic);
 #ifdef SLIFT_TORCH_CUDA
-    c10::cuda::CUDACachingAllocator::resetPeakStats(c10::cuda::current_device());  // peak_memory_bytes: of this run
+    // The allocator exists after its first allocation; its peak then counts from here (peak_memory_bytes).
+    torch::empty({1}, torch::TensorOptions(e.device));
+    c10::cuda::CUDACachingAllocator::resetPeakStats(c10::cuda::current_device());
 #endif
   }
   return e;

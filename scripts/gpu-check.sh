@@ -36,8 +36,8 @@ if [ "$mode" = auto ]; then
   if nvidia-smi -L >/dev/null 2>&1; then mode=gpu; else mode=cpu; fi
 fi
 if [ "$mode" = gpu ]; then
-  config=configs/paper/wave.yaml seconds=${GPU_CHECK_SECONDS:-25}
-  sets=(simulate.n_train=32 simulate.n_test=16 simulate.n_floor=1 sample.n_trajectories=8)
+  config=configs/paper/wave.yaml seconds=${GPU_CHECK_SECONDS:-12}
+  sets=(simulate.n_train=32 simulate.n_test=16 simulate.n_floor=1 simulate.n_frames=17 sample.n_trajectories=8)
 else
   config=configs/wave.yaml seconds=${GPU_CHECK_SECONDS:-10}
   sets=(simulate.n_train=8 simulate.n_test=4 simulate.n_floor=1 sample.n_trajectories=4 train.threads=0)

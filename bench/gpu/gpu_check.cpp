@@ -117,7 +117,7 @@ int main(int argc, char** argv) try {
 
   // The same on this machine's CPU: two steps and four rollouts (a paper-scale step takes tens of seconds there).
   Row cpu_train, cpu_sample;
-  if (gpu) {
+  if (gpu && !std::getenv("GPU_CHECK_SKIP_CPU")) {
     auto c = o;
     c.device = "cpu";
     c.iterations = 2;
