@@ -112,6 +112,7 @@ void Transport::substep(double k, std::vector<double>& s) {
     if (i > 0) join(wet_lo_[i - 1], wet_hi_[i - 1]);
     if (i + 1 < nx) join(wet_lo_[i + 1], wet_hi_[i + 1]);
     upd_lo_[i] = lo, upd_hi_[i] = hi;
+    if (lo < hi) cells_updated_ += hi - lo;
   }
   // f_w from the old saturations on every updated cell; outside, s = 0 and f_w stays 0.
   double* f0 = fw_.data() + py + 1;  // f0[i * py + j] = f_w of cell (i, j)
@@ -141,6 +142,7 @@ int Transport::advance(double T, const std::vector<double>& vx, const std::vecto
   for (auto* v : {&in_w_, &in_e_, &in_s_, &in_n_, &out_})
     for (double& x : *v) x *= k;
   find_wet(s);
+  cells_updated_ = 0;
   for (int step = 0; step < nts; ++step) {
     for (int c : producers_) produced += dt * production_[c] * fractional_flow(s[c], a, b, iw, io);
     substep(k, s);

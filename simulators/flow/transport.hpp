@@ -24,6 +24,8 @@ class Transport {
   // on round-off. The reference's factor 1/3 bounds f' for viscosity ratios in [0.1, 10]; the
   // slope of f_w takes over outside, which keeps the scheme monotone (0 <= s <= 1).
   int substeps(double T, const std::vector<double>& vx, const std::vector<double>& vy);
+  // Cell updates of the last advance(), summed over its sub-steps (the wet region's work).
+  double cells_updated() const { return cells_updated_; }
 
  private:
   void coefficients(const std::vector<double>& vx, const std::vector<double>& vy);
@@ -41,6 +43,7 @@ class Transport {
   std::vector<double> fw_;  // f_w with a ghost ring of zeros (no-flow boundary), row stride ny + 2
   std::vector<int> wet_lo_, wet_hi_;        // per row: the wet hull, which only grows within a pressure step
   std::vector<int> upd_lo_, upd_hi_;        // per row: the cells a sub-step updates (wet hull and its rim)
+  double cells_updated_ = 0;
 };
 
 }  // namespace slift::sim::flow
