@@ -3,7 +3,6 @@
 #include <mpi.h>
 
 #include <cstdlib>
-#include <string>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -20,7 +19,7 @@ static void finalize_at_exit() {
 void ensure_initialized() {
   int init = 0;
   MPI_Initialized(&init);
-  if (init) return;
+  if (init || !launched_by_mpi()) return;
   int provided = 0;
   MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   std::atexit(finalize_at_exit);
@@ -28,11 +27,16 @@ void ensure_initialized() {
 }
 
 bool launched_by_mpi() {
-  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_STEP_NUM_TASKS"}) {
+  auto set = [](const char* var) {
     const char* v = std::getenv(var);
-    if (v && *v) return var != std::string("SLURM_STEP_NUM_TASKS") || std::atoi(v) > 1;
-  }
-  return false;
+    return v && *v;
+  };
+  // OpenMPI's mpirun; MPICH/Hydra and srun --mpi=pmi2; PMIx launchers (srun --mpi=pmix, prterun).
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE", "PMIX_RANK"})
+    if (set(var)) return true;
+  // A bare srun step of several tasks (a batch script alone is no launcher: it has no step tasks).
+  const char* step_tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+  return set("SLURM_STEP_ID") && step_tasks && std::atoi(step_tasks) > 1;
 }
 
 int rank() {

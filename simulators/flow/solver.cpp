@@ -39,6 +39,7 @@ void Solver::solve_pressure() {
   tpfa_.fluxes(p_, vx_, vy_);
   timers_.assembly += (t1 - t0) + (cpu_seconds() - t2);
   timers_.solve += t2 - t1;
+  timers_.solve_flops += tpfa_.solve_flops();
   pressure_current_ = true;
 }
 
@@ -47,6 +48,7 @@ int Solver::step(double T) {
   const double t0 = cpu_seconds();
   const int n = transport_.advance(T, vx_, vy_, s_, produced_);
   timers_.transport += cpu_seconds() - t0;
+  timers_.transport_cells += transport_.cells_updated();
   t_ += T;
   pressure_current_ = false;
   return n;

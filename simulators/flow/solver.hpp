@@ -16,6 +16,9 @@ namespace slift::sim::flow {
 
 struct Timers {
   double assembly = 0, solve = 0, transport = 0;  // CPU seconds of the calling thread
+  // The work behind them, for rates: floating-point operations of the factorisations and solves,
+  // cell updates of the transport sub-steps.
+  double solve_flops = 0, transport_cells = 0;
 };
 
 class Solver {

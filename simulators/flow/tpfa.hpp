@@ -20,6 +20,9 @@ class Tpfa {
   void assemble(const double* lambda_t, const double* kx, const double* ky);
   // Numeric factorisation and solve for the source q (one value per cell).
   void solve(const std::vector<double>& q, std::vector<double>& p);
+  // Floating-point operations of one factorisation and solve: 2 sum_j n_j^2 + 4 nnz(L), n_j the
+  // entries below the diagonal of column j of L (a multiply and an add per update).
+  double solve_flops() const { return solve_flops_; }
   // Total Darcy fluxes (volume per time) through interior faces, positive towards +x / +y:
   // vx[i * ny + j] between (i, j) and (i + 1, j); vy[i * (ny - 1) + j] between (i, j) and (i, j + 1).
   void fluxes(const std::vector<double>& p, std::vector<double>& vx, std::vector<double>& vy) const;
@@ -31,6 +34,7 @@ class Tpfa {
   std::vector<double> tx_, ty_;  // transmissibilities of the last assembly
   Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>, Eigen::Lower> ldlt_;
   Eigen::VectorXd x_;
+  double solve_flops_ = 0;
 };
 
 }  // namespace slift::sim::flow

@@ -27,7 +27,8 @@ Transport::Transport(const Problem& pb) : pb_(pb) {
   for (int c = 0; c < n; ++c)
     if (production_[c] > 0) producers_.push_back(c);
   for (auto* v : {&in_w_, &in_e_, &in_s_, &in_n_, &out_}) v->assign(n, 0.0);
-  fw_.assign(static_cast<size_t>(4) * (g.ny + 2), 0.0);  // three ring rows and a row of zeros
+  fw_.assign(static_cast<size_t>(g.nx + 2) * (g.ny + 2), 0.0);
+  for (auto* v : {&wet_lo_, &wet_hi_, &upd_lo_, &upd_hi_}) v->assign(g.nx, 0);
 }
 
 void Transport::coefficients(const std::vector<double>& vx, const std::vector<double>& vy) {
@@ -58,44 +59,93 @@ int Transport::substeps(double T, const std::vector<double>& vx, const std::vect
   return std::max(1, static_cast<int>(std::ceil(T / cfl * (1 - 1e-10))));
 }
 
+void Transport::find_wet(const std::vector<double>& s) {
+  const int nx = pb_.grid.nx, ny = pb_.grid.ny;
+  for (int i = 0; i < nx; ++i) {
+    int lo = 0, hi = ny;
+    while (lo < hi && s[i * ny + lo] == 0 && injection_[i * ny + lo] == 0) ++lo;
+    while (hi > lo && s[i * ny + hi - 1] == 0 && injection_[i * ny + hi - 1] == 0) --hi;
+    wet_lo_[i] = lo, wet_hi_[i] = hi;
+  }
+  std::fill(fw_.begin(), fw_.end(), 0.0);
+}
+
+namespace {
+
+// f_w of the normalised saturation, with the divisions of the normalisation hoisted (a = 1 / (1 -
+// swc - sor), b = swc a, iw and io the inverse viscosities), so that the loops vectorise.
+inline double fractional_flow(double s, double a, double b, double iw, double io) {
+  const double S = std::min(std::max(s * a - b, 0.0), 1.0), lw = S * S * iw, lo = (1 - S) * (1 - S) * io;
+  return lw / (lw + lo);
+}
+
+// One row's update, s += the upstream water fluxes (all coefficients pre-multiplied by dt / pv);
+// compiled for AVX2 too, chosen at run time. No FMA: every target rounds as the baseline, so the
+// bytes do not depend on the node (transport.cpp is built with -ffp-contract=off).
+__attribute__((target_clones("avx2", "default"))) void update_row(int lo, int hi, double* s, const double* f,
+                                                                   const double* fwest, const double* feast,
+                                                                   const double* w, const double* e,
+                                                                   const double* so, const double* no,
+                                                                   const double* out, const double* inj, double k) {
+  for (int j = lo; j < hi; ++j)
+    s[j] += w[j] * fwest[j] + e[j] * feast[j] + so[j] * f[j - 1] + no[j] * f[j + 1] - out[j] * f[j] + k * inj[j];
+}
+
+__attribute__((target_clones("avx2", "default"))) void fractional_flow_row(int lo, int hi, const double* s, double* f,
+                                                                           double a, double b, double iw, double io) {
+  for (int j = lo; j < hi; ++j) f[j] = fractional_flow(s[j], a, b, iw, io);
+}
+
+}  // namespace
+
+void Transport::substep(double k, std::vector<double>& s) {
+  const int nx = pb_.grid.nx, ny = pb_.grid.ny, py = ny + 2;
+  const Fluid& fl = pb_.fluid;
+  const double a = 1 / (1 - fl.swc - fl.sor), b = fl.swc * a, iw = 1 / fl.mu_w, io = 1 / fl.mu_o;
+  // A cell can gain water from its own row's wet hull widened by one, and from the rows beside.
+  for (int i = 0; i < nx; ++i) {
+    int lo = ny, hi = 0;
+    auto join = [&](int l, int h) {
+      if (l < h) lo = std::min(lo, l), hi = std::max(hi, h);
+    };
+    if (wet_lo_[i] < wet_hi_[i]) join(std::max(0, wet_lo_[i] - 1), std::min(ny, wet_hi_[i] + 1));
+    if (i > 0) join(wet_lo_[i - 1], wet_hi_[i - 1]);
+    if (i + 1 < nx) join(wet_lo_[i + 1], wet_hi_[i + 1]);
+    upd_lo_[i] = lo, upd_hi_[i] = hi;
+    if (lo < hi) cells_updated_ += hi - lo;
+  }
+  // f_w from the old saturations on every updated cell; outside, s = 0 and f_w stays 0.
+  double* f0 = fw_.data() + py + 1;  // f0[i * py + j] = f_w of cell (i, j)
+  for (int i = 0; i < nx; ++i) fractional_flow_row(upd_lo_[i], upd_hi_[i], s.data() + i * ny, f0 + i * py, a, b, iw, io);
+  for (int i = 0; i < nx; ++i) {
+    int lo = upd_lo_[i], hi = upd_hi_[i];
+    const int c0 = i * ny;
+    if (lo >= hi) continue;
+    double* si = s.data() + c0;
+    update_row(lo, hi, si, f0 + i * py, f0 + (i - 1) * py, f0 + (i + 1) * py, in_w_.data() + c0, in_e_.data() + c0,
+               in_s_.data() + c0, in_n_.data() + c0, out_.data() + c0, injection_.data() + c0, k);
+    int& wl = wet_lo_[i];
+    int& wh = wet_hi_[i];
+    if (wl >= wh) wl = hi, wh = lo;  // empty: let the scans below find the first wet cell
+    while (lo < wl && si[lo] == 0) ++lo;
+    while (hi > wh && si[hi - 1] == 0) --hi;
+    wl = std::min(wl, lo), wh = std::max(wh, hi);
+  }
+}
+
 int Transport::advance(double T, const std::vector<double>& vx, const std::vector<double>& vy, std::vector<double>& s,
                        double& produced) {
   const int nts = substeps(T, vx, vy);
-  const int nx = pb_.grid.nx, ny = pb_.grid.ny, py = ny + 2;
   const double dt = T / nts, k = dt / pv_;
-  // f_w with the divisions hoisted, so that the loops vectorise.
   const Fluid& fl = pb_.fluid;
   const double a = 1 / (1 - fl.swc - fl.sor), b = fl.swc * a, iw = 1 / fl.mu_w, io = 1 / fl.mu_o;
-  auto fw = [=](double s) {
-    const double S = std::min(std::max(s * a - b, 0.0), 1.0), lw = S * S * iw, lo = (1 - S) * (1 - S) * io;
-    return lw / (lw + lo);
-  };
   for (auto* v : {&in_w_, &in_e_, &in_s_, &in_n_, &out_})
     for (double& x : *v) x *= k;
-  // f_w lives in a ring of three padded rows (i - 1, i, i + 1), filled one row ahead of the
-  // in-place update of row i: one pass over memory per sub-step.
-  double* ring[3] = {fw_.data(), fw_.data() + py, fw_.data() + 2 * py};
-  const double* zero = fw_.data() + 3 * py;
-  auto fill = [&](int i) {
-    double* f = ring[i % 3] + 1;
-    const double* si = s.data() + i * ny;
-    for (int j = 0; j < ny; ++j) f[j] = fw(si[j]);
-  };
+  find_wet(s);
+  cells_updated_ = 0;
   for (int step = 0; step < nts; ++step) {
-    for (int c : producers_) produced += dt * production_[c] * fw(s[c]);
-    fill(0);
-    for (int i = 0; i < nx; ++i) {
-      if (i + 1 < nx) fill(i + 1);
-      const double* f = ring[i % 3] + 1;
-      const double* fwest = (i > 0 ? ring[(i + 2) % 3] : zero) + 1;
-      const double* feast = (i + 1 < nx ? ring[(i + 1) % 3] : zero) + 1;
-      const int c0 = i * ny;
-      const double *w = in_w_.data() + c0, *e = in_e_.data() + c0, *so = in_s_.data() + c0, *no = in_n_.data() + c0,
-                   *out = out_.data() + c0, *inj = injection_.data() + c0;
-      double* si = s.data() + c0;
-      for (int j = 0; j < ny; ++j)
-        si[j] += w[j] * fwest[j] + e[j] * feast[j] + so[j] * f[j - 1] + no[j] * f[j + 1] - out[j] * f[j] + k * inj[j];
-    }
+    for (int c : producers_) produced += dt * production_[c] * fractional_flow(s[c], a, b, iw, io);
+    substep(k, s);
   }
   return nts;
 }

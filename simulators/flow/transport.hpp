@@ -1,6 +1,9 @@
 // Explicit single-point upstream transport of the water saturation (reference scheme):
 //   s <- s + (dt / pv) (sum of upstream water inflows - outflow f_w(s) + injection - production f_w(s)),
 // with the total fluxes frozen over one pressure step and CFL-limited sub-steps.
+//
+// A sub-step touches only the wet region and its rim: a dry cell (s = 0, f_w = 0) whose
+// neighbours are dry gains exactly +0, so skipping it leaves every byte as the full sweep would.
 #pragma once
 #include <vector>
 
@@ -21,9 +24,14 @@ class Transport {
   // on round-off. The reference's factor 1/3 bounds f' for viscosity ratios in [0.1, 10]; the
   // slope of f_w takes over outside, which keeps the scheme monotone (0 <= s <= 1).
   int substeps(double T, const std::vector<double>& vx, const std::vector<double>& vy);
+  // Cell updates of the last advance(), summed over its sub-steps (the wet region's work).
+  double cells_updated() const { return cells_updated_; }
 
  private:
   void coefficients(const std::vector<double>& vx, const std::vector<double>& vy);
+  // Per row, the hull [lo, hi) of the cells that may be wet: where s > 0, and the injectors.
+  void find_wet(const std::vector<double>& s);
+  void substep(double k, std::vector<double>& s);
   Problem pb_;
   double pv_;           // pore volume of a cell
   double slope_bound_;  // max(3, max f') on the normalised saturation
@@ -32,7 +40,10 @@ class Transport {
   // Per cell, frozen over a pressure step: inflow from the four neighbours and total outflow
   // (faces plus production), all volume per time.
   std::vector<double> in_w_, in_e_, in_s_, in_n_, out_;
-  std::vector<double> fw_;  // f_w rows padded by a ghost cell of zero at both ends (no-flow boundary)
+  std::vector<double> fw_;  // f_w with a ghost ring of zeros (no-flow boundary), row stride ny + 2
+  std::vector<int> wet_lo_, wet_hi_;        // per row: the wet hull, which only grows within a pressure step
+  std::vector<int> upd_lo_, upd_hi_;        // per row: the cells a sub-step updates (wet hull and its rim)
+  double cells_updated_ = 0;
 };
 
 }  // namespace slift::sim::flow
