@@ -118,7 +118,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
 
   std::vector<std::string> report_inputs{path("metrics.json"), data("train"), data("test")};
   for (const auto& set : sample_sets(e)) report_inputs.push_back(path("samples/" + set.name + ".h5"));
-  stages.push_back({name("report"), 1, e.name, report_inputs, {path("report/index.html")}, {name("evaluate")},
+  stages.push_back({name("report"), 2, e.name, report_inputs, {path("report/index.html")}, {name("evaluate")},
                     [&e] { report_stage(e); }});
   return stages;
 }
