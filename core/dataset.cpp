@@ -419,8 +419,16 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
   hid_t f = impl_->file;
   DatasetHeader& h = impl_->header;
   h.kind = read_attr_string(f, "slift_format");
-  if (h.kind.empty()) usage_error(path + ": not a slift dataset (no 'slift_format' attribute)");
-  if (!read_attr_bool(f, "slift_complete", false))
+  // A data set of The Well written by others (h5py, The Well's own tools): 2-D fields, complete
+  // by construction (no slift_complete mark).
+  const bool foreign = h.kind.empty() && has_attr(f, "n_spatial_dims") && H5Lexists(f, "t0_fields", H5P_DEFAULT) > 0;
+  if (foreign) {
+    if (read_attr_scalar<int64_t>(f, "n_spatial_dims", H5T_NATIVE_INT64, 0) != 2)
+      usage_error(path + ": a data set of The Well with n_spatial_dims != 2; slift learns 2-D fields");
+    h.kind = "fields";
+  }
+  if (h.kind.empty()) usage_error(path + ": not a slift dataset nor one of The Well (no 'slift_format' attribute)");
+  if (!foreign && !read_attr_bool(f, "slift_complete", false))
     usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
   if (!expected_kind.empty() && h.kind != expected_kind)
     usage_error(path + ": dataset of kind '" + h.kind + "', expected '" + expected_kind + "'");

@@ -11,6 +11,7 @@ runs that checker on every file (it is not part of the PyPI package).
 """
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -137,6 +138,7 @@ def run_checker(files):
 
 
 def main():
+    shutil.rmtree(WORK, ignore_errors=True)  # a fresh start on every run
     small = ["simulate.n_train=4", "simulate.n_test=3", "simulate.n_frames=5", "simulate.block=4"]
     wave = export("wave", small + ["simulate.n_floor=3", "simulate.n_solve=32", "simulate.n_out=16",
                                    "simulate.t_end=2.0"])
