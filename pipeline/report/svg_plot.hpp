@@ -1,7 +1,9 @@
 // A small SVG plot: lines, shaded bands and step histograms on linear (or log-y) axes, enough
 // for the report to be self-contained HTML without a plotting library or a script: ticks at
 // round values (1, 2, 5 x 10^k; decades on a log axis, whose label says so), densities from 0,
-// and a y range that compared panels can share.
+// and a y range that compared panels can share. Chosen over gnuplot (a run-time package and a
+// process per plot for the report stage) and over a JavaScript chart library inlined in the page
+// (a page that shows nothing without its script): the plots here need little more than this.
 #pragma once
 #include <cmath>
 #include <string>

@@ -137,6 +137,18 @@ def run_checker(files):
           f"The Well's checker passes on {len(files)} files")
 
 
+def check_refusals():
+    """A states run (Duffing) is not a data set of The Well: exit 2, one line, nothing written."""
+    run_dir, out = os.path.join(WORK, "runs", "duffing"), os.path.join(WORK, "refused")
+    subprocess.run([SLIFT, "simulate", f"{SOURCE}/configs/duffing.yaml", "-q", "--set", f"output_dir={run_dir}",
+                    "--set", "simulate.n_train=2", "--set", "simulate.n_test=2"], check=True)
+    for target in (run_dir, os.path.join(WORK, "no-such-run")):
+        r = subprocess.run([SLIFT, "export-well", target, out], capture_output=True, text=True)
+        text = (r.stdout + r.stderr).strip()
+        check(r.returncode == 2 and len(text.splitlines()) == 1 and not os.path.exists(out),
+              f"export-well {os.path.basename(target)}: exit 2, one line, nothing written ({text})")
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)  # a fresh start on every run
     small = ["simulate.n_train=4", "simulate.n_test=3", "simulate.n_frames=5", "simulate.block=4"]
@@ -155,6 +167,7 @@ def main():
         for split in ("test", "floor"):
             ds = WellDataset(path=root, well_split_name=split)
             check(len(ds) > 0, f"{root}: split {split} loads ({len(ds)} windows)")
+    check_refusals()
     run_checker([f"{root}/data/{s}/{os.path.basename(root)}_{s}.hdf5" for root in (wave, flow)
                  for s in ("train", "test", "floor")])
     print(f"{len(FAILURES)} failed")
