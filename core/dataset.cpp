@@ -15,7 +15,9 @@
 namespace slift {
 namespace {
 
-constexpr const char* kFormatVersion = "1";
+// 2: The Well's checker passes (bool attributes, 1-D boundary masks, float32 dimensions, scalars
+// datasets, a diagonal permeability as a t2 field). Version 1 files still read.
+constexpr const char* kFormatVersion = "2";
 
 // Silence HDF5's own error stack printing: we report one clear line instead.
 struct QuietHdf5 {
@@ -78,15 +80,26 @@ void attr_scalar(hid_t obj, const std::string& name, hid_t type, T value) {
   check(H5Awrite(a, type, &value), "write attribute " + name);
 }
 
-void attr_bool(hid_t obj, const std::string& name, bool v) { attr_scalar<uint8_t>(obj, name, H5T_NATIVE_HBOOL, v); }
+// Booleans as h5py and NumPy store them (an int8 enum FALSE = 0, TRUE = 1): h5py reads them as
+// numpy.bool_, which The Well's checker and loader require.
+Handle bool_type() {
+  Handle t(H5Tenum_create(H5T_NATIVE_INT8), H5Tclose);
+  for (int8_t v : {0, 1}) check(H5Tenum_insert(t, v ? "TRUE" : "FALSE", &v), "bool type");
+  return t;
+}
+
+void attr_bool(hid_t obj, const std::string& name, bool v) {
+  Handle type = bool_type();
+  attr_scalar<int8_t>(obj, name, type, v);
+}
 
 void attr_bools(hid_t obj, const std::string& name, const std::vector<bool>& values) {
   hsize_t n = values.size();
-  std::vector<uint8_t> raw(values.begin(), values.end());
+  std::vector<int8_t> raw(values.begin(), values.end());
+  Handle type = bool_type();
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  Handle a(check_id(H5Acreate2(obj, name.c_str(), H5T_NATIVE_HBOOL, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name),
-           H5Aclose);
-  check(H5Awrite(a, H5T_NATIVE_HBOOL, raw.data()), "write attribute " + name);
+  Handle a(check_id(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name), H5Aclose);
+  check(H5Awrite(a, type, raw.data()), "write attribute " + name);
 }
 
 bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
@@ -110,6 +123,18 @@ std::string read_attr_string(hid_t obj, const std::string& name) {
   std::string s(n, '\0');
   check(H5Aread(a, ftype, s.data()), "read attribute " + name);
   return s.substr(0, s.find('\0'));
+}
+
+// A boolean attribute of either format version: a bool enum (2) or a uint8 (1).
+bool read_attr_bool(hid_t obj, const std::string& name, bool fallback) {
+  if (!has_attr(obj, name)) return fallback;
+  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle ftype(H5Aget_type(a), H5Tclose);
+  Handle mtype(H5Tget_native_type(ftype, H5T_DIR_ASCEND), H5Tclose);
+  if (H5Tget_size(mtype) != 1) runtime_error("HDF5: attribute " + name + " is not a boolean");
+  uint8_t v = 0;
+  check(H5Aread(a, mtype, &v), "read attribute " + name);
+  return v != 0;
 }
 
 std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name) {
@@ -141,10 +166,10 @@ T read_attr_scalar(hid_t obj, const std::string& name, hid_t type, T fallback) {
   return v;
 }
 
-void write_vector(hid_t parent, const std::string& name, const std::vector<double>& v) {
+void write_vector(hid_t parent, const std::string& name, const std::vector<double>& v, hid_t file_type) {
   hsize_t n = v.size();
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  Handle d(check_id(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  Handle d(check_id(H5Dcreate2(parent, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                     "dataset " + name),
            H5Dclose);
   if (n) check(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "write " + name);
@@ -196,8 +221,10 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
   }
   attr_strings(file, "simulation_parameters", param_names);
 
+  // The Well stores its dimensions as float32; the states kind keeps its float64 times.
+  const hid_t dim_type = h.kind == "fields" ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
   Handle dims = group(file, "dimensions");
-  write_vector(dims, "time", h.time);
+  write_vector(dims, "time", h.time, dim_type);
   {
     Handle t(H5Dopen2(dims, "time", H5P_DEFAULT), H5Dclose);
     attr_bool(t, "sample_varying", false);
@@ -211,7 +238,7 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
     attr_scalar<int64_t>(file, "n_spatial_dims", H5T_NATIVE_INT64, 2);
     attr_strings(dims, "spatial_dims", {"x", "y"});
     for (auto [name, values] : {std::pair{"x", &h.x}, std::pair{"y", &h.y}}) {
-      write_vector(dims, name, *values);
+      write_vector(dims, name, *values, dim_type);
       Handle d(H5Dopen2(dims, name, H5P_DEFAULT), H5Dclose);
       attr_bool(d, "sample_varying", false);
       attr_bool(d, "time_varying", false);
@@ -226,23 +253,29 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
       attr_strings(g, "associated_fields", fields);
       attr_bool(g, "sample_varying", false);
       attr_bool(g, "time_varying", false);
-      // The Well's mask: true on the boundary cells the condition applies to.
-      hsize_t n[2] = {h.x.size(), h.y.size()};
-      std::vector<uint8_t> mask(n[0] * n[1], 0);
-      for (hsize_t i = 0; i < n[0]; ++i)
-        for (hsize_t j = 0; j < n[1]; ++j) {
-          bool on_x = (i == 0 || i + 1 == n[0]), on_y = (j == 0 || j + 1 == n[1]);
-          bool is_x = bc.associated_dims.size() == 1 && bc.associated_dims[0] == "x";
-          bool is_y = bc.associated_dims.size() == 1 && bc.associated_dims[0] == "y";
-          mask[i * n[1] + j] = is_x ? on_x : is_y ? on_y : (on_x || on_y);
-        }
-      Handle space(H5Screate_simple(2, n, nullptr), H5Sclose);
-      Handle d(check_id(H5Dcreate2(g, "mask", H5T_NATIVE_HBOOL, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "mask"),
-               H5Dclose);
-      check(H5Dwrite(d, H5T_NATIVE_HBOOL, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask.data()), "write mask");
+      // The Well's mask: 1-D along the condition's axis, true on the two boundary cells.
+      SLIFT_ASSERT(bc.associated_dims.size() == 1, "boundary condition '" + bc.name + "' needs exactly one axis");
+      const std::vector<double>& axis = bc.associated_dims[0] == "x" ? h.x : h.y;
+      hsize_t n = axis.size();
+      std::vector<int8_t> mask(n, 0);
+      if (n) mask.front() = mask.back() = 1;
+      Handle type = bool_type();
+      Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+      Handle d(check_id(H5Dcreate2(g, "mask", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "mask"), H5Dclose);
+      check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask.data()), "write mask");
     }
+    // The Well lists each simulation parameter both as a root attribute and as a constant scalar.
     Handle scalars = group(file, "scalars");
-    attr_strings(scalars, "field_names", {});
+    attr_strings(scalars, "field_names", param_names);
+    for (const auto& [k, v] : h.simulation_parameters) {
+      Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+      Handle d(check_id(H5Dcreate2(scalars, k.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                        "scalar " + k),
+               H5Dclose);
+      check(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v), "write scalar " + k);
+      attr_bool(d, "sample_varying", false);
+      attr_bool(d, "time_varying", false);
+    }
     for (const char* g : {"t0_fields", "t1_fields", "t2_fields"}) {
       Handle grp = group(file, g);
       std::vector<std::string> names;
@@ -386,8 +419,16 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
   hid_t f = impl_->file;
   DatasetHeader& h = impl_->header;
   h.kind = read_attr_string(f, "slift_format");
-  if (h.kind.empty()) usage_error(path + ": not a slift dataset (no 'slift_format' attribute)");
-  if (read_attr_scalar<uint8_t>(f, "slift_complete", H5T_NATIVE_HBOOL, 0) == 0)
+  // A data set of The Well written by others (h5py, The Well's own tools): 2-D fields, complete
+  // by construction (no slift_complete mark).
+  const bool foreign = h.kind.empty() && has_attr(f, "n_spatial_dims") && H5Lexists(f, "t0_fields", H5P_DEFAULT) > 0;
+  if (foreign) {
+    if (read_attr_scalar<int64_t>(f, "n_spatial_dims", H5T_NATIVE_INT64, 0) != 2)
+      usage_error(path + ": a data set of The Well with n_spatial_dims != 2; slift learns 2-D fields");
+    h.kind = "fields";
+  }
+  if (h.kind.empty()) usage_error(path + ": not a slift dataset nor one of The Well (no 'slift_format' attribute)");
+  if (!foreign && !read_attr_bool(f, "slift_complete", false))
     usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
   if (!expected_kind.empty() && h.kind != expected_kind)
     usage_error(path + ": dataset of kind '" + h.kind + "', expected '" + expected_kind + "'");
@@ -446,7 +487,7 @@ ArraySpec DatasetReader::spec(const std::string& array_path) const {
   ArraySpec s;
   s.path = array_path;
   s.shape.assign(dims.begin() + 1, dims.end());
-  s.time_varying = read_attr_scalar<uint8_t>(d, "time_varying", H5T_NATIVE_HBOOL, 1) != 0;
+  s.time_varying = read_attr_bool(d, "time_varying", true);
   return s;
 }
 

@@ -1,5 +1,8 @@
 #include "pipeline/experiment.hpp"
 
+#include <filesystem>
+
+#include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 
@@ -7,18 +10,8 @@ namespace slift::pipeline {
 
 const std::vector<std::string> kSplits{"train", "test", "floor"};
 
-Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
-  Experiment e;
-  e.config = config::Config::load(file, overrides);
-  config::Section root = e.config.root();
-  // Top-level typos first: `simulat:` must not surface as "simulate.system is missing".
-  root.expect_only({"name", "seed", "output_dir", "simulate", "train", "sample", "evaluate"});
-  e.name = root.required<std::string>("name");
-  e.seed = static_cast<uint64_t>(root.get<int64_t>("seed", 0, config::at_least(0)));
-  e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name);
-  e.data_dir = e.output_dir + "/data";
-
-  config::Section sim = root.section("simulate");
+namespace {
+void load_simulate(Experiment& e, config::Section sim) {
   e.simulate.n_train = sim.get("n_train", e.simulate.n_train, config::at_least(1));
   e.simulate.n_test = sim.get("n_test", e.simulate.n_test, config::at_least(1));
   e.simulate.n_floor = sim.get("n_floor", e.simulate.n_floor, config::at_least(0));
@@ -27,6 +20,36 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   e.system = sim::make_system(sim);
   sim.finish();
   e.simulate_params = sim.resolved();
+}
+}  // namespace
+
+Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
+  Experiment e;
+  e.config = config::Config::load(file, overrides);
+  config::Section root = e.config.root();
+  // Top-level typos first: `simulat:` must not surface as "simulate.system is missing".
+  root.expect_only({"name", "seed", "output_dir", "simulate", "data", "train", "sample", "evaluate"});
+  e.name = root.required<std::string>("name");
+  e.seed = static_cast<uint64_t>(root.get<int64_t>("seed", 0, config::at_least(0)));
+  e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name);
+  e.data_dir = e.output_dir + "/data";
+
+  if (root.has("data")) {
+    if (root.has("simulate")) root.fail("data", "give either `simulate` (a solver) or `data` (files), not both");
+    config::Section data = root.section("data");
+    for (const auto& split : kSplits) {
+      const std::string file = data.required<std::string>(split);
+      if (!std::filesystem::is_regular_file(file)) data.fail(split, "no such file: " + file);
+      if (DatasetReader(file).header().kind != "fields")
+        data.fail(split, file + " is not a field data set (The Well's format)");
+      e.data_files[split] = std::filesystem::absolute(file).lexically_normal().string();
+    }
+    data.finish();
+    e.simulate_params = data.resolved();
+  } else {
+    load_simulate(e, root.section("simulate"));
+  }
+
 
   config::Section train = root.section("train");
   e.train = learner::parse_train(train);
@@ -52,6 +75,9 @@ int64_t split_size(const Experiment& e, const std::string& split) {
   return e.simulate.n_floor > 0 ? e.simulate.n_floor : e.simulate.n_test;
 }
 
-std::string data_path(const Experiment& e, const std::string& split) { return e.data_dir + "/" + split + ".h5"; }
+std::string data_path(const Experiment& e, const std::string& split) {
+  if (!e.data_files.empty()) return e.data_files.at(split);
+  return e.data_dir + "/" + split + ".h5";
+}
 
 }  // namespace slift::pipeline

@@ -3,6 +3,7 @@
 // nothing is written from a config that cannot run to the end).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +27,10 @@ struct Experiment {
   std::string output_dir;
   std::string data_dir;  // <output_dir>/data, or a directory shared by the runs of a sweep
   SimulateOptions simulate;
-  std::unique_ptr<sim::System> system;
+  std::unique_ptr<sim::System> system;  // null when the data come from files (section `data`)
+  // Section `data` instead of `simulate`: split -> an existing field data set in The Well's
+  // format (absolute path), e.g. from The Well or written by h5py; no simulate stage then.
+  std::map<std::string, std::string> data_files;
   learner::TrainOptions train;
   learner::SampleOptions sample;
   learner::EvaluateOptions evaluate;
@@ -40,6 +44,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
 extern const std::vector<std::string> kSplits;  // "train", "test", "floor"
 uint64_t split_seed(uint64_t seed, const std::string& split);
 int64_t split_size(const Experiment& e, const std::string& split);
-std::string data_path(const Experiment& e, const std::string& split);  // <data_dir>/<split>.h5
+// <data_dir>/<split>.h5, or the file the `data` section names.
+std::string data_path(const Experiment& e, const std::string& split);
 
 }  // namespace slift::pipeline

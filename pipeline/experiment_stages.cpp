@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
@@ -16,6 +17,7 @@
 namespace slift::pipeline {
 
 sim::EnsembleStats simulate_split(const Experiment& e, const std::string& split, const std::string& path) {
+  if (!e.system) usage_error(e.config.file() + ": the data come from files (section `data`): nothing to simulate");
   mpi::ensure_initialized();  // only here: an up-to-date `slift run` never pays for MPI start-up
   sim::EnsembleOptions o;
   o.n_traj = static_cast<uint64_t>(split_size(e, split));
@@ -90,32 +92,42 @@ std::vector<SampleSet> sample_sets(const Experiment& e) {
   return sets;
 }
 
+static std::vector<std::string> with(std::vector<std::string> v, const std::string& s) {
+  v.push_back(s);
+  return v;
+}
+
 std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) {
   const std::string seed = "|seed=" + std::to_string(e.seed);
   auto path = [&](const std::string& rel) { return L.run_prefix + rel; };
   auto name = [&](const std::string& n) { return L.run_prefix + n; };
-  auto data = [&](const std::string& split) { return L.data_rel + "/" + split + ".h5"; };
+  // Data from files (section `data`): no simulate stage; the files are the stages' inputs, so
+  // an edit of one reruns what reads it.
+  const bool external = !e.data_files.empty();
+  auto data = [&](const std::string& split) { return external ? e.data_files.at(split) : L.data_rel + "/" + split + ".h5"; };
   std::vector<Stage> stages;
-  std::vector<std::string> data_files;
-  for (const auto& s : kSplits) data_files.push_back(data(s));
-  std::vector<std::string> simulate_outputs = data_files;
-  simulate_outputs.push_back(L.data_rel + "/simulate.json");
-
-  stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, simulate_outputs, {},
-                    [&e] { simulate_all(e); }, true});
+  std::vector<std::string> simulate_outputs;  // the data, and the solver's timing
+  for (const auto& s : kSplits) simulate_outputs.push_back(data(s));
+  std::vector<std::string> simulated;  // stages after simulate
+  if (!external) {
+    simulate_outputs.push_back(L.data_rel + "/simulate.json");
+    stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, simulate_outputs, {},
+                      [&e] { simulate_all(e); }, true});
+    simulated.push_back(L.simulate_name);
+  }
 
   std::vector<std::string> model_files, sample_stages, sample_files;
   for (const auto& m : e.train.models) {
     std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
     stages.push_back({name("train:" + m), 1, train_params_for(e.train_params, m) + "|model=" + m + seed, {data("train")},
-                      outs, {L.simulate_name}, [&e, m] { train_stage(e, m); }});
+                      outs, simulated, [&e, m] { train_stage(e, m); }});
     model_files.insert(model_files.end(), outs.begin(), outs.end());
   }
   for (const auto& set : sample_sets(e)) {
     std::vector<std::string> outs{path("samples/" + set.name + ".h5"), path("samples/" + set.name + ".json")};
     stages.push_back({name("sample:" + set.name), 1,
                       sample_params(e.sample_params) + "|k=" + std::to_string(set.ardm_steps) + seed,
-                      {path("models/" + set.model + ".pt"), data("test")}, outs, {name("train:" + set.model), L.simulate_name},
+                      {path("models/" + set.model + ".pt"), data("test")}, outs, with(simulated, name("train:" + set.model)),
                       [&e, set] { sample_stage(e, set); }});
     sample_stages.push_back(name("sample:" + set.name));
     sample_files.insert(sample_files.end(), outs.begin(), outs.end());
@@ -125,14 +137,14 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   eval_inputs.insert(eval_inputs.end(), model_files.begin(), model_files.end());
   eval_inputs.insert(eval_inputs.end(), sample_files.begin(), sample_files.end());
   std::vector<std::string> eval_after = sample_stages;
-  eval_after.push_back(L.simulate_name);
+  eval_after.insert(eval_after.end(), simulated.begin(), simulated.end());
   for (const auto& m : e.train.models) eval_after.push_back(name("train:" + m));
   stages.push_back({name("evaluate"), 3, config::canonical(e.evaluate_params) + seed, eval_inputs, {path("metrics.json")},
                     eval_after, [&e] { evaluate_stage(e); }});
 
   std::vector<std::string> report_inputs{path("metrics.json"), data("train"), data("test")};
   for (const auto& set : sample_sets(e)) report_inputs.push_back(path("samples/" + set.name + ".h5"));
-  stages.push_back({name("report"), 1, e.name, report_inputs, {path("report/index.html")}, {name("evaluate")},
+  stages.push_back({name("report"), 2, e.name, report_inputs, {path("report/index.html")}, {name("evaluate")},
                     [&e] { report_stage(e); }});
   return stages;
 }

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   pipeline::add_run(app);
   pipeline::add_submit(app);
   pipeline::add_inspect(app);
+  pipeline::add_export_well(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

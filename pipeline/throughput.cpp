@@ -1,5 +1,6 @@
 #include "pipeline/throughput.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "pipeline/experiment_stages.hpp"
@@ -9,14 +10,16 @@ namespace slift::pipeline {
 
 nlohmann::json throughput(const Experiment& e) {
   nlohmann::json j = nlohmann::json::object();
-  double solver = 0;
+  double solver = 0;  // per core
   const std::string timing = e.data_dir + "/simulate.json";
   if (std::filesystem::exists(timing)) {
     const nlohmann::json s = read_json(timing);
     if (s.contains("seconds_per_trajectory")) {
-      solver = 1.0 / s["seconds_per_trajectory"].get<double>();
-      j["solver"] = {{"trajectories_per_second", solver},
-                     {"cores", s["ranks"].get<int>() * s["threads"].get<int>()},
+      const int cores = s["ranks"].get<int>() * s["threads"].get<int>();
+      solver = 1.0 / s["seconds_per_trajectory"].get<double>() / cores;
+      j["solver"] = {{"trajectories_per_second", solver * cores},
+                     {"cores", cores},
+                     {"per_core", solver},
                      {"ranks", s["ranks"]},
                      {"threads", s["threads"]}};
     }
@@ -24,8 +27,9 @@ nlohmann::json throughput(const Experiment& e) {
   for (const auto& set : sample_sets(e)) {
     const nlohmann::json s = read_json(e.output_dir + "/samples/" + set.name + ".json");
     const double per_second = 1.0 / s["seconds_per_trajectory"].get<double>();
-    j[set.name] = {{"trajectories_per_second", per_second}, {"cores", s.value("threads", 0)}};
-    if (solver > 0) j[set.name]["vs_solver"] = per_second / solver;
+    const int cores = std::max(1, s.value("threads", 1));
+    j[set.name] = {{"trajectories_per_second", per_second}, {"cores", cores}, {"per_core", per_second / cores}};
+    if (solver > 0) j[set.name]["vs_solver"] = per_second / cores / solver;
   }
   return j;
 }

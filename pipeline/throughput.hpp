@@ -8,9 +8,10 @@
 
 namespace slift::pipeline {
 
-// {"solver": {trajectories_per_second, cores, ranks, threads}, "<set>": {trajectories_per_second,
-// cores, vs_solver}, ...}; the solver entry is left out when simulate.json is absent (data
-// simulated by an older slift), vs_solver then too.
+// {"solver": {trajectories_per_second, cores, per_core, ranks, threads}, "<set>":
+// {trajectories_per_second, cores, per_core, vs_solver}, ...}: vs_solver compares per core, so a
+// 1-thread sampler and a 2-rank solver meet at equal cores. The solver entry is left out when
+// simulate.json is absent (data simulated by an older slift), vs_solver then too.
 nlohmann::json throughput(const Experiment& e);
 
 }  // namespace slift::pipeline

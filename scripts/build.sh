@@ -11,3 +11,10 @@ scripts/install-deps.sh "$@"
 if [ "$preset" = cuda ]; then scripts/torch-venv.sh; fi
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)"
+if [ "$preset" = release ]; then
+  # `slift` on PATH: a link in /usr/local/bin (root) or ~/.local/bin; the build tree finds its plugin.
+  bin_dir=/usr/local/bin
+  [[ -w $bin_dir ]] || bin_dir="$HOME/.local/bin"
+  mkdir -p "$bin_dir" && ln -sf "$PWD/build/release/pipeline/slift" "$bin_dir/slift"
+  [[ ":$PATH:" == *":$bin_dir:"* ]] || echo "add $bin_dir to PATH to run slift by name" >&2
+fi

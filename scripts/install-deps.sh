@@ -13,6 +13,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev librandom123-dev
   libgtest-dev googletest
   slurm-wlm munge                     # the SLURM integration test runs a real one-node cluster
+  python3-venv python3-torch python3-numpy python3-yaml   # The Well's loader in the `well` tests (scripts/well-venv.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-numpy python3-scipy python3-torch python3-h5py)

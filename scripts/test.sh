@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
+scripts/well-venv.sh   # The Well's loader for the `well` tests (pinned PyPI packages, build/well-venv)
 ctest --preset release "$@"
 scripts/build.sh cuda
 ctest --preset cuda "$@"

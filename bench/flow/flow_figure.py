@@ -36,7 +36,7 @@ def main():
     n_show = int(sys.argv[3]) if len(sys.argv) > 3 else 4
     with h5py.File(path, "r") as f:
         s = f["t0_fields/s"][...]  # (n_traj, n_time, nx, ny)
-        K = f["t1_fields/K"][..., 0] if "t1_fields/K" in f else f["t0_fields/K"][...]
+        K = f["t2_fields/K"][..., 0, 0] if "t2_fields/K" in f else f["t0_fields/K"][...]
         t = f["dimensions/time"][...]
     n_traj, n_time, nx, ny = s.shape
     frames = np.linspace(1, n_time - 1, 6).round().astype(int)

@@ -1,6 +1,6 @@
 """A picture of a few wave trajectories: the medium c, then frames of u, one row per trajectory.
 
-  /usr/bin/python3 bench/wave/plot_wave.py DATA.h5 OUT.png [--trajectories 4] [--frames 0 8 16 24 32]
+  /usr/bin/python3 bench/wave/plot_wave.py DATA.h5 OUT.png [--trajectories 4] [--frames 0 4 8 12 16]
 
 Only NumPy, h5py and the standard library (zlib PNG writer): no plotting package needed.
 Colours: c in grey (black = slowest, white = fastest, per data set); u blue-white-red,
@@ -37,12 +37,14 @@ def main():
     ap.add_argument("data")
     ap.add_argument("out")
     ap.add_argument("--trajectories", type=int, default=4)
-    ap.add_argument("--frames", type=int, nargs="+", default=[0, 8, 16, 24, 32])
+    ap.add_argument("--frames", type=int, nargs="+", help="frame indices (default: five evenly spaced, first to last)")
     ap.add_argument("--zoom", type=int, default=4)
     a = ap.parse_args()
     with h5py.File(a.data, "r") as f:
         u = f["t0_fields/u"][: a.trajectories]
         c = f["t0_fields/c"][: a.trajectories]
+    if a.frames is None:
+        a.frames = [int(k) for k in np.linspace(0, u.shape[1] - 1, 5).round()]
     scale = np.abs(u[:, 0]).max()
     pad = 4
     n = u.shape[-1] * a.zoom

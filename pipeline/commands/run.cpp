@@ -80,7 +80,7 @@ void add_run(CLI::App& app) {
                      "  slift run configs/duffing.yaml train --force      # retrain, then update what depends on it\n"
                      "  slift run experiments/ardm-vs-sl/wave.yaml -j 2 --threads 1   # two trainings at once\n"
                      "  slift run configs/duffing.yaml --set train.label_dim=16\n"
-                     "  slift run configs/duffing.yaml --dag dot | dot -Tsvg > dag.svg",
+                     "  slift run configs/duffing.yaml --dag dot > dag.dot   # Graphviz input (apt-get install graphviz)",
                      {});
 }
 void add_train(CLI::App& app) {

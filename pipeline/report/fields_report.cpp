@@ -36,15 +36,29 @@ void colour(double v, bool signed_range, uint8_t* rgb) {
   mix(white, blue, -v);
 }
 
-// One frame as an <img>, the first axis drawn downwards (so the corner mask is lower right).
-std::string frame_image(const metrics::FieldEnsemble& e, int64_t traj, int64_t t, bool signed_range, const std::string& title) {
+// One frame as an <img> with its caption, the first axis drawn downwards (so the corner mask is
+// lower right).
+std::string frame_image(const metrics::FieldEnsemble& e, int64_t traj, int64_t t, bool signed_range, const std::string& caption) {
   std::vector<uint8_t> rgb(e.cells() * 3);
   const float* f = e.frame(traj, t);
   for (int64_t c = 0; c < e.cells(); ++c) colour(f[c], signed_range, &rgb[c * 3]);
   const int scale = std::max<int>(1, static_cast<int>(96 / std::max(e.nx, e.ny)));
-  return "<img title='" + title + "' src='" + png_data_uri(static_cast<int>(e.ny), static_cast<int>(e.nx), rgb) +
+  return "<figure><img src='" + png_data_uri(static_cast<int>(e.ny), static_cast<int>(e.nx), rgb) +
          "' style='width:" + std::to_string(e.ny * scale) + "px;height:" + std::to_string(e.nx * scale) +
-         "px;image-rendering:pixelated;border:1px solid #ccc'/>";
+         "px;image-rendering:pixelated;border:1px solid #ccc'/><figcaption>" + caption + "</figcaption></figure>";
+}
+
+// The colour scale of the frames, with its ends and middle labelled (normalised units).
+std::string colour_bar(bool signed_range) {
+  const int n = 128;
+  std::vector<uint8_t> rgb(n * 3);
+  const double lo = signed_range ? -1 : 0;
+  for (int i = 0; i < n; ++i) colour(lo + (1 - lo) * i / (n - 1.0), signed_range, &rgb[i * 3]);
+  const std::string mid = signed_range ? "0" : "0.5";
+  return "<span style='display:inline-block;vertical-align:middle;font-size:11px'><img src='" + png_data_uri(n, 1, rgb) +
+         "' style='width:200px;height:14px;image-rendering:pixelated;border:1px solid #ccc'/><span "
+         "style='display:flex;justify-content:space-between;width:202px'><span>" +
+         std::string(signed_range ? "-1" : "0") + "</span><span>" + mid + "</span><span>1</span></span></span>";
 }
 
 std::string fmt(const char* f, double v) {
@@ -81,6 +95,7 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
                  crossing["mask"].get<std::string>() + "</b> mask exceeds " + fmt("%.3g", crossing["threshold"]) +
                  "; never &rarr; 1. Generated trajectories start from the test set's initial frames, one network "
                  "evaluation per frame for SL and the deterministic model, K for ARDM-K.");
+  page.verdict(m, {"wct", "wim"});
   page.metrics_table(m, {"wct", "wim", "w2_mass_final", "w2_energy_mean", "w2_points_mean", "crossing_mean", "crossing_std", "never_crossed", "mass_step_correlation",
                          "final_train_loss", "nfe_per_frame", "seconds_per_trajectory"});
   if (m.contains("throughput")) {
@@ -96,12 +111,15 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
     const std::vector<double> ref_times = crossing["reference_times"].get<std::vector<double>>();
     const double half_bin = 0.5 / std::max<size_t>(1, time.size() - 1);  // one bin per frame
     const int bins = static_cast<int>(time.size());
+    std::vector<SvgPlot> panels;
     for (const auto& s : pipeline::sample_sets(e)) {
       SvgPlot p("crossing time: truth vs " + s.name, "normalised crossing time", "density", 330, 240);
       p.histogram(ref_times, -half_bin, 1 + half_bin, bins, kTruthColor, "truth");
       p.histogram(m[s.name]["crossing_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
-      page.figure(p.svg());
+      panels.push_back(std::move(p));
     }
+    share_y_range(panels);
+    for (const auto& p : panels) page.figure(p.svg());
   }
 
   page.heading("Integrated mass");
@@ -113,7 +131,7 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
       for (int64_t i = 0; i < s.fields.n; ++i) a += v[i * s.fields.n_time + t], a2 += v[i * s.fields.n_time + t] * v[i * s.fields.n_time + t];
       a /= s.fields.n;
       double sd = std::sqrt(std::max(0.0, a2 / s.fields.n - a * a));
-      mean[t] = a, lo[t] = a - sd, hi[t] = a + sd;
+      mean[t] = a, lo[t] = std::max(0.0, a - sd), hi[t] = a + sd;  // a mass is never negative
     }
     mass.band(time, lo, hi, s.color);
     mass.line(time, mean, s.color, s.name);
@@ -133,17 +151,20 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
   }
   page.figure(wim.svg());
 
-  page.heading("Frames: trajectory 0 over time, then the final frames of six trajectories");
+  page.heading("Frames: trajectory 0 over time, then the final frames (t = " + fmt("%.3g", time.back()) +
+               ") of six trajectories");
+  page.paragraph("Colour scale (normalised value): " + colour_bar(signed_range));
   for (const auto& s : sets) {
-    std::string row = "<div><b style='color:" + s.color + "'>" + s.name + "</b><br/>";
+    std::string row = "<div><b style='color:" + s.color + "'>" + s.name +
+                      "</b><div style='display:flex;gap:4px;align-items:flex-end'>";
     for (int q = 0; q <= 4; ++q) {
       int64_t t = q * (s.fields.n_time - 1) / 4;
-      row += frame_image(s.fields, 0, t, signed_range, "t = " + fmt("%.3g", time[t])) + " ";
+      row += frame_image(s.fields, 0, t, signed_range, "t = " + fmt("%.3g", time[t]));
     }
-    row += "&nbsp;&nbsp;";
+    row += "<span style='width:16px'></span>";
     for (int64_t i = 0; i < std::min<int64_t>(6, s.fields.n); ++i)
-      row += frame_image(s.fields, i, s.fields.n_time - 1, signed_range, "trajectory " + std::to_string(i)) + " ";
-    page.figure(row + "</div>");
+      row += frame_image(s.fields, i, s.fields.n_time - 1, signed_range, "trajectory " + std::to_string(i));
+    page.figure(row + "</div></div>");
   }
 
   page.heading("Memorisation check (final frames)");

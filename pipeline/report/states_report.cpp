@@ -44,6 +44,7 @@ std::string states_report(const pipeline::Experiment& e, const nlohmann::json& m
                  std::to_string(metrics.value("n_test", 0)) + " test trajectories of " + std::to_string(time.size()) +
                  " saved states. Generated trajectories start from the test set's initial states and draw a fresh "
                  "label at every step.");
+  page.verdict(metrics, {"w2_mean"});
   page.metrics_table(metrics, {"w2_mean", "w2_" + names[0] + "_mean", "w2_" + names[1] + "_mean", "sliced_w2_mean",
                                "final_train_loss", "label_gradient_norm", "nfe_per_step", "seconds_per_trajectory"});
   if (metrics.contains("throughput")) {
@@ -87,7 +88,8 @@ std::string states_report(const pipeline::Experiment& e, const nlohmann::json& m
     }
   }
 
-  page.heading("Twenty sample paths of " + names[0]);
+  page.heading("Twenty sample paths of " + names[0] + " (same y range in every panel)");
+  std::vector<SvgPlot> paths;
   for (const auto& s : sets) {
     SvgPlot p(s.name, "t", names[0], 330, 240);
     for (int64_t i = 0; i < std::min<int64_t>(20, s.n); ++i) {
@@ -95,8 +97,10 @@ std::string states_report(const pipeline::Experiment& e, const nlohmann::json& m
       for (int64_t t = 0; t < s.n_time; ++t) y[t] = s.at(i, t, 0);
       p.line(time, y, s.color, "", 1.0, 0.6);
     }
-    page.figure(p.svg());
+    paths.push_back(std::move(p));
   }
+  share_y_range(paths);
+  for (const auto& p : paths) page.figure(p.svg());
 
   page.heading("Sliced W2 to the test set over time");
   SvgPlot w("sliced W2 per saved time", "t", "sliced W2");

@@ -16,6 +16,16 @@ const char* model_color(const std::string& name) {
   return "#ff7f0e";
 }
 
+void share_y_range(std::vector<SvgPlot>& panels) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const auto& p : panels) {
+    auto [a, b] = p.data_y_range();
+    lo = std::min(lo, a), hi = std::max(hi, b);
+  }
+  if (std::isfinite(lo))
+    for (auto& p : panels) p.y_range(lo, hi);
+}
+
 SvgPlot::SvgPlot(std::string title, std::string xlabel, std::string ylabel, int width, int height)
     : title_(std::move(title)), xlabel_(std::move(xlabel)), ylabel_(std::move(ylabel)), w_(width), h_(height) {}
 
@@ -45,6 +55,7 @@ void SvgPlot::histogram(const std::vector<double>& values, double lo, double hi,
     x.push_back(lo + (b + 1) * width), y.push_back(d);
   }
   line(x, y, color, label, 1.5);
+  nonnegative_ = true;
 }
 
 static std::string fmt(double v) {
@@ -53,30 +64,82 @@ static std::string fmt(double v) {
   return buf;
 }
 
-std::string SvgPlot::svg() const {
-  const double ml = 58, mr = 12, mt = 26, mb = 40;
-  double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
+namespace {
+
+// Round tick values covering [lo, hi]: about four steps of 1, 2 or 5 x 10^k.
+std::vector<double> nice_ticks(double lo, double hi) {
+  const double raw = (hi - lo) / 4, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step)
+    t.push_back(std::abs(v) < 1e-12 * step ? 0.0 : v);
+  return t;
+}
+
+// A tick label: 20, 0.05, 1e-06 (six significant digits hide the rounding of k * step).
+std::string tick_label(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
+bool SvgPlot::use_log_y() const {
   // A log axis only when every value is positive (a correlation can be negative): linear otherwise.
   bool log_y = log_y_;
   for (const auto& it : items_)
     for (const auto* ys : {&it.y, &it.y2})
       for (double v : *ys) log_y = log_y && !(std::isfinite(v) && v <= 0);
+  return log_y;
+}
+
+std::pair<double, double> SvgPlot::data_y_range() const {
+  double y0 = std::numeric_limits<double>::infinity(), y1 = -y0;
+  for (const auto& it : items_)
+    for (const auto* ys : {&it.y, &it.y2})
+      for (double v : *ys)
+        if (std::isfinite(v)) y0 = std::min(y0, v), y1 = std::max(y1, v);
+  if (nonnegative_) y0 = 0;
+  return {y0, y1};
+}
+
+std::string SvgPlot::svg() const {
+  const double ml = 58, mr = 12, mt = 26, mb = 40;
+  const bool log_y = use_log_y();
   auto ty = [&](double v) { return log_y ? std::log10(std::max(v, 1e-300)) : v; };
-  for (const auto& it : items_) {
-    for (size_t i = 0; i < it.x.size(); ++i) {
-      x0 = std::min(x0, it.x[i]), x1 = std::max(x1, it.x[i]);
-      for (double v : {it.y[i], it.kind == Item::Band ? it.y2[i] : it.y[i]})
-        if (std::isfinite(v)) y0 = std::min(y0, ty(v)), y1 = std::max(y1, ty(v));
-    }
-  }
-  if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  double x0 = std::numeric_limits<double>::infinity(), x1 = -x0;
+  for (const auto& it : items_)
+    for (double v : it.x) x0 = std::min(x0, v), x1 = std::max(x1, v);
+  auto [ylo, yhi] = std::isfinite(y_lo_) ? std::pair{y_lo_, y_hi_} : data_y_range();
+  if (!std::isfinite(x0)) x0 = 0, x1 = 1;
+  if (!std::isfinite(ylo)) ylo = log_y ? 0.1 : 0, yhi = 1;
   if (x1 == x0) x1 = x0 + 1;
+  double y0 = ty(ylo), y1 = ty(yhi);
   if (y1 == y0) y1 = y0 + 1;
-  double pad = 0.05 * (y1 - y0);
-  y0 -= pad, y1 += pad;
+  // The y axis ends on ticks: whole decades on a log axis, round values on a linear one.
+  std::vector<double> yticks;  // in axis units (log10 on a log axis)
+  if (log_y) {
+    // At most five decades: values far below (a floor at 1e-10 while models sit at 1e-2) are
+    // drawn on the bottom edge instead of squeezing the rest.
+    y1 = std::ceil(y1), y0 = std::max(std::floor(y0), y1 - 5);
+    if (y1 <= y0) y1 = y0 + 1;
+    for (double d = y0; d <= y1; ++d) yticks.push_back(d);
+  } else {
+    yticks = nice_ticks(y0, y1);
+    const double step = yticks.size() > 1 ? yticks[1] - yticks[0] : 1;
+    y0 = std::min(y0, std::floor(y0 / step + 1e-9) * step), y1 = std::max(y1, std::ceil(y1 / step - 1e-9) * step);
+    yticks = nice_ticks(y0, y1);
+  }
   const double pw = w_ - ml - mr, ph = h_ - mt - mb;
   auto px = [&](double v) { return ml + (v - x0) / (x1 - x0) * pw; };
-  auto py = [&](double v) { return mt + (1 - (ty(v) - y0) / (y1 - y0)) * ph; };
+  auto py_axis = [&](double a) { return mt + (1 - (a - y0) / (y1 - y0)) * ph; };
+  auto py = [&](double v) { return py_axis(std::clamp(ty(v), y0, y1)); };
 
   std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(w_) + "' height='" +
                   std::to_string(h_) + "' font-family='sans-serif' font-size='11'>";
@@ -84,17 +147,18 @@ std::string SvgPlot::svg() const {
   s += "<text x='" + fmt(w_ / 2.0) + "' y='16' text-anchor='middle' font-size='13'>" + title_ + "</text>";
   s += "<rect x='" + fmt(ml) + "' y='" + fmt(mt) + "' width='" + fmt(pw) + "' height='" + fmt(ph) +
        "' fill='none' stroke='#999'/>";
-  for (int k = 0; k <= 4; ++k) {  // ticks
-    double xv = x0 + k * (x1 - x0) / 4, yv = y0 + k * (y1 - y0) / 4;
-    s += "<text x='" + fmt(px(xv)) + "' y='" + fmt(mt + ph + 14) + "' text-anchor='middle'>" + fmt(xv) + "</text>";
-    double ylab = log_y ? std::pow(10.0, yv) : yv;
-    double ypix = mt + (1 - (yv - y0) / (y1 - y0)) * ph;
-    s += "<text x='" + fmt(ml - 4) + "' y='" + fmt(ypix + 4) + "' text-anchor='end'>" + fmt(ylab) + "</text>";
+  for (double xv : nice_ticks(x0, x1))
+    s += "<text x='" + fmt(px(xv)) + "' y='" + fmt(mt + ph + 14) + "' text-anchor='middle'>" + tick_label(xv) + "</text>";
+  for (double a : yticks) {
+    const double ypix = py_axis(a);
+    s += "<text x='" + fmt(ml - 4) + "' y='" + fmt(ypix + 4) + "' text-anchor='end'>" +
+         tick_label(log_y ? std::pow(10.0, a) : a) + "</text>";
     s += "<line x1='" + fmt(ml) + "' x2='" + fmt(ml + pw) + "' y1='" + fmt(ypix) + "' y2='" + fmt(ypix) +
          "' stroke='#eee'/>";
   }
   s += "<text x='" + fmt(ml + pw / 2) + "' y='" + fmt(h_ - 6.0) + "' text-anchor='middle'>" + xlabel_ + "</text>";
-  s += "<text transform='translate(12," + fmt(mt + ph / 2) + ") rotate(-90)' text-anchor='middle'>" + ylabel_ + "</text>";
+  s += "<text transform='translate(12," + fmt(mt + ph / 2) + ") rotate(-90)' text-anchor='middle'>" + ylabel_ +
+       (log_y ? " (log scale)" : "") + "</text>";
   for (const auto& it : items_) {
     std::string pts;
     if (it.kind == Item::Band) {
@@ -107,7 +171,12 @@ std::string SvgPlot::svg() const {
            "' stroke-opacity='" + fmt(it.opacity) + "'" + (it.dashed ? " stroke-dasharray='5,3'" : "") + "/>";
     }
   }
-  int row = 0;  // legend
+  int rows = 0;  // legend, on a white box so that it stays readable over the lines
+  for (const auto& it : items_) rows += !it.label.empty();
+  if (rows)
+    s += "<rect x='" + fmt(ml + pw - 114) + "' y='" + fmt(mt + 2) + "' width='112' height='" + fmt(14.0 * rows + 4) +
+         "' fill='white' fill-opacity='0.85' stroke='#ddd'/>";
+  int row = 0;
   for (const auto& it : items_) {
     if (it.label.empty()) continue;
     double ly = mt + 12 + 14 * row++;

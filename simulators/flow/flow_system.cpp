@@ -1,7 +1,8 @@
 // System "flow": two-phase flow in a random porous medium (paper appendix D.3).
 // Stores the water saturation at n_frames evenly spaced times in [0, t_end] (t0_fields/s),
 // optionally the pressure (t0_fields/p), and the static permeability: t0_fields/K for an
-// isotropic medium, t1_fields/K (x, y, component) for a diagonal tensor.
+// isotropic medium, t2_fields/K (x, y, 2, 2) for a diagonal tensor: as a rank-2 tensor it stays
+// physical (positive diagonal) under The Well's axis flips, permutations and rotations.
 #include <cmath>
 #include <memory>
 
@@ -65,8 +66,12 @@ class FlowWorker : public Worker {
     }
     float* K = out.back();
     for (size_t c = 0; c < n; ++c) {
-      if (p_.perm.diagonal()) K[2 * c] = static_cast<float>(kx_[c]), K[2 * c + 1] = static_cast<float>(ky_[c]);
-      else K[c] = static_cast<float>(kx_[c]);
+      if (p_.perm.diagonal()) {
+        float* k = K + 4 * c;  // row-major [[K_x, 0], [0, K_y]]
+        k[0] = static_cast<float>(kx_[c]), k[1] = k[2] = 0.0f, k[3] = static_cast<float>(ky_[c]);
+      } else {
+        K[c] = static_cast<float>(kx_[c]);
+      }
     }
   }
 
@@ -111,7 +116,7 @@ class FlowSystem : public System {
     const uint64_t nx = p_.problem.grid.nx, ny = p_.problem.grid.ny, nt = p_.n_frames;
     std::vector<ArraySpec> a{{"t0_fields/s", {nt, nx, ny}, true, {true, true}}};
     if (p_.store_pressure) a.push_back({"t0_fields/p", {nt, nx, ny}, true, {true, true}});
-    if (p_.perm.diagonal()) a.push_back({"t1_fields/K", {nx, ny, 2}, false, {true, true}});
+    if (p_.perm.diagonal()) a.push_back({"t2_fields/K", {nx, ny, 2, 2}, false, {true, true}});
     else a.push_back({"t0_fields/K", {nx, ny}, false, {true, true}});
     return a;
   }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/dataset.hpp"
@@ -58,12 +59,21 @@ bool link_exists(hid_t f, const std::string& p) { return H5Lexists(f, p.c_str(),
 bool attr_exists(hid_t f, const std::string& obj, const std::string& name) {
   return H5Aexists_by_name(f, obj.c_str(), name.c_str(), H5P_DEFAULT) > 0;
 }
+// A boolean attribute, which must be stored the way h5py stores numpy.bool_ (an enum FALSE/TRUE).
 std::vector<uint8_t> attr_bools(hid_t f, const std::string& obj, const std::string& name) {
   hid_t a = H5Aopen_by_name(f, obj.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
   if (a < 0) return {};
-  hid_t sp = H5Aget_space(a);
+  hid_t type = H5Aget_type(a), sp = H5Aget_space(a);
   std::vector<uint8_t> v(std::max<hssize_t>(1, H5Sget_simple_extent_npoints(sp)));
-  H5Aread(a, H5T_NATIVE_HBOOL, v.data());
+  bool is_bool = H5Tget_class(type) == H5T_ENUM && H5Tget_size(type) == 1 && H5Tget_nmembers(type) == 2;
+  if (is_bool) {
+    char* name1 = H5Tget_member_name(type, 1);
+    is_bool = name1 == std::string("TRUE");
+    H5free_memory(name1);
+  }
+  if (is_bool) H5Aread(a, type, v.data());
+  else v = {};
+  H5Tclose(type);
   H5Sclose(sp);
   H5Aclose(a);
   return v;
@@ -155,8 +165,11 @@ TEST(Dataset, FieldsRoundTripInTheWellLayout) {
   DatasetReader r(path, "fields");
   EXPECT_EQ(r.header().dataset_name, "toy_wave");
   EXPECT_EQ(r.header().time, h.time);
-  EXPECT_EQ(r.header().x, h.x);
-  EXPECT_EQ(r.header().y, h.y);
+  // The Well's dimensions are float32.
+  for (auto [got, want] : {std::pair{r.header().x, h.x}, std::pair{r.header().y, h.y}}) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], static_cast<double>(static_cast<float>(want[i])));
+  }
   EXPECT_EQ(r.header().grid_type, "cartesian");
   ASSERT_EQ(r.header().boundary_conditions.size(), 2u);
   EXPECT_EQ(r.header().boundary_conditions[0].name, "periodic_x");
@@ -195,7 +208,37 @@ TEST(Dataset, FieldsRoundTripInTheWellLayout) {
   EXPECT_EQ(attr_bools(f, "t0_fields/K", "time_varying"), std::vector<uint8_t>{0});
   EXPECT_EQ(attr_bools(f, "t0_fields/K", "dim_varying"), (std::vector<uint8_t>{1, 0}));
   EXPECT_EQ(attr_bools(f, "dimensions/time", "sample_varying"), std::vector<uint8_t>{0});
+  // Boundary masks: 1-D along the condition's axis, true on its two end cells.
+  EXPECT_EQ(dims_of(f, "boundary_conditions/periodic_x/mask"), (std::vector<hsize_t>{nx}));
+  EXPECT_EQ(dims_of(f, "boundary_conditions/wall_y/mask"), (std::vector<hsize_t>{ny}));
+  EXPECT_EQ(attr_bools(f, "boundary_conditions/wall_y", "time_varying"), std::vector<uint8_t>{0});
+  // Each simulation parameter is also a constant scalar.
+  EXPECT_EQ(dims_of(f, "scalars/c"), std::vector<hsize_t>{});
+  EXPECT_EQ(attr_bools(f, "scalars/c", "sample_varying"), std::vector<uint8_t>{0});
   H5Fclose(f);
+}
+
+TEST(Dataset, FormatVersionOneStillReads) {
+  // Version 1 stored booleans as uint8: rewrite this file's completion mark and a field's
+  // time_varying that way, and read it again.
+  TempDir dir;
+  const std::string path = dir / "v1.h5";
+  write_states(path, kTraj, true);
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  for (auto [obj, name, value] : {std::tuple{".", "slift_complete", 1}, std::tuple{"states", "time_varying", 0}}) {
+    H5Adelete_by_name(f, obj, name, H5P_DEFAULT);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate_by_name(f, obj, name, H5T_NATIVE_UINT8, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    uint8_t v = value;
+    H5Awrite(a, H5T_NATIVE_UINT8, &v);
+    H5Aclose(a);
+    H5Sclose(sp);
+  }
+  H5Fclose(f);
+  DatasetReader r(path, "states");
+  EXPECT_FALSE(r.spec("states").time_varying);
+  EXPECT_EQ(r.read("states"), ramp(kTraj * kPer, 1.0f));
 }
 
 TEST(Dataset, UnfinishedWriteIsNotVisibleAndIsRefusedAsIncomplete) {
