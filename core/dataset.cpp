@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <functional>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -377,9 +380,43 @@ struct DatasetReader::Impl {
   std::vector<std::string> arrays;
 };
 
+namespace {
+
+// An array of the file: a hard link to a dataset and nothing else (not a group, a scalar, an
+// external or soft link, a link loop), so every later read is of a real array.
+Handle open_array(hid_t file, const std::string& file_path, const std::string& array) {
+  if (H5Lexists(file, array.c_str(), H5P_DEFAULT) <= 0) usage_error(file_path + ": no array '" + array + "'");
+  H5L_info_t link;
+  if (H5Lget_info(file, array.c_str(), &link, H5P_DEFAULT) < 0 || link.type != H5L_TYPE_HARD)
+    usage_error(file_path + ": '" + array + "' is a link, not an array");
+  Handle d(H5Oopen(file, array.c_str(), H5P_DEFAULT), H5Oclose);
+  if (d < 0 || H5Iget_type(d) != H5I_DATASET) usage_error(file_path + ": '" + array + "' is not an array");
+  return d;
+}
+
+// The shape every reader relies on: one entry per trajectory, one frame per saved time, then the
+// grid (fields) or one value per state name (states). Refused as a bad input file otherwise.
+void check_shape(const std::string& file_path, const DatasetHeader& h, uint64_t n_traj, const ArraySpec& s,
+                 const std::vector<hsize_t>& dims) {
+  auto refuse = [&](const std::string& what) { usage_error(file_path + ": '" + s.path + "' " + what); };
+  if (dims.empty() || dims[0] != n_traj)
+    refuse("does not hold one entry per trajectory (n_trajectories " + std::to_string(n_traj) + ")");
+  std::vector<uint64_t> want;  // the leading axes of one trajectory
+  if (s.time_varying || h.kind == "states") want.push_back(h.time.size());
+  if (h.kind == "fields") want.insert(want.end(), {h.x.size(), h.y.size()});
+  if (s.shape.size() < want.size() || !std::equal(want.begin(), want.end(), s.shape.begin()))
+    refuse(h.kind == "fields" ? "does not match the time axis and the grid" : "does not match the time axis");
+  if (h.kind == "states" && (s.shape.size() != 2 || s.shape[1] == 0 ||
+                             (!h.state_names.empty() && s.shape[1] != h.state_names.size())))
+    refuse("is not (n_traj, n_time, one value per state name)");
+}
+
+}  // namespace
+
 DatasetReader::DatasetReader(const std::string& path, const std::string& expected_kind) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   if (!std::filesystem::exists(path)) usage_error("no such dataset: " + path);
+  if (!std::filesystem::is_regular_file(path)) usage_error(path + ": not a file");
   if (H5Fis_hdf5(path.c_str()) <= 0) usage_error(path + ": not an HDF5 file (truncated or corrupt?)");
   impl_->file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (impl_->file < 0) usage_error(path + ": cannot be opened as HDF5 (truncated or corrupt?)");
@@ -389,8 +426,21 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
   if (h.kind.empty()) usage_error(path + ": not a slift dataset (no 'slift_format' attribute)");
   if (read_attr_scalar<uint8_t>(f, "slift_complete", H5T_NATIVE_HBOOL, 0) == 0)
     usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
+  if (h.kind != "states" && h.kind != "fields") usage_error(path + ": unknown dataset kind '" + h.kind + "'");
   if (!expected_kind.empty() && h.kind != expected_kind)
     usage_error(path + ": dataset of kind '" + h.kind + "', expected '" + expected_kind + "'");
+  try {
+    read_layout();
+  } catch (const Error& e) {  // an attribute or group of the wrong type: a bad input file
+    if (e.code() == ExitCode::usage) throw;
+    usage_error(path + ": " + e.what());
+  }
+}
+
+void DatasetReader::read_layout() {
+  const std::string& path = impl_->path;
+  hid_t f = impl_->file;
+  DatasetHeader& h = impl_->header;
   h.dataset_name = read_attr_string(f, "dataset_name");
   h.config_yaml = read_attr_string(f, "config");
   h.created_by = read_attr_string(f, "created_by");
@@ -427,6 +477,10 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
       }
     }
   }
+  if (h.time.empty() || !std::all_of(h.time.begin(), h.time.end(), [](double t) { return std::isfinite(t); }) ||
+      std::adjacent_find(h.time.begin(), h.time.end(), std::greater_equal<>()) != h.time.end())
+    usage_error(path + ": the time axis (dimensions/time) is missing, not finite or not increasing");
+  for (const auto& a : impl_->arrays) spec(a);  // checks every array's shape
 }
 
 DatasetReader::~DatasetReader() = default;
@@ -436,17 +490,16 @@ uint64_t DatasetReader::n_traj() const { return impl_->n_traj; }
 std::vector<std::string> DatasetReader::array_paths() const { return impl_->arrays; }
 
 ArraySpec DatasetReader::spec(const std::string& array_path) const {
-  if (H5Lexists(impl_->file, array_path.c_str(), H5P_DEFAULT) <= 0)
-    usage_error(impl_->path + ": no array '" + array_path + "'");
-  Handle d(H5Dopen2(impl_->file, array_path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle d = open_array(impl_->file, impl_->path, array_path);
   Handle space(H5Dget_space(d), H5Sclose);
-  int rank = H5Sget_simple_extent_ndims(space);
-  std::vector<hsize_t> dims(rank);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> dims(std::max(rank, 0));
   H5Sget_simple_extent_dims(space, dims.data(), nullptr);
   ArraySpec s;
   s.path = array_path;
-  s.shape.assign(dims.begin() + 1, dims.end());
+  if (!dims.empty()) s.shape.assign(dims.begin() + 1, dims.end());
   s.time_varying = read_attr_scalar<uint8_t>(d, "time_varying", H5T_NATIVE_HBOOL, 1) != 0;
+  check_shape(impl_->path, impl_->header, impl_->n_traj, s, dims);
   return s;
 }
 
@@ -464,7 +517,7 @@ std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t f
   ArraySpec s = spec(array_path);
   if (count == 0) count = impl_->n_traj - std::min(first, impl_->n_traj);
   if (first + count > impl_->n_traj) usage_error(impl_->path + ": trajectory range out of bounds");
-  Handle d(H5Dopen2(impl_->file, array_path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle d = open_array(impl_->file, impl_->path, array_path);
   Handle fspace(H5Dget_space(d), H5Sclose);
   std::vector<hsize_t> start(s.shape.size() + 1, 0), cnt{count};
   start[0] = first;

@@ -88,6 +88,7 @@ class DatasetReader {
   std::vector<float> read(const std::string& array_path, uint64_t first = 0, uint64_t count = 0) const;
 
  private:
+  void read_layout();  // the header and every array's shape, checked
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
