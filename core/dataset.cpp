@@ -1,6 +1,10 @@
 #include "core/dataset.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +12,7 @@
 #include <functional>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <numeric>
@@ -277,18 +282,46 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
   }
 }
 
-}  // namespace
-
 // ---- writer ---------------------------------------------------------------------------------
+
+// One writer per output: an exclusive flock on the .partial itself, taken before anything reads
+// or truncates it, so a second writer is refused instead of deleting the first one's data.
+// Returns the descriptor that holds the lock.
+int lock_partial(const std::string& partial) {
+  for (;;) {
+    const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) runtime_error("cannot create " + partial + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      usage_error(partial + " is being written by another slift; wait for it to finish or write elsewhere");
+    }
+    struct stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::stat(partial.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev)
+      return fd;
+    ::close(fd);  // renamed into place by its writer meanwhile: lock the file that now bears the name
+  }
+}
+
+// HDF5's own file lock is off for the .partial: it would conflict with ours in this process.
+Handle unlocked_access() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  check(H5Pset_file_locking(fapl, false, true), "file access properties");
+  return fapl;
+}
+
+}  // namespace
 
 struct DatasetWriter::Impl {
   ~Impl() {  // also when the constructor throws half-way through the layout
     if (file >= 0) H5Fclose(file);
+    if (lock >= 0) ::close(lock);  // releases the .partial for a later resume
   }
   std::string path, partial;
   std::vector<ArraySpec> arrays;
   uint64_t n_traj = 0, n_done = 0;
   hid_t file = -1;
+  int lock = -1;
 };
 
 DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& header, const std::vector<ArraySpec>& arrays,
@@ -301,9 +334,11 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
 
-  if (std::filesystem::exists(impl_->partial)) {
+  impl_->lock = lock_partial(impl_->partial);
+  const Handle fapl = unlocked_access();
+  if (std::filesystem::file_size(impl_->partial) > 0) {
     // Resume only a file of the same content identity; anything else starts afresh.
-    hid_t f = H5Fopen(impl_->partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t f = H5Fopen(impl_->partial.c_str(), H5F_ACC_RDWR, fapl);
     if (f >= 0) {
       bool same = false;
       try {
@@ -320,12 +355,11 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
       }
       H5Fclose(f);
     }
-    std::filesystem::remove(impl_->partial);
   }
   DatasetHeader h = header;
   h.created_by = std::string("slift ") + version() + " (" + git_commit() + ")";
   h.created_at = now_utc();
-  impl_->file = check_id(H5Fcreate(impl_->partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+  impl_->file = check_id(H5Fcreate(impl_->partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
                          "create " + impl_->partial);
   create_layout(impl_->file, h, arrays, n_traj, compress);
   check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
@@ -363,6 +397,8 @@ void DatasetWriter::finish() {
   check(H5Fclose(impl_->file), "close " + impl_->partial);
   impl_->file = -1;
   std::filesystem::rename(impl_->partial, impl_->path);
+  ::close(impl_->lock);  // readers of the complete file take HDF5's shared lock
+  impl_->lock = -1;
 }
 
 // ---- reader ---------------------------------------------------------------------------------
@@ -528,6 +564,16 @@ std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t f
   if (!out.empty() && H5Dread(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, out.data()) < 0)
     usage_error(impl_->path + ": cannot read '" + array_path + "' (truncated or corrupt?)");
   return out;
+}
+
+bool is_complete_dataset(const std::string& path, const std::string& params_hash, uint64_t n_traj) {
+  if (!std::filesystem::is_regular_file(path)) return false;
+  try {
+    DatasetReader r(path);
+    return r.header().params_hash == params_hash && r.n_traj() == n_traj;
+  } catch (const Error&) {
+    return false;  // unreadable or incomplete: written afresh
+  }
 }
 
 }  // namespace slift

@@ -8,7 +8,8 @@
 //
 // Writing is crash-safe and resumable: data go to "<path>.partial", blocks of trajectories are
 // flushed with a `slift_n_done` counter, and the file is renamed to <path> only when complete.
-// A reader refuses a file without the completion mark.
+// A reader refuses a file without the completion mark. One writer per output: a second writer of
+// the same path is refused while the first holds its .partial.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -92,5 +93,8 @@ class DatasetReader {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Whether `path` is a complete dataset of this content identity: a rerun keeps it as it is.
+bool is_complete_dataset(const std::string& path, const std::string& params_hash, uint64_t n_traj);
 
 }  // namespace slift

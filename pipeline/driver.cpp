@@ -129,10 +129,17 @@ bool still_to_run(const Stage& s, const std::string& reason, LockFile& lock) {
 }
 
 // Runs a stage that must run, under its held stage lock: its record and outputs go first, so a
-// failure never leaves an old output looking current; then the action; then the new record.
+// failure never leaves an old output looking current; then the action; then the new record. A
+// stage that checks its outputs itself keeps those its last record does not contradict (a rerun
+// after a kill keeps the files the killed run completed).
 void execute_stage(const Stage& s, const std::string& run_dir, LockFile& lock) {
+  const nlohmann::json* previous = lock.stage(s.name);
+  const nlohmann::json recorded = previous ? previous->value("outputs", nlohmann::json::object()) : nlohmann::json();
+  for (const auto& out : s.outputs) {
+    if (!s.keeps_outputs || (recorded.contains(out) && lock.hash(out) != recorded[out].get<std::string>()))
+      fs::remove(fs::path(run_dir) / out);
+  }
   lock.commit(s.name, nullptr);
-  for (const auto& out : s.outputs) fs::remove(fs::path(run_dir) / out);
   nlohmann::json rec = {{"version", s.version}, {"params", sha256(s.params)}, {"inputs", nlohmann::json::object()},
                         {"outputs", nlohmann::json::object()}};
   for (const auto& in : s.inputs) {  // hashed before the stage runs

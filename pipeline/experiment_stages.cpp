@@ -88,7 +88,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   simulate_outputs.push_back(L.data_rel + "/simulate.json");
 
   stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, simulate_outputs, {},
-                    [&e] { simulate_all(e); }, true});
+                    [&e] { simulate_all(e); }, true, true});
 
   std::vector<std::string> model_files, sample_stages, sample_files;
   for (const auto& m : e.train.models) {

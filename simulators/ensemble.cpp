@@ -18,6 +18,11 @@ EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, con
   for (const auto& a : arrays)
     per_traj.push_back(std::accumulate(a.shape.begin(), a.shape.end(), uint64_t{1}, std::multiplies<>()));
 
+  // A complete file of the same content (a rerun after a later split was interrupted) is kept.
+  if (mpi::broadcast(rank == 0 && is_complete_dataset(path, opt.params_hash, opt.n_traj) ? 1 : 0)) {
+    log::info("keeping " + path + ": complete, same parameters");
+    return {clock.seconds(), 0};
+  }
   std::unique_ptr<DatasetWriter> writer;
   uint64_t start = 0;
   if (rank == 0) {

@@ -69,6 +69,81 @@ void write_states_file(const std::string& path) {
 
 }  // namespace
 
+// Item 1: a second writer of the same output is refused while the first holds its .partial, and
+// the first one's file ends complete.
+TEST(Reliability, SecondWriterOfAnOutputIsRefusedAndTheFirstKeepsItsData) {
+  TempDir dir;
+  const std::string out = dir / "x.h5";
+  slift::DatasetHeader h;
+  h.kind = "states";
+  h.dataset_name = "duffing";
+  h.time = {0, 1};
+  h.state_names = {"x", "v"};
+  h.params_hash = "first";
+  slift::DatasetWriter first(out, h, {{"states", {2, 2}, true, {}}}, 3);
+  expect_one_line_failure(run(duffing(dir, "simulate " + duffing_config() + " --split train --out " + out)), 2,
+                          "being written by another slift");
+  const std::vector<float> data(3 * 2 * 2, 1.5f);
+  first.write(0, 0, 3, data.data());
+  first.finish();
+  slift::DatasetReader r(out, "states");
+  EXPECT_EQ(r.header().params_hash, "first");
+  EXPECT_EQ(r.read("states"), data);
+}
+
+// Item 2: --out never replaces a file by surprise, and never the config.
+TEST(Reliability, OutRefusesAnExistingFileUnlessForced) {
+  TempDir dir;
+  const std::string config = dir / "c.yaml";
+  fs::copy_file(duffing_config(), config);
+  const std::string text = slift::test::read_file(config);
+  expect_one_line_failure(run(duffing(dir, "simulate " + config + " --split test --out " + config + " --force")), 2,
+                          "is the config file itself");
+  EXPECT_EQ(slift::test::read_file(config), text);
+  const std::string other = dir / "other.h5";
+  slift::test::write_file(other, "precious");
+  expect_one_line_failure(run(duffing(dir, "simulate " + config + " --split test --out " + other)), 2,
+                          "pass --force to replace it");
+  EXPECT_EQ(slift::test::read_file(other), "precious");
+  expect_one_line_failure(run(duffing(dir, "simulate " + config + " --split test --out " + dir.path())), 2,
+                          "is a directory");
+  const CommandResult forced = run(duffing(dir, "simulate " + config + " --split test --out " + other + " --force"));
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_EQ(slift::DatasetReader(other, "states").n_traj(), 20u);
+  EXPECT_EQ(dir.files(), (std::vector<std::string>{"c.yaml", "other.h5"}));
+}
+
+// Item 11: a simulate stage rerun after a kill keeps the splits the killed run completed; a split
+// modified since it was recorded is written again.
+TEST(Reliability, SimulateRerunKeepsCompleteSplitsAndRewritesModifiedOnes) {
+  TempDir dir;
+  const std::string data = dir / "run/data";
+  const CommandResult first = run(duffing(dir, "run " + duffing_config() + " simulate"));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  // What a kill during the floor split leaves: the stage's record gone, train and test complete.
+  const std::string lock_path = dir / "run/slift.lock.json";
+  nlohmann::json lock = nlohmann::json::parse(slift::test::read_file(lock_path));
+  ASSERT_TRUE(lock["stages"].contains("simulate")) << lock.dump();
+  lock["stages"].erase("simulate");
+  slift::test::write_file(lock_path, lock.dump());
+  fs::remove(data + "/floor.h5");
+  for (const char* split : {"train", "test"}) set_old_mtime(data + "/" + split + ".h5");
+  const std::vector<float> test_states = slift::DatasetReader(data + "/test.h5").read("states");
+
+  const CommandResult rerun = run(duffing(dir, "run " + duffing_config() + " simulate"));
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+  for (const char* split : {"train", "test"}) EXPECT_EQ(mtime_of(data + "/" + split + ".h5"), 1000000000) << split;
+  EXPECT_EQ(slift::DatasetReader(data + "/floor.h5").n_traj(), 20u);
+
+  // A recorded split changed since: not kept, written again with the same content.
+  { std::ofstream(data + "/test.h5", std::ios::app) << "x"; }
+  const CommandResult third = run(duffing(dir, "run " + duffing_config() + " simulate"));
+  ASSERT_EQ(third.exit_code, 0) << third.output;
+  EXPECT_NE(mtime_of(data + "/test.h5"), 1000000000);
+  EXPECT_EQ(slift::DatasetReader(data + "/test.h5").read("states"), test_states);
+  EXPECT_EQ(mtime_of(data + "/train.h5"), 1000000000);
+}
+
 // Items 5, 15, 20: a damaged or hand-made HDF5 file is refused by `slift inspect` with exit code 2
 // and one line (was: a segfault on a 1-D `states`, exit 1 with a std::vector message otherwise).
 struct Damage {
