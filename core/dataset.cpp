@@ -566,6 +566,14 @@ std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t f
   return out;
 }
 
+std::string first_non_finite(const std::vector<float>& data, uint64_t n_time, uint64_t per_frame) {
+  const auto bad = std::find_if(data.begin(), data.end(), [](float v) { return !std::isfinite(v); });
+  if (bad == data.end()) return "";
+  const uint64_t frame = static_cast<uint64_t>(bad - data.begin()) / per_frame;
+  return std::string(std::isnan(*bad) ? "nan" : *bad > 0 ? "inf" : "-inf") + " at frame " + std::to_string(frame % n_time) +
+         " of trajectory " + std::to_string(frame / n_time);
+}
+
 bool is_complete_dataset(const std::string& path, const std::string& params_hash, uint64_t n_traj) {
   if (!std::filesystem::is_regular_file(path)) return false;
   try {

@@ -94,6 +94,10 @@ class DatasetReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// Where `data` (n trajectories x n_time frames x per_frame values, as read() returns them) holds
+// its first non-finite value, e.g. "nan at frame 2 of trajectory 1", or "" when all are finite.
+std::string first_non_finite(const std::vector<float>& data, uint64_t n_time, uint64_t per_frame);
+
 // Whether `path` is a complete dataset of this content identity: a rerun keeps it as it is.
 bool is_complete_dataset(const std::string& path, const std::string& params_hash, uint64_t n_traj);
 

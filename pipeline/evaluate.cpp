@@ -26,6 +26,7 @@ metrics::Ensemble load_states(const std::string& path) {
   e.n_time = static_cast<int64_t>(s.shape[0]);
   e.dim = static_cast<int64_t>(s.shape[1]);
   e.names = r.header().state_names;
+  metrics::require_finite(e.data, e.n_time, e.dim, path);
   return e;
 }
 

@@ -144,6 +144,27 @@ TEST(Reliability, SimulateRerunKeepsCompleteSplitsAndRewritesModifiedOnes) {
   EXPECT_EQ(mtime_of(data + "/train.h5"), 1000000000);
 }
 
+// Item 3: a metric refuses non-finite values, naming the set and the frame, instead of returning
+// a W2 of 0 (NaN) or inf.
+TEST(Reliability, MetricsRefuseNonFiniteValuesNamingSetAndFrame) {
+  using slift::metrics::w2_1d;
+  EXPECT_THROW(w2_1d({NAN, 1.0, 2.0}, {1.0, 2.0, 3.0}), slift::Error);
+  EXPECT_THROW(w2_1d({0.0, 1.0}, {INFINITY, 2.0}), slift::Error);
+  EXPECT_NEAR(w2_1d({0.0, 1.0}, {1.0, 2.0}), 1.0, 1e-12);
+  // 2 trajectories x 3 frames x 2 values; a NaN in trajectory 1, frame 2.
+  std::vector<float> data(12, 0.25f);
+  slift::metrics::require_finite(data, 3, 2, "test.h5");
+  data[(1 * 3 + 2) * 2 + 1] = NAN;
+  try {
+    slift::metrics::require_finite(data, 3, 2, "runs/x/data/test.h5");
+    FAIL() << "a NaN was accepted";
+  } catch (const slift::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("runs/x/data/test.h5"), std::string::npos) << m;
+    EXPECT_NE(m.find("frame 2 of trajectory 1"), std::string::npos) << m;
+  }
+}
+
 // Items 5, 15, 20: a damaged or hand-made HDF5 file is refused by `slift inspect` with exit code 2
 // and one line (was: a segfault on a 1-D `states`, exit 1 with a std::vector message otherwise).
 struct Damage {
