@@ -259,3 +259,30 @@ INSTANTIATE_TEST_SUITE_P(
         Damage{"n_trajectories_as_string", [](hid_t f) { set_string_attr(f, "n_trajectories", "2"); }, "d.h5"}),
     [](const ::testing::TestParamInfo<Damage>& i) { return std::string(i.param.name); });
 
+// Items 4, 9: impossible numbers stop the solver with one line naming the trajectory, the array,
+// the time and the keys to suspect, and nothing looks complete. Flow permeability.sigma 100 threw
+// inside the OpenMP loop (std::terminate); sigma 20 wrote saturations up to 1024 as complete.
+TEST(Reliability, SolverStopsOnImpossibleNumbersWithOneLine) {
+  TempDir dir;
+  const std::string flow = slift_bin() + " simulate " + slift::test::source_dir() +
+                           "/configs/flow.yaml --split train --set simulate.n_train=3 --set simulate.block=2 "
+                           "--set simulate.nx=8 --set simulate.ny=8 --set simulate.n_frames=3 --threads 2 -q --set output_dir=" +
+                           dir.path() + " --out ";
+  for (const char* sigma : {"20", "100"}) {
+    SCOPED_TRACE(sigma);
+    const std::string out = dir / (std::string("flow") + sigma + ".h5");
+    expect_one_line_failure(run(flow + out + " --set simulate.permeability.sigma=" + sigma), 1, "trajectory ");
+    EXPECT_FALSE(fs::exists(out));
+  }
+  const CommandResult sat = run(flow + (dir / "s.h5") + " --set simulate.permeability.sigma=20");
+  EXPECT_NE(sat.output.find("t0_fields/s at time"), std::string::npos) << sat.output;
+  EXPECT_NE(sat.output.find("simulate.permeability.sigma"), std::string::npos) << sat.output;
+
+  const std::string wave = slift_bin() + " simulate " + slift::test::source_dir() +
+                           "/configs/wave.yaml --split train --set simulate.n_train=2 --set simulate.n_solve=16 "
+                           "--set simulate.n_out=8 --set simulate.medium.k0=1 --threads 1 -q --set output_dir=" +
+                           dir.path() + " --out " + (dir / "w.h5");
+  expect_one_line_failure(run(wave + " --set simulate.initial.amplitude=1e300"), 1, "simulate.initial.amplitude");
+  EXPECT_FALSE(fs::exists(dir / "w.h5"));
+}
+
