@@ -259,6 +259,19 @@ INSTANTIATE_TEST_SUITE_P(
         Damage{"n_trajectories_as_string", [](hid_t f) { set_string_attr(f, "n_trajectories", "2"); }, "d.h5"}),
     [](const ::testing::TestParamInfo<Damage>& i) { return std::string(i.param.name); });
 
+// Item 6: thread counts have a range from the machine (thousands crashed libgomp), for --threads,
+// OMP_NUM_THREADS and train.threads alike; nothing is written.
+TEST(Reliability, ThreadCountsBeyondTheMachineAreRefused) {
+  TempDir dir;
+  const std::string out = dir / "x.h5";
+  const std::string cmd = slift_bin() + " simulate " + duffing_config() + " --split train --out " + out +
+                          " -q --set output_dir=" + dir.path() + "/run";
+  expect_one_line_failure(run(cmd + " --threads 100000"), 2, "--threads 100000: at most");
+  expect_one_line_failure(run("OMP_NUM_THREADS=100000 " + cmd), 2, "OMP_NUM_THREADS=100000");
+  expect_one_line_failure(run(cmd + " --threads 1 --set train.threads=100000"), 2, "train.threads");
+  EXPECT_TRUE(dir.files().empty());
+}
+
 // Items 4, 9: impossible numbers stop the solver with one line naming the trajectory, the array,
 // the time and the keys to suspect, and nothing looks complete. Flow permeability.sigma 100 threw
 // inside the OpenMP loop (std::terminate); sigma 20 wrote saturations up to 1024 as complete.
@@ -284,5 +297,22 @@ TEST(Reliability, SolverStopsOnImpossibleNumbersWithOneLine) {
                            dir.path() + " --out " + (dir / "w.h5");
   expect_one_line_failure(run(wave + " --set simulate.initial.amplitude=1e300"), 1, "simulate.initial.amplitude");
   EXPECT_FALSE(fs::exists(dir / "w.h5"));
+}
+
+// Items 4, 10: sizes beyond int32 step counts or the machine's memory are refused before anything
+// runs (wave n_solve 100000 segfaulted in an unchecked allocation; dt 1e-300 overflowed the steps).
+TEST(Reliability, SizesBeyondTheMachineAreRefusedBeforeRunning) {
+  TempDir dir;
+  const std::string wave = slift_bin() + " simulate " + slift::test::source_dir() +
+                           "/configs/wave.yaml --split train -q --set output_dir=" + dir.path() + " --out " + (dir / "w.h5");
+  expect_one_line_failure(run(wave + " --set simulate.n_solve=100000 --set simulate.n_out=100000"), 2, "simulate.n_solve");
+  expect_one_line_failure(run(wave + " --set simulate.dt=1e-300"), 2, "simulate.dt");
+  expect_one_line_failure(run(wave + " --set simulate.t_end=1e12"), 2, "simulate.t_end");
+  // Item 17: the data budget and a block's memory.
+  const std::string duffing = slift_bin() + " simulate " + duffing_config() + " --split train -q --set output_dir=" +
+                              dir.path() + " --out " + (dir / "d.h5");
+  expect_one_line_failure(run(duffing + " --set simulate.n_train=1e12"), 2, "simulate.max_data_gb");
+  expect_one_line_failure(run(duffing + " --set simulate.n_time=2e9"), 2, "simulate.");
+  EXPECT_TRUE(dir.files().empty());
 }
 
