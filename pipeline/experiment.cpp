@@ -11,6 +11,14 @@ namespace slift::pipeline {
 
 const std::vector<std::string> kSplits{"train", "test", "floor"};
 
+config::Check<std::string> run_directory() {
+  return [](const std::string& dir) -> std::optional<std::string> {
+    const std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+    if (dir.empty() || p == p.root_path()) return "must name a directory below the filesystem root, got '" + dir + "'";
+    return std::nullopt;
+  };
+}
+
 namespace {
 
 // Sizes have a range before anything runs: the data sets within the stated budget (raised
@@ -50,7 +58,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   root.expect_only({"name", "seed", "output_dir", "simulate", "train", "sample", "evaluate"});
   e.name = root.required<std::string>("name");
   e.seed = static_cast<uint64_t>(root.get<int64_t>("seed", 0, config::at_least(0)));
-  e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name);
+  e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name, run_directory());
   e.data_dir = e.output_dir + "/data";
 
   config::Section sim = root.section("simulate");

@@ -34,6 +34,10 @@ struct Experiment {
   YAML::Node simulate_params, train_params, sample_params, evaluate_params;
 };
 
+// output_dir of a run or a sweep: it holds locks and outputs, so never "" (they would go to the
+// filesystem root) nor a root itself.
+config::Check<std::string> run_directory();
+
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides);
 
 // The data splits and their seeds: independent streams derived from the experiment seed.

@@ -316,3 +316,42 @@ TEST(Reliability, SizesBeyondTheMachineAreRefusedBeforeRunning) {
   EXPECT_TRUE(dir.files().empty());
 }
 
+// Items 12, 15, 16: configs that yaml-cpp would read silently wrong, or that are not configs.
+TEST(Reliability, AmbiguousOrMisplacedConfigsAreRefused) {
+  TempDir dir;
+  const std::string base = "name: t\noutput_dir: " + dir.path() + "/run\nsimulate:\n  system: duffing\n";
+  struct Case {
+    std::string text, message;
+  };
+  const std::vector<Case> cases{
+      {base + "  n_train: 5\n  n_train: 7\n", "c.yaml:6: simulate.n_train: given twice"},
+      {base + "simulate:\n  system: duffing\n", "c.yaml:5: simulate: given twice"},
+      {base + "---\nname: other\n", "a second YAML document"},
+      {base + "  ? [a, b]\n  : 1\n", "a key must be a name"},
+      {"name: t\noutput_dir: \"\"\nsimulate:\n  system: duffing\n", "output_dir: must name a directory"},
+      {"name: t\noutput_dir: /\nsimulate:\n  system: duffing\n", "output_dir: must name a directory"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    slift::test::write_file(dir / "c.yaml", c.text);
+    expect_one_line_failure(run(slift_bin() + " simulate -q " + (dir / "c.yaml") + " --split train --out " + (dir / "x.h5")),
+                            2, c.message);
+  }
+  expect_one_line_failure(run(slift_bin() + " simulate -q " + dir.path() + " --split train --out " + (dir / "x.h5")), 2,
+                          "is a directory, not a config file");
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"c.yaml"});
+  EXPECT_FALSE(fs::exists("/.slift-locks"));
+}
+
+// Item 19: a sweep's grid values name run directories: one path component each, listed once.
+TEST(Reliability, SweepGridValuesStayInsideTheSweepDirectory) {
+  TempDir dir;
+  for (const std::string& grid : {std::string("\"../../x\""), std::string("1, 1")}) {
+    SCOPED_TRACE(grid);
+    slift::test::write_file(dir / "sweep.yaml", "name: s\nbase: " + duffing_config() + "\noutput_dir: " + dir.path() +
+                                                    "/sweep\ngrid:\n  seed: [" + grid + "]\n");
+    expect_one_line_failure(run(slift_bin() + " run -q " + (dir / "sweep.yaml") + " --dry-run"), 2, "grid.seed");
+  }
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"sweep.yaml"});
+}
+
