@@ -1,9 +1,11 @@
 #include "pipeline/driver.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -244,9 +246,12 @@ int run_parallel(const std::vector<Stage>& stages, const std::string& run_dir, c
         continue;
       }
       const std::string log_path = stage_log(run_dir, s.name);
+      const pid_t driver = getpid();
       const pid_t pid = fork();
       if (pid < 0) runtime_error("cannot fork a process for stage " + s.name);
       if (pid == 0) {
+        // A stage dies with its driver (killed or terminated): no orphan computes on, holding the stage lock.
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver) _exit(1);
         int code = 0;
         const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0) dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO), ::close(fd);

@@ -355,3 +355,19 @@ TEST(Reliability, SweepGridValuesStayInsideTheSweepDirectory) {
   EXPECT_EQ(dir.files(), std::vector<std::string>{"sweep.yaml"});
 }
 
+// Item 18: the stages of `slift run -j 2` die with their driver and free their stage locks.
+TEST(Reliability, ParallelStagesDieWithTheirDriver) {
+  TempDir dir;
+  const std::string cmd = slift_bin() + " run " + duffing_config() + " simulate -j 2 --threads 1 --set output_dir=" +
+                          dir.path() + "/run --set simulate.n_train=50000000";
+  ASSERT_TRUE(slift::test::kill_when_printed(cmd, "log: "));
+  const std::string holder = dir / "run/.slift-locks/simulate";
+  pid_t stage = 0;
+  for (int i = 0; i < 300 && stage == 0; ++i, usleep(100 * 1000))  // up to 30 s on a loaded machine
+    std::sscanf(slift::test::read_file(holder).c_str(), "pid %d", &stage);
+  ASSERT_GT(stage, 0);
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; ++i, usleep(100 * 1000)) gone = ::kill(stage, 0) != 0;
+  if (!gone) ::kill(stage, SIGKILL);
+  EXPECT_TRUE(gone) << "the simulate stage outlived its driver";
+}
