@@ -45,6 +45,9 @@ void Page::metrics_table(const nlohmann::json& m, const std::vector<std::string>
     body_ += "</tr>\n";
   }
   body_ += "</table>\n";
+  for (const auto& [name, row] : m.items())
+    if (row.is_object() && row.contains("training_warning"))
+      body_ += "<p><b>Warning</b> (" + name + "): " + row["training_warning"].get<std::string>() + "</p>\n";
   if (m.contains("interpolation_ratio"))
     body_ += "<p>Interpolation ratio (SL final training loss / label-free loss): <b>" + num(m["interpolation_ratio"]) +
              "</b> &mdash; far below 1 means the labelled model fits its data and draws its spread from the labels.</p>\n";
