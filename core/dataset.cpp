@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <functional>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -43,7 +43,11 @@ struct Handle {  // closes any HDF5 id
 };
 
 void check(herr_t status, const std::string& what) {
-  if (status < 0) runtime_error("HDF5: " + what + " failed");
+  if (status >= 0) return;
+  // HDF5's own error stack is silenced: the system's reason, a full disk above all, is named.
+  const int e = errno;
+  if (e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG) runtime_error("HDF5: " + what + " failed: " + std::strerror(e));
+  runtime_error("HDF5: " + what + " failed");
 }
 hid_t check_id(hid_t id, const std::string& what) {
   if (id < 0) runtime_error("HDF5: " + what + " failed");
@@ -303,6 +307,15 @@ int lock_partial(const std::string& partial) {
   }
 }
 
+// A write that fails for lack of space can be lost inside HDF5 (its chunk path swallowed ENOSPC,
+// and a full disk ended in a file marked complete holding zeros): the whole uncompressed size is
+// reserved up front, so a full disk is refused before anything is computed.
+void reserve_space(int fd, const std::string& partial, uint64_t bytes) {
+  if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) == 0 || errno == EOPNOTSUPP || errno == ENOSYS)
+    return;
+  runtime_error("cannot reserve " + std::to_string(bytes >> 20) + " MiB for " + partial + ": " + std::strerror(errno));
+}
+
 // HDF5's own file lock is off for the .partial: it would conflict with ours in this process.
 Handle unlocked_access() {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
@@ -335,6 +348,9 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
   if (!parent.empty()) std::filesystem::create_directories(parent);
 
   impl_->lock = lock_partial(impl_->partial);
+  uint64_t bytes = (64 << 10) + header.config_yaml.size();  // metadata
+  for (const auto& a : arrays) bytes += n_traj * (4 * product(a.shape) + 64);  // float32 + chunk index
+  reserve_space(impl_->lock, impl_->partial, bytes);
   const Handle fapl = unlocked_access();
   if (std::filesystem::file_size(impl_->partial) > 0) {
     // Resume only a file of the same content identity; anything else starts afresh.
@@ -362,7 +378,7 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
   impl_->file = check_id(H5Fcreate(impl_->partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
                          "create " + impl_->partial);
   create_layout(impl_->file, h, arrays, n_traj, compress);
-  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
+  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
 }
 
 DatasetWriter::~DatasetWriter() = default;
@@ -381,12 +397,12 @@ void DatasetWriter::write(size_t index, uint64_t first, uint64_t count, const fl
   cnt.insert(cnt.end(), a.shape.begin(), a.shape.end());
   check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start.data(), nullptr, cnt.data(), nullptr), "select");
   Handle mspace(H5Screate_simple(static_cast<int>(cnt.size()), cnt.data(), nullptr), H5Sclose);
-  check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, data), "write " + a.path);
+  check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, data), "write " + a.path + " of " + impl_->partial);
 }
 
 void DatasetWriter::commit(uint64_t n_done) {
   attr_scalar<uint64_t>(impl_->file, "slift_n_done", H5T_NATIVE_UINT64, n_done);
-  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
+  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
   impl_->n_done = n_done;
 }
 

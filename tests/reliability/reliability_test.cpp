@@ -371,3 +371,26 @@ TEST(Reliability, ParallelStagesDieWithTheirDriver) {
   if (!gone) ::kill(stage, SIGKILL);
   EXPECT_TRUE(gone) << "the simulate stage outlived its driver";
 }
+
+// Items 8, 15: a full disk. HDF5 lost the writes that failed with ENOSPC and the file ended marked
+// complete, full of zeros, with exit code 0. Now the space is reserved first: one line naming the
+// file and the full disk, exit 1, no file that looks complete; a smaller set then fits. On a small
+// tmpfs the test mounts, so only as root.
+TEST(Reliability, AFullDiskIsNamedAndLeavesNoFileThatLooksComplete) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  TempDir dir;
+  const std::string full = dir / "full";
+  fs::create_directories(full);
+  if (run("mount -t tmpfs -o size=256k tmpfs " + full).exit_code != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+  const std::string cmd = slift_bin() + " simulate " + duffing_config() + " --split train -q --set output_dir=" + full +
+                          " --out " + full + "/x.h5 --set simulate.n_train=";
+  expect_one_line_failure(run(cmd + "4000"), 1, full + "/x.h5.partial: No space left on device");
+  const bool looks_complete = fs::exists(full + "/x.h5");
+  const CommandResult fits = run(cmd + "100");
+  uint64_t n = 0;
+  if (fits.exit_code == 0) n = slift::DatasetReader(full + "/x.h5", "states").n_traj();
+  run("umount " + full);
+  EXPECT_FALSE(looks_complete);
+  EXPECT_EQ(fits.exit_code, 0) << fits.output;
+  EXPECT_EQ(n, 100u);
+}
