@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -365,13 +367,42 @@ void refuse_ambiguous_keys(const YAML::Node& n, const std::string& file, const s
   }
 }
 
+// Whether the text holds a second YAML document with content (yaml-cpp's Load reads the first
+// one and ignores the rest). Events are only looked at: YAML::LoadAll never ended on some inputs
+// (found by tests/fuzz). Returns the second document's line, or -1.
+int second_document_line(const std::string& text) {
+  struct Watcher : YAML::EventHandler {
+    int line = -1;
+    void note(const YAML::Mark& m) {
+      if (line < 0) line = m.line;
+    }
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { note(m); }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+      note(m);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+      note(m);
+    }
+    void OnMapEnd() override {}
+  } first, second;
+  std::stringstream in(text);
+  YAML::Parser parser(in);
+  parser.HandleNextDocument(first);
+  parser.HandleNextDocument(second);
+  return second.line;
+}
+
 Config make(std::shared_ptr<Source> src, const std::string& text, const std::vector<std::string>& overrides) {
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1)
-      usage_error("config error: " + src->file + ":" + std::to_string(documents[1].Mark().line + 1) +
+    src->root = YAML::Load(text);
+    if (const int line = second_document_line(text); line >= 0)
+      usage_error("config error: " + src->file + ":" + std::to_string(line + 1) +
                   ": a second YAML document (one config per file)");
-    src->root = documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::ParserException& e) {
     usage_error("config error: " + src->file + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }

@@ -103,9 +103,16 @@ void attr_bools(hid_t obj, const std::string& name, const std::vector<bool>& val
 
 bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
 
+// Reading an attribute of several values into one would overrun the buffer: refused.
+void require_single(hid_t a, const std::string& name) {
+  Handle space(H5Aget_space(a), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space) != 1) usage_error("attribute '" + name + "' is not a single value");
+}
+
 std::string read_attr_string(hid_t obj, const std::string& name) {
   if (!has_attr(obj, name)) return "";
   Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  require_single(a, name);
   Handle ftype(H5Aget_type(a), H5Tclose);
   if (H5Tget_class(ftype) != H5T_STRING) return "";
   if (H5Tis_variable_str(ftype) > 0) {
@@ -131,6 +138,7 @@ std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name) {
   Handle space(H5Aget_space(a), H5Sclose);
   hssize_t n = H5Sget_simple_extent_npoints(space);
   Handle ftype(H5Aget_type(a), H5Tclose);
+  if (n < 0 || H5Tget_class(ftype) != H5T_STRING) usage_error("attribute '" + name + "' is not a list of strings");
   Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mtype, H5T_VARIABLE);
   H5Tset_cset(mtype, H5Tget_cset(ftype));
@@ -148,6 +156,7 @@ template <class T>
 T read_attr_scalar(hid_t obj, const std::string& name, hid_t type, T fallback) {
   if (!has_attr(obj, name)) return fallback;
   Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  require_single(a, name);
   T v{};
   check(H5Aread(a, type, &v), "read attribute " + name);
   return v;
@@ -165,8 +174,9 @@ void write_vector(hid_t parent, const std::string& name, const std::vector<doubl
 std::vector<double> read_vector(hid_t parent, const std::string& name) {
   if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0) return {};
   Handle d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (d < 0) return {};  // a group or a broken link: the caller refuses the missing axis
   Handle space(H5Dget_space(d), H5Sclose);
-  std::vector<double> v(H5Sget_simple_extent_npoints(space));
+  std::vector<double> v(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space)));
   if (!v.empty()) check(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
   return v;
 }
@@ -419,6 +429,20 @@ void DatasetWriter::finish() {
 
 // ---- reader ---------------------------------------------------------------------------------
 
+namespace {
+
+char being_read[4096];  // a plain buffer: read by a signal handler
+
+// Names the file for dataset_being_read() while a reader calls into HDF5.
+struct Reading {
+  explicit Reading(const std::string& path) { std::snprintf(being_read, sizeof being_read, "%s", path.c_str()); }
+  ~Reading() { being_read[0] = '\0'; }
+};
+
+}  // namespace
+
+const char* dataset_being_read() { return being_read; }
+
 struct DatasetReader::Impl {
   // Closes the file also when the constructor refuses it: HDF5 would otherwise keep it open
   // read-only, and a later writer in this process could not reopen the .partial to resume.
@@ -466,25 +490,26 @@ void check_shape(const std::string& file_path, const DatasetHeader& h, uint64_t 
 }  // namespace
 
 DatasetReader::DatasetReader(const std::string& path, const std::string& expected_kind) : impl_(std::make_unique<Impl>()) {
+  const Reading reading(path);
   impl_->path = path;
   if (!std::filesystem::exists(path)) usage_error("no such dataset: " + path);
   if (!std::filesystem::is_regular_file(path)) usage_error(path + ": not a file");
   if (H5Fis_hdf5(path.c_str()) <= 0) usage_error(path + ": not an HDF5 file (truncated or corrupt?)");
   impl_->file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (impl_->file < 0) usage_error(path + ": cannot be opened as HDF5 (truncated or corrupt?)");
-  hid_t f = impl_->file;
-  DatasetHeader& h = impl_->header;
-  h.kind = read_attr_string(f, "slift_format");
-  if (h.kind.empty()) usage_error(path + ": not a slift dataset (no 'slift_format' attribute)");
-  if (read_attr_scalar<uint8_t>(f, "slift_complete", H5T_NATIVE_HBOOL, 0) == 0)
-    usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
-  if (h.kind != "states" && h.kind != "fields") usage_error(path + ": unknown dataset kind '" + h.kind + "'");
-  if (!expected_kind.empty() && h.kind != expected_kind)
-    usage_error(path + ": dataset of kind '" + h.kind + "', expected '" + expected_kind + "'");
   try {
+    hid_t f = impl_->file;
+    DatasetHeader& h = impl_->header;
+    h.kind = read_attr_string(f, "slift_format");
+    if (h.kind.empty()) usage_error(path + ": not a slift dataset (no 'slift_format' attribute)");
+    if (read_attr_scalar<uint8_t>(f, "slift_complete", H5T_NATIVE_HBOOL, 0) == 0)
+      usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
+    if (h.kind != "states" && h.kind != "fields") usage_error(path + ": unknown dataset kind '" + h.kind + "'");
+    if (!expected_kind.empty() && h.kind != expected_kind)
+      usage_error(path + ": dataset of kind '" + h.kind + "', expected '" + expected_kind + "'");
     read_layout();
-  } catch (const Error& e) {  // an attribute or group of the wrong type: a bad input file
-    if (e.code() == ExitCode::usage) throw;
+  } catch (const Error& e) {  // an attribute or group of the wrong type: a bad input file, named
+    if (std::string(e.what()).rfind(path + ": ", 0) == 0) throw;
     usage_error(path + ": " + e.what());
   }
 }
@@ -542,6 +567,7 @@ uint64_t DatasetReader::n_traj() const { return impl_->n_traj; }
 std::vector<std::string> DatasetReader::array_paths() const { return impl_->arrays; }
 
 ArraySpec DatasetReader::spec(const std::string& array_path) const {
+  const Reading reading(impl_->path);
   Handle d = open_array(impl_->file, impl_->path, array_path);
   Handle space(H5Dget_space(d), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space);
@@ -566,6 +592,7 @@ std::string DatasetReader::state_field() const {
 }
 
 std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t first, uint64_t count) const {
+  const Reading reading(impl_->path);
   ArraySpec s = spec(array_path);
   if (count == 0) count = impl_->n_traj - std::min(first, impl_->n_traj);
   if (first + count > impl_->n_traj) usage_error(impl_->path + ": trajectory range out of bounds");

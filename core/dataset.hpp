@@ -94,6 +94,10 @@ class DatasetReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// The dataset file this process is reading now ("" if none), for the `slift` command's last word
+// should the HDF5 library crash on a corrupt file (its global heap is read unchecked).
+const char* dataset_being_read();
+
 // Where `data` (n trajectories x n_time frames x per_frame values, as read() returns them) holds
 // its first non-finite value, e.g. "nan at frame 2 of trajectory 1", or "" when all are finite.
 std::string first_non_finite(const std::vector<float>& data, uint64_t n_time, uint64_t per_frame);

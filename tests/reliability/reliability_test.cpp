@@ -394,3 +394,11 @@ TEST(Reliability, AFullDiskIsNamedAndLeavesNoFileThatLooksComplete) {
   EXPECT_EQ(fits.exit_code, 0) << fits.output;
   EXPECT_EQ(n, 100u);
 }
+
+// Fuzz finding (tests/fuzz, dataset): a corrupt global heap made HDF5 itself crash while reading a
+// string attribute, and `slift inspect` died of SIGSEGV. The command's last word names the file.
+TEST(Reliability, AFileThatCrashesHdf5IsNamedWithExitCode2) {
+  const std::string file = slift::test::source_dir() + "/tests/reliability/data/corrupt_global_heap.h5";
+  expect_one_line_failure(run(slift_bin() + " inspect " + file), 2, file + ": corrupt dataset");
+}
+
