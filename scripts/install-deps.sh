@@ -13,6 +13,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev librandom123-dev
   libgtest-dev googletest
   slurm-wlm munge                     # the SLURM integration test runs a real one-node cluster
+  clang libclang-rt-14-dev            # libFuzzer: the bounded fuzz runs of tests/fuzz
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-numpy python3-scipy python3-torch python3-h5py)
