@@ -40,13 +40,13 @@ std::string stale_reason(const Stage& s, LockFile& lock) {
   if (!rec) return "never ran";
   if (rec->value("version", 0) != s.version) return "stage version changed";
   if (rec->value("params", std::string()) != sha256(s.params)) return "parameters changed";
-  const auto& ins = (*rec)["inputs"];
+  const auto ins = rec->value("inputs", nlohmann::json::object());
   for (const auto& in : s.inputs) {
     auto h = lock.hash(in);
     if (!h) return "input " + in + " is missing";
     if (!ins.contains(in) || ins[in].get<std::string>() != *h) return "input " + in + " changed";
   }
-  const auto& outs = (*rec)["outputs"];
+  const auto outs = rec->value("outputs", nlohmann::json::object());
   for (const auto& out : s.outputs) {
     auto h = lock.hash(out);
     if (!h) return "output " + out + " is missing";

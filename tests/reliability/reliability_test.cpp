@@ -402,3 +402,15 @@ TEST(Reliability, AFileThatCrashesHdf5IsNamedWithExitCode2) {
   expect_one_line_failure(run(slift_bin() + " inspect " + file), 2, file + ": corrupt dataset");
 }
 
+// Item 15: a lock file of the wrong types (valid JSON) ended in a JSON type error that named no file
+// and exit 1; like a damaged one, it now only costs reruns.
+TEST(Reliability, ALockFileOfWrongTypesCostsOnlyReruns) {
+  TempDir dir;
+  fs::create_directories(dir / "run");
+  slift::test::write_file(dir / "run/slift.lock.json",
+                          R"({"format": 1, "stages": {"simulate": {"version": "1", "params": 7, "inputs": [],)"
+                          R"( "outputs": {"data/train.h5": 3}}}, "files": {"data/train.h5": {"size": "big"}}})");
+  const CommandResult r = run(duffing(dir, "run " + duffing_config() + " simulate"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(slift::DatasetReader(dir / "run/data/train.h5").n_traj(), 20u);
+}
