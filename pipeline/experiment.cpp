@@ -24,7 +24,7 @@ namespace {
 // Sizes have a range before anything runs: the data sets within the stated budget (raised
 // knowingly with --set simulate.max_data_gb=...), one block within a quarter of the memory (rank
 // 0 gathers a whole block).
-void check_data_size(const Experiment& e, config::Section& sim, double max_data_gb) {
+void check_data_size(Experiment& e, config::Section& sim, double max_data_gb) {
   double per_trajectory = 0;
   for (const auto& a : e.system->arrays()) {
     double n = 4;  // float32
@@ -38,6 +38,7 @@ void check_data_size(const Experiment& e, config::Section& sim, double max_data_
   };
   double trajectories = 0;
   for (const auto& s : kSplits) trajectories += static_cast<double>(split_size(e, s));
+  e.simulate.data_bytes = per_trajectory * trajectories;
   if (per_trajectory * trajectories > max_data_gb * 1e9)
     sim.fail("max_data_gb", "the data sets would take " + gb(per_trajectory * trajectories) + " (" +
                                 std::to_string(static_cast<int64_t>(trajectories)) + " trajectories of " + gb(per_trajectory) +

@@ -17,6 +17,7 @@ struct SimulateOptions {
   int64_t n_train = 200, n_test = 1000, n_floor = 0;  // n_floor 0: same as n_test
   int64_t block = 64;                                 // trajectories per checkpoint block
   bool compress = false;
+  double data_bytes = 0;  // the data sets' size (float32, uncompressed), checked against max_data_gb
 };
 
 struct Experiment {

@@ -313,6 +313,9 @@ TEST(Reliability, SizesBeyondTheMachineAreRefusedBeforeRunning) {
                               dir.path() + " --out " + (dir / "d.h5");
   expect_one_line_failure(run(duffing + " --set simulate.n_train=1e12"), 2, "simulate.max_data_gb");
   expect_one_line_failure(run(duffing + " --set simulate.n_time=2e9"), 2, "simulate.");
+  // The dry run says how much data a run would write (200 + 1000 + 1000 trajectories of 64 x 2 floats).
+  const CommandResult plan = run(slift_bin() + " run " + duffing_config() + " --dry-run --set output_dir=" + dir.path());
+  EXPECT_NE(plan.output.find("data sets: 0.00113 GB"), std::string::npos) << plan.output;
   EXPECT_TRUE(dir.files().empty());
 }
 
