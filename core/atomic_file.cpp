@@ -1,5 +1,7 @@
 #include "core/atomic_file.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -15,7 +17,11 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     std::ofstream out(tmp, std::ios::binary);
     out << content;
     out.flush();
-    if (!out) runtime_error("cannot write " + tmp);
+    if (!out) {
+      const std::string reason = std::strerror(errno);  // e.g. the disk is full
+      std::filesystem::remove(tmp);
+      runtime_error("cannot write " + tmp + ": " + reason);
+    }
   }
   std::filesystem::rename(tmp, path);
 }

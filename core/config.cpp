@@ -1,8 +1,11 @@
 #include "core/config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -348,12 +351,62 @@ void apply_override(Source& src, const std::string& text) {
   src.overridden.insert(path);
 }
 
+// yaml-cpp keeps the first of two equal keys and ignores the second silently: refused here, with
+// keys that are not plain names (a mapping or a list as a key).
+void refuse_ambiguous_keys(const YAML::Node& n, const std::string& file, const std::string& path) {
+  if (n.IsSequence())
+    for (size_t i = 0; i < n.size(); ++i) refuse_ambiguous_keys(n[i], file, path + "[" + std::to_string(i) + "]");
+  if (!n.IsMap()) return;
+  std::set<std::string> seen;
+  for (const auto& kv : n) {
+    const std::string where = "config error: " + file + ":" + std::to_string(kv.first.Mark().line + 1) + ": ";
+    if (!kv.first.IsScalar()) usage_error(where + "a key must be a name, got '" + node_text(kv.first) + "'");
+    const std::string key = path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar();
+    if (!seen.insert(kv.first.Scalar()).second) usage_error(where + key + ": given twice (one value per key)");
+    refuse_ambiguous_keys(kv.second, file, key);
+  }
+}
+
+// Whether the text holds a second YAML document with content (yaml-cpp's Load reads the first
+// one and ignores the rest). Events are only looked at: YAML::LoadAll never ended on some inputs
+// (found by tests/fuzz). Returns the second document's line, or -1.
+int second_document_line(const std::string& text) {
+  struct Watcher : YAML::EventHandler {
+    int line = -1;
+    void note(const YAML::Mark& m) {
+      if (line < 0) line = m.line;
+    }
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { note(m); }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+      note(m);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+      note(m);
+    }
+    void OnMapEnd() override {}
+  } first, second;
+  std::stringstream in(text);
+  YAML::Parser parser(in);
+  parser.HandleNextDocument(first);
+  parser.HandleNextDocument(second);
+  return second.line;
+}
+
 Config make(std::shared_ptr<Source> src, const std::string& text, const std::vector<std::string>& overrides) {
   try {
     src->root = YAML::Load(text);
+    if (const int line = second_document_line(text); line >= 0)
+      usage_error("config error: " + src->file + ":" + std::to_string(line + 1) +
+                  ": a second YAML document (one config per file)");
   } catch (const YAML::ParserException& e) {
     usage_error("config error: " + src->file + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }
+  refuse_ambiguous_keys(src->root, src->file, "");
   if (src->root.IsNull()) src->root = YAML::Node(YAML::NodeType::Map);
   if (!src->root.IsMap()) usage_error("config error: " + src->file + ": the top level must be a mapping of keys");
   for (const auto& o : overrides) apply_override(*src, o);
@@ -370,10 +423,12 @@ Config Config::from_source(std::shared_ptr<Source> src) {
 }
 
 Config Config::load(const std::string& file, const std::vector<std::string>& overrides) {
+  if (std::filesystem::is_directory(file)) usage_error("config error: '" + file + "' is a directory, not a config file");
   std::ifstream in(file);
   if (!in) usage_error("config error: cannot read config file '" + file + "'");
   std::stringstream buf;
   buf << in.rdbuf();
+  if (in.bad()) usage_error("config error: cannot read config file '" + file + "'");
   auto src = std::make_shared<Source>();
   src->file = file;
   return make(src, buf.str(), overrides);

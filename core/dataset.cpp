@@ -1,12 +1,20 @@
 #include "core/dataset.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -37,7 +45,11 @@ struct Handle {  // closes any HDF5 id
 };
 
 void check(herr_t status, const std::string& what) {
-  if (status < 0) runtime_error("HDF5: " + what + " failed");
+  if (status >= 0) return;
+  // HDF5's own error stack is silenced: the system's reason, a full disk above all, is named.
+  const int e = errno;
+  if (e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG) runtime_error("HDF5: " + what + " failed: " + std::strerror(e));
+  runtime_error("HDF5: " + what + " failed");
 }
 hid_t check_id(hid_t id, const std::string& what) {
   if (id < 0) runtime_error("HDF5: " + what + " failed");
@@ -104,9 +116,16 @@ void attr_bools(hid_t obj, const std::string& name, const std::vector<bool>& val
 
 bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
 
+// Reading an attribute of several values into one would overrun the buffer: refused.
+void require_single(hid_t a, const std::string& name) {
+  Handle space(H5Aget_space(a), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space) != 1) usage_error("attribute '" + name + "' is not a single value");
+}
+
 std::string read_attr_string(hid_t obj, const std::string& name) {
   if (!has_attr(obj, name)) return "";
   Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  require_single(a, name);
   Handle ftype(H5Aget_type(a), H5Tclose);
   if (H5Tget_class(ftype) != H5T_STRING) return "";
   if (H5Tis_variable_str(ftype) > 0) {
@@ -144,6 +163,7 @@ std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name) {
   Handle space(H5Aget_space(a), H5Sclose);
   hssize_t n = H5Sget_simple_extent_npoints(space);
   Handle ftype(H5Aget_type(a), H5Tclose);
+  if (n < 0 || H5Tget_class(ftype) != H5T_STRING) usage_error("attribute '" + name + "' is not a list of strings");
   Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mtype, H5T_VARIABLE);
   H5Tset_cset(mtype, H5Tget_cset(ftype));
@@ -161,6 +181,7 @@ template <class T>
 T read_attr_scalar(hid_t obj, const std::string& name, hid_t type, T fallback) {
   if (!has_attr(obj, name)) return fallback;
   Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  require_single(a, name);
   T v{};
   check(H5Aread(a, type, &v), "read attribute " + name);
   return v;
@@ -178,8 +199,9 @@ void write_vector(hid_t parent, const std::string& name, const std::vector<doubl
 std::vector<double> read_vector(hid_t parent, const std::string& name) {
   if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0) return {};
   Handle d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (d < 0) return {};  // a group or a broken link: the caller refuses the missing axis
   Handle space(H5Dget_space(d), H5Sclose);
-  std::vector<double> v(H5Sget_simple_extent_npoints(space));
+  std::vector<double> v(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space)));
   if (!v.empty()) check(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
   return v;
 }
@@ -307,18 +329,55 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
   }
 }
 
-}  // namespace
-
 // ---- writer ---------------------------------------------------------------------------------
+
+// One writer per output: an exclusive flock on the .partial itself, taken before anything reads
+// or truncates it, so a second writer is refused instead of deleting the first one's data.
+// Returns the descriptor that holds the lock.
+int lock_partial(const std::string& partial) {
+  for (;;) {
+    const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) runtime_error("cannot create " + partial + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      usage_error(partial + " is being written by another slift; wait for it to finish or write elsewhere");
+    }
+    struct stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::stat(partial.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev)
+      return fd;
+    ::close(fd);  // renamed into place by its writer meanwhile: lock the file that now bears the name
+  }
+}
+
+// A write that fails for lack of space can be lost inside HDF5 (its chunk path swallowed ENOSPC,
+// and a full disk ended in a file marked complete holding zeros): the whole uncompressed size is
+// reserved up front, so a full disk is refused before anything is computed.
+void reserve_space(int fd, const std::string& partial, uint64_t bytes) {
+  if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) == 0 || errno == EOPNOTSUPP || errno == ENOSYS)
+    return;
+  runtime_error("cannot reserve " + std::to_string(bytes >> 20) + " MiB for " + partial + ": " + std::strerror(errno));
+}
+
+// HDF5's own file lock is off for the .partial: it would conflict with ours in this process.
+Handle unlocked_access() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  check(H5Pset_file_locking(fapl, false, true), "file access properties");
+  return fapl;
+}
+
+}  // namespace
 
 struct DatasetWriter::Impl {
   ~Impl() {  // also when the constructor throws half-way through the layout
     if (file >= 0) H5Fclose(file);
+    if (lock >= 0) ::close(lock);  // releases the .partial for a later resume
   }
   std::string path, partial;
   std::vector<ArraySpec> arrays;
   uint64_t n_traj = 0, n_done = 0;
   hid_t file = -1;
+  int lock = -1;
 };
 
 DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& header, const std::vector<ArraySpec>& arrays,
@@ -331,9 +390,14 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
 
-  if (std::filesystem::exists(impl_->partial)) {
+  impl_->lock = lock_partial(impl_->partial);
+  uint64_t bytes = (64 << 10) + header.config_yaml.size();  // metadata
+  for (const auto& a : arrays) bytes += n_traj * (4 * product(a.shape) + 64);  // float32 + chunk index
+  reserve_space(impl_->lock, impl_->partial, bytes);
+  const Handle fapl = unlocked_access();
+  if (std::filesystem::file_size(impl_->partial) > 0) {
     // Resume only a file of the same content identity; anything else starts afresh.
-    hid_t f = H5Fopen(impl_->partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t f = H5Fopen(impl_->partial.c_str(), H5F_ACC_RDWR, fapl);
     if (f >= 0) {
       bool same = false;
       try {
@@ -350,15 +414,14 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
       }
       H5Fclose(f);
     }
-    std::filesystem::remove(impl_->partial);
   }
   DatasetHeader h = header;
   h.created_by = std::string("slift ") + version() + " (" + git_commit() + ")";
   h.created_at = now_utc();
-  impl_->file = check_id(H5Fcreate(impl_->partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+  impl_->file = check_id(H5Fcreate(impl_->partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
                          "create " + impl_->partial);
   create_layout(impl_->file, h, arrays, n_traj, compress);
-  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
+  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
 }
 
 DatasetWriter::~DatasetWriter() = default;
@@ -377,12 +440,12 @@ void DatasetWriter::write(size_t index, uint64_t first, uint64_t count, const fl
   cnt.insert(cnt.end(), a.shape.begin(), a.shape.end());
   check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start.data(), nullptr, cnt.data(), nullptr), "select");
   Handle mspace(H5Screate_simple(static_cast<int>(cnt.size()), cnt.data(), nullptr), H5Sclose);
-  check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, data), "write " + a.path);
+  check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, data), "write " + a.path + " of " + impl_->partial);
 }
 
 void DatasetWriter::commit(uint64_t n_done) {
   attr_scalar<uint64_t>(impl_->file, "slift_n_done", H5T_NATIVE_UINT64, n_done);
-  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
+  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
   impl_->n_done = n_done;
 }
 
@@ -393,9 +456,25 @@ void DatasetWriter::finish() {
   check(H5Fclose(impl_->file), "close " + impl_->partial);
   impl_->file = -1;
   std::filesystem::rename(impl_->partial, impl_->path);
+  ::close(impl_->lock);  // readers of the complete file take HDF5's shared lock
+  impl_->lock = -1;
 }
 
 // ---- reader ---------------------------------------------------------------------------------
+
+namespace {
+
+char being_read[4096];  // a plain buffer: read by a signal handler
+
+// Names the file for dataset_being_read() while a reader calls into HDF5.
+struct Reading {
+  explicit Reading(const std::string& path) { std::snprintf(being_read, sizeof being_read, "%s", path.c_str()); }
+  ~Reading() { being_read[0] = '\0'; }
+};
+
+}  // namespace
+
+const char* dataset_being_read() { return being_read; }
 
 struct DatasetReader::Impl {
   // Closes the file also when the constructor refuses it: HDF5 would otherwise keep it open
@@ -410,28 +489,76 @@ struct DatasetReader::Impl {
   std::vector<std::string> arrays;
 };
 
+namespace {
+
+// An array of the file: a hard link to a dataset and nothing else (not a group, a scalar, an
+// external or soft link, a link loop), so every later read is of a real array.
+Handle open_array(hid_t file, const std::string& file_path, const std::string& array) {
+  if (H5Lexists(file, array.c_str(), H5P_DEFAULT) <= 0) usage_error(file_path + ": no array '" + array + "'");
+  H5L_info_t link;
+  if (H5Lget_info(file, array.c_str(), &link, H5P_DEFAULT) < 0 || link.type != H5L_TYPE_HARD)
+    usage_error(file_path + ": '" + array + "' is a link, not an array");
+  Handle d(H5Oopen(file, array.c_str(), H5P_DEFAULT), H5Oclose);
+  if (d < 0 || H5Iget_type(d) != H5I_DATASET) usage_error(file_path + ": '" + array + "' is not an array");
+  return d;
+}
+
+// The shape every reader relies on: one entry per trajectory, one frame per saved time, then the
+// grid (fields) or one value per state name (states). Refused as a bad input file otherwise.
+void check_shape(const std::string& file_path, const DatasetHeader& h, uint64_t n_traj, const ArraySpec& s,
+                 const std::vector<hsize_t>& dims) {
+  auto refuse = [&](const std::string& what) { usage_error(file_path + ": '" + s.path + "' " + what); };
+  if (dims.empty() || dims[0] != n_traj)
+    refuse("does not hold one entry per trajectory (n_trajectories " + std::to_string(n_traj) + ")");
+  std::vector<uint64_t> want;  // the leading axes of one trajectory
+  if (s.time_varying || h.kind == "states") want.push_back(h.time.size());
+  if (h.kind == "fields") want.insert(want.end(), {h.x.size(), h.y.size()});
+  if (s.shape.size() < want.size() || !std::equal(want.begin(), want.end(), s.shape.begin()))
+    refuse(h.kind == "fields" ? "does not match the time axis and the grid" : "does not match the time axis");
+  if (h.kind == "states" && (s.shape.size() != 2 || s.shape[1] == 0 ||
+                             (!h.state_names.empty() && s.shape[1] != h.state_names.size())))
+    refuse("is not (n_traj, n_time, one value per state name)");
+}
+
+}  // namespace
+
 DatasetReader::DatasetReader(const std::string& path, const std::string& expected_kind) : impl_(std::make_unique<Impl>()) {
+  const Reading reading(path);
   impl_->path = path;
   if (!std::filesystem::exists(path)) usage_error("no such dataset: " + path);
+  if (!std::filesystem::is_regular_file(path)) usage_error(path + ": not a file");
   if (H5Fis_hdf5(path.c_str()) <= 0) usage_error(path + ": not an HDF5 file (truncated or corrupt?)");
   impl_->file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (impl_->file < 0) usage_error(path + ": cannot be opened as HDF5 (truncated or corrupt?)");
+  try {
+    hid_t f = impl_->file;
+    DatasetHeader& h = impl_->header;
+    h.kind = read_attr_string(f, "slift_format");
+    // A data set of The Well written by others (h5py, The Well's own tools): 2-D fields, complete
+    // by construction (no slift_complete mark).
+    const bool foreign = h.kind.empty() && has_attr(f, "n_spatial_dims") && H5Lexists(f, "t0_fields", H5P_DEFAULT) > 0;
+    if (foreign) {
+      if (read_attr_scalar<int64_t>(f, "n_spatial_dims", H5T_NATIVE_INT64, 0) != 2)
+        usage_error(path + ": a data set of The Well with n_spatial_dims != 2; slift learns 2-D fields");
+      h.kind = "fields";
+    }
+    if (h.kind.empty()) usage_error(path + ": not a slift dataset nor one of The Well (no 'slift_format' attribute)");
+    if (!foreign && !read_attr_bool(f, "slift_complete", false))
+      usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
+    if (h.kind != "states" && h.kind != "fields") usage_error(path + ": unknown dataset kind '" + h.kind + "'");
+    if (!expected_kind.empty() && h.kind != expected_kind)
+      usage_error(path + ": dataset of kind '" + h.kind + "', expected '" + expected_kind + "'");
+    read_layout();
+  } catch (const Error& e) {  // an attribute or group of the wrong type: a bad input file, named
+    if (std::string(e.what()).rfind(path + ": ", 0) == 0) throw;
+    usage_error(path + ": " + e.what());
+  }
+}
+
+void DatasetReader::read_layout() {
+  const std::string& path = impl_->path;
   hid_t f = impl_->file;
   DatasetHeader& h = impl_->header;
-  h.kind = read_attr_string(f, "slift_format");
-  // A data set of The Well written by others (h5py, The Well's own tools): 2-D fields, complete
-  // by construction (no slift_complete mark).
-  const bool foreign = h.kind.empty() && has_attr(f, "n_spatial_dims") && H5Lexists(f, "t0_fields", H5P_DEFAULT) > 0;
-  if (foreign) {
-    if (read_attr_scalar<int64_t>(f, "n_spatial_dims", H5T_NATIVE_INT64, 0) != 2)
-      usage_error(path + ": a data set of The Well with n_spatial_dims != 2; slift learns 2-D fields");
-    h.kind = "fields";
-  }
-  if (h.kind.empty()) usage_error(path + ": not a slift dataset nor one of The Well (no 'slift_format' attribute)");
-  if (!foreign && !read_attr_bool(f, "slift_complete", false))
-    usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
-  if (!expected_kind.empty() && h.kind != expected_kind)
-    usage_error(path + ": dataset of kind '" + h.kind + "', expected '" + expected_kind + "'");
   h.dataset_name = read_attr_string(f, "dataset_name");
   h.config_yaml = read_attr_string(f, "config");
   h.created_by = read_attr_string(f, "created_by");
@@ -468,6 +595,10 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
       }
     }
   }
+  if (h.time.empty() || !std::all_of(h.time.begin(), h.time.end(), [](double t) { return std::isfinite(t); }) ||
+      std::adjacent_find(h.time.begin(), h.time.end(), std::greater_equal<>()) != h.time.end())
+    usage_error(path + ": the time axis (dimensions/time) is missing, not finite or not increasing");
+  for (const auto& a : impl_->arrays) spec(a);  // checks every array's shape
 }
 
 DatasetReader::~DatasetReader() = default;
@@ -477,17 +608,17 @@ uint64_t DatasetReader::n_traj() const { return impl_->n_traj; }
 std::vector<std::string> DatasetReader::array_paths() const { return impl_->arrays; }
 
 ArraySpec DatasetReader::spec(const std::string& array_path) const {
-  if (H5Lexists(impl_->file, array_path.c_str(), H5P_DEFAULT) <= 0)
-    usage_error(impl_->path + ": no array '" + array_path + "'");
-  Handle d(H5Dopen2(impl_->file, array_path.c_str(), H5P_DEFAULT), H5Dclose);
+  const Reading reading(impl_->path);
+  Handle d = open_array(impl_->file, impl_->path, array_path);
   Handle space(H5Dget_space(d), H5Sclose);
-  int rank = H5Sget_simple_extent_ndims(space);
-  std::vector<hsize_t> dims(rank);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> dims(std::max(rank, 0));
   H5Sget_simple_extent_dims(space, dims.data(), nullptr);
   ArraySpec s;
   s.path = array_path;
-  s.shape.assign(dims.begin() + 1, dims.end());
+  if (!dims.empty()) s.shape.assign(dims.begin() + 1, dims.end());
   s.time_varying = read_attr_bool(d, "time_varying", true);
+  check_shape(impl_->path, impl_->header, impl_->n_traj, s, dims);
   return s;
 }
 
@@ -502,10 +633,11 @@ std::string DatasetReader::state_field() const {
 }
 
 std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t first, uint64_t count) const {
+  const Reading reading(impl_->path);
   ArraySpec s = spec(array_path);
   if (count == 0) count = impl_->n_traj - std::min(first, impl_->n_traj);
   if (first + count > impl_->n_traj) usage_error(impl_->path + ": trajectory range out of bounds");
-  Handle d(H5Dopen2(impl_->file, array_path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle d = open_array(impl_->file, impl_->path, array_path);
   Handle fspace(H5Dget_space(d), H5Sclose);
   std::vector<hsize_t> start(s.shape.size() + 1, 0), cnt{count};
   start[0] = first;
@@ -516,6 +648,24 @@ std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t f
   if (!out.empty() && H5Dread(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, out.data()) < 0)
     usage_error(impl_->path + ": cannot read '" + array_path + "' (truncated or corrupt?)");
   return out;
+}
+
+std::string first_non_finite(const std::vector<float>& data, uint64_t n_time, uint64_t per_frame) {
+  const auto bad = std::find_if(data.begin(), data.end(), [](float v) { return !std::isfinite(v); });
+  if (bad == data.end()) return "";
+  const uint64_t frame = static_cast<uint64_t>(bad - data.begin()) / per_frame;
+  return std::string(std::isnan(*bad) ? "nan" : *bad > 0 ? "inf" : "-inf") + " at frame " + std::to_string(frame % n_time) +
+         " of trajectory " + std::to_string(frame / n_time);
+}
+
+bool is_complete_dataset(const std::string& path, const std::string& params_hash, uint64_t n_traj) {
+  if (!std::filesystem::is_regular_file(path)) return false;
+  try {
+    DatasetReader r(path);
+    return r.header().params_hash == params_hash && r.n_traj() == n_traj;
+  } catch (const Error&) {
+    return false;  // unreadable or incomplete: written afresh
+  }
 }
 
 }  // namespace slift

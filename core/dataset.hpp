@@ -8,7 +8,8 @@
 //
 // Writing is crash-safe and resumable: data go to "<path>.partial", blocks of trajectories are
 // flushed with a `slift_n_done` counter, and the file is renamed to <path> only when complete.
-// A reader refuses a file without the completion mark.
+// A reader refuses a file without the completion mark. One writer per output: a second writer of
+// the same path is refused while the first holds its .partial.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -88,8 +89,20 @@ class DatasetReader {
   std::vector<float> read(const std::string& array_path, uint64_t first = 0, uint64_t count = 0) const;
 
  private:
+  void read_layout();  // the header and every array's shape, checked
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The dataset file this process is reading now ("" if none), for the `slift` command's last word
+// should the HDF5 library crash on a corrupt file (its global heap is read unchecked).
+const char* dataset_being_read();
+
+// Where `data` (n trajectories x n_time frames x per_frame values, as read() returns them) holds
+// its first non-finite value, e.g. "nan at frame 2 of trajectory 1", or "" when all are finite.
+std::string first_non_finite(const std::vector<float>& data, uint64_t n_time, uint64_t per_frame);
+
+// Whether `path` is a complete dataset of this content identity: a rerun keeps it as it is.
+bool is_complete_dataset(const std::string& path, const std::string& params_hash, uint64_t n_traj);
 
 }  // namespace slift

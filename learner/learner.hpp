@@ -12,6 +12,7 @@ namespace slift::learner {
 
 struct TrainResult {
   double final_loss = 0;          // mean training loss over the last 1% of steps (at least 10)
+  double mean_predictor_loss = 0; // over the same steps: the loss of predicting each batch's mean target
   double seconds = 0;
   double samples_per_second = 0;  // transitions per second
   int64_t steps = 0;

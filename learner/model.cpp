@@ -14,7 +14,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "learner/model_info.hpp"
 
@@ -162,11 +164,11 @@ void save_model(const std::string& path, LoadedModel& m) {
 }
 
 void save_archive_atomic(torch::serialize::OutputArchive& a, const std::string& path) {
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  const std::string tmp = path + ".tmp";
-  a.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) runtime_error("cannot rename " + tmp + " to " + path);
+  // Into memory first: LibTorch's file writer throws from its destructor when the disk is full
+  // (std::terminate); write_file_atomic names the failure and leaves no partial file.
+  std::ostringstream bytes;
+  a.save_to(bytes);
+  write_file_atomic(path, bytes.str());
 }
 
 LoadedModel load_model(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "learner/options.hpp"
 
+#include "core/machine.hpp"
+
 namespace slift::learner {
 
 TrainOptions parse_train(config::Section& s) {
@@ -49,7 +51,7 @@ TrainOptions parse_train(config::Section& s) {
   o.weight_decay = s.get("weight_decay", o.weight_decay, config::non_negative());
   o.grad_clip = s.get("grad_clip", o.grad_clip, config::non_negative());
   o.device = s.get("device", o.device, config::one_of({"auto", "cpu", "cuda"}));
-  o.threads = s.get("threads", o.threads, config::at_least(0));
+  o.threads = s.get("threads", o.threads, config::int_range(0, machine::max_threads()));
   o.precision = s.get("precision", o.precision, config::one_of({"float32", "bfloat16"}));
   o.deterministic = s.get("deterministic", o.deterministic);
   o.channels_last = s.get("channels_last", o.channels_last);

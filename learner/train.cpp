@@ -95,6 +95,11 @@ bool load_checkpoint(const std::string& path, const std::string& identity, State
   return true;
 }
 
+// What a failed training leaves to resume from.
+std::string kept_checkpoint(int64_t step) {
+  return step > 0 ? "the last checkpoint (step " + std::to_string(step) + ") is kept" : "no checkpoint was written yet";
+}
+
 bool all_finite(const Net& net) {
   for (const auto& p : net.module()->parameters())
     if (!torch::isfinite(p).all().item<bool>()) return false;
@@ -231,6 +236,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   // pinned memory without blocking; the loss read at the end of each step orders the next overwrite.
   const auto batch = torch::empty({options.batch_size}, torch::TensorOptions(torch::kInt64).pinned_memory(device.is_cuda()));
   int64_t* const batch_index = batch.data_ptr<int64_t>();
+  std::vector<float> mean_losses;  // per step: the loss of predicting the batch's mean target
   module->train();
   for (; st.step < end; ++st.step) {
     const double lr = learning_rate(options, st.step);
@@ -239,7 +245,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     const auto idx = batch.to(device, /*non_blocking=*/true);
     opt.zero_grad();
     const auto [x, y] = minibatch(idx);
-    torch::Tensor loss;
+    torch::Tensor loss, target;
     if (m.spec.ardm()) {
       // Diffusion steps and noise from a generator keyed by the step, so that a resumed run
       // draws exactly what an uninterrupted one does.
@@ -247,25 +253,27 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       const auto steps = torch::randint(1, options.ardm_train_steps + 1, {options.batch_size}, gen, torch::kLong);
       const auto eps = torch::randn({options.batch_size, dim}, gen, torch::kFloat32).to(device);
       const auto ex = diffusion.training_example(y, steps, eps);
+      target = ex.target;
       const auto prediction = [&] {
         Autocast autocast(exec);
         return m.net.forward(torch::cat({x, ex.x_t}, 1), time_embedding(ex.s, options.embed_dim));
       }();
-      loss = torch::mse_loss(prediction, ex.target);
+      loss = torch::mse_loss(prediction, target);
     } else {
+      target = y;
       const auto prediction = [&] {
         Autocast autocast(exec);
         return m.net.forward(x, d > 0 ? labels.index_select(0, idx) : torch::Tensor());
       }();
-      loss = torch::mse_loss(prediction, y);
+      loss = torch::mse_loss(prediction, target);
     }
+    mean_losses.push_back((target - target.mean(0)).pow(2).mean().item<float>());
     loss.backward();
     if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module->parameters(), options.grad_clip);
     const double value = loss.item<double>();
     if (!std::isfinite(value))
-      runtime_error("train " + model + ": the loss is not finite at step " + std::to_string(st.step + 1) +
-                    " (lr " + std::to_string(lr) + "); the last checkpoint (step " + std::to_string(last_checkpoint) +
-                    ") is kept: lower lr or set grad_clip");
+      runtime_error("train " + model + ": the loss is not finite at step " + std::to_string(st.step + 1) + " (lr " +
+                    std::to_string(lr) + "); " + kept_checkpoint(last_checkpoint) + ": lower lr or set grad_clip");
     opt.step();
     st.losses.push_back(static_cast<float>(value));
 
@@ -288,8 +296,8 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     }
     if (!checkpoint_path.empty() && (done % options.checkpoint_every == 0 || done == end) && done < options.iterations) {
       if (!all_finite(m.net))
-        runtime_error("train " + model + ": weights are not finite after step " + std::to_string(done) +
-                      "; the last checkpoint (step " + std::to_string(last_checkpoint) + ") is kept");
+        runtime_error("train " + model + ": weights are not finite after step " + std::to_string(done) + "; " +
+                      kept_checkpoint(last_checkpoint));
       save_checkpoint(checkpoint_path, identity, done, st, batch_rng, *module, opt);
       last_checkpoint = done;
     }
@@ -308,6 +316,9 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   const size_t tail = std::min(st.losses.size(), std::max<size_t>(10, st.losses.size() / 100));
   for (size_t i = st.losses.size() - tail; i < st.losses.size(); ++i) r.final_loss += st.losses[i];
   r.final_loss /= static_cast<double>(std::max<size_t>(1, tail));
+  const size_t mean_tail = std::min(tail, mean_losses.size());
+  for (size_t i = mean_losses.size() - mean_tail; i < mean_losses.size(); ++i) r.mean_predictor_loss += mean_losses[i];
+  r.mean_predictor_loss /= static_cast<double>(std::max<size_t>(1, mean_tail));
   if (st.step < options.iterations) return r;  // stopped early: the checkpoint is the result
 
   if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");

@@ -27,10 +27,7 @@ static Trajectories read_fields(const DatasetReader& reader, const std::string& 
   return d;
 }
 
-Trajectories read_trajectories(const std::string& path) {
-  DatasetReader reader(path);
-  if (reader.header().kind == "fields") return read_fields(reader, path);
-  if (reader.header().kind != "states") usage_error(path + ": neither a states nor a fields dataset");
+static Trajectories read_states(const DatasetReader& reader, const std::string& path) {
   const auto spec = reader.spec("states");
   if (spec.shape.size() != 2) usage_error(path + ": 'states' must be (n_traj, n_time, dim)");
   Trajectories d;
@@ -39,6 +36,15 @@ Trajectories read_trajectories(const std::string& path) {
   d.dim = static_cast<int64_t>(spec.shape[1]);
   if (d.n_traj < 1 || d.n_time < 2 || d.dim < 1) usage_error(path + ": needs at least one trajectory of two states");
   d.states = reader.read("states");
+  return d;
+}
+
+Trajectories read_trajectories(const std::string& path) {
+  DatasetReader reader(path);
+  Trajectories d = reader.header().kind == "fields" ? read_fields(reader, path) : read_states(reader, path);
+  // A NaN or inf would otherwise surface as a loss that is not finite, blamed on the learning rate.
+  const std::string bad = first_non_finite(d.states, d.n_time, d.dim);
+  if (!bad.empty()) usage_error(path + ": " + bad + "; training and sampling need finite data");
   return d;
 }
 

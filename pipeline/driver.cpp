@@ -1,9 +1,11 @@
 #include "pipeline/driver.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -38,13 +40,13 @@ std::string stale_reason(const Stage& s, LockFile& lock) {
   if (!rec) return "never ran";
   if (rec->value("version", 0) != s.version) return "stage version changed";
   if (rec->value("params", std::string()) != sha256(s.params)) return "parameters changed";
-  const auto& ins = (*rec)["inputs"];
+  const auto ins = rec->value("inputs", nlohmann::json::object());
   for (const auto& in : s.inputs) {
     auto h = lock.hash(in);
     if (!h) return "input " + in + " is missing";
     if (!ins.contains(in) || ins[in].get<std::string>() != *h) return "input " + in + " changed";
   }
-  const auto& outs = (*rec)["outputs"];
+  const auto outs = rec->value("outputs", nlohmann::json::object());
   for (const auto& out : s.outputs) {
     auto h = lock.hash(out);
     if (!h) return "output " + out + " is missing";
@@ -129,10 +131,17 @@ bool still_to_run(const Stage& s, const std::string& reason, LockFile& lock) {
 }
 
 // Runs a stage that must run, under its held stage lock: its record and outputs go first, so a
-// failure never leaves an old output looking current; then the action; then the new record.
+// failure never leaves an old output looking current; then the action; then the new record. A
+// stage that checks its outputs itself keeps those its last record does not contradict (a rerun
+// after a kill keeps the files the killed run completed).
 void execute_stage(const Stage& s, const std::string& run_dir, LockFile& lock) {
+  const nlohmann::json* previous = lock.stage(s.name);
+  const nlohmann::json recorded = previous ? previous->value("outputs", nlohmann::json::object()) : nlohmann::json();
+  for (const auto& out : s.outputs) {
+    if (!s.keeps_outputs || (recorded.contains(out) && lock.hash(out) != recorded[out].get<std::string>()))
+      fs::remove(fs::path(run_dir) / out);
+  }
   lock.commit(s.name, nullptr);
-  for (const auto& out : s.outputs) fs::remove(fs::path(run_dir) / out);
   nlohmann::json rec = {{"version", s.version}, {"params", sha256(s.params)}, {"inputs", nlohmann::json::object()},
                         {"outputs", nlohmann::json::object()}};
   for (const auto& in : s.inputs) {  // hashed before the stage runs
@@ -237,9 +246,12 @@ int run_parallel(const std::vector<Stage>& stages, const std::string& run_dir, c
         continue;
       }
       const std::string log_path = stage_log(run_dir, s.name);
+      const pid_t driver = getpid();
       const pid_t pid = fork();
       if (pid < 0) runtime_error("cannot fork a process for stage " + s.name);
       if (pid == 0) {
+        // A stage dies with its driver (killed or terminated): no orphan computes on, holding the stage lock.
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver) _exit(1);
         int code = 0;
         const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0) dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO), ::close(fd);

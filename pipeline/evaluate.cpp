@@ -26,6 +26,7 @@ metrics::Ensemble load_states(const std::string& path) {
   e.n_time = static_cast<int64_t>(s.shape[0]);
   e.dim = static_cast<int64_t>(s.shape[1]);
   e.names = r.header().state_names;
+  metrics::require_finite(e.data, e.n_time, e.dim, path);
   return e;
 }
 
@@ -120,10 +121,12 @@ void evaluate_states(const Experiment& e) {
 nlohmann::json recorded_facts(const Experiment& e, const SampleSet& set, const std::string& nfe_key) {
   const nlohmann::json trained = read_json(e.output_dir + "/models/" + set.model + ".json");
   const nlohmann::json sampled = read_json(e.output_dir + "/samples/" + set.name + ".json");
-  return {{"final_train_loss", trained["final_loss"]},
-          {"label_gradient_norm", trained.value("label_gradient_norm", 0.0)},
-          {"seconds_per_trajectory", sampled["seconds_per_trajectory"]},
-          {nfe_key, sampled["nfe_per_step"]}};
+  nlohmann::json facts = {{"final_train_loss", trained["final_loss"]},
+                           {"label_gradient_norm", trained.value("label_gradient_norm", 0.0)},
+                           {"seconds_per_trajectory", sampled["seconds_per_trajectory"]},
+                           {nfe_key, sampled["nfe_per_step"]}};
+  if (trained.contains("warning") && trained["warning"].is_string()) facts["training_warning"] = trained["warning"];
+  return facts;
 }
 
 void evaluate_stage(const Experiment& e) {

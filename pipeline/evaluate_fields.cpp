@@ -7,6 +7,7 @@
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "learner/metrics/wasserstein.hpp"
 #include "pipeline/evaluate.hpp"
 #include "pipeline/experiment_stages.hpp"
 #include "pipeline/json_file.hpp"
@@ -85,6 +86,7 @@ metrics::FieldEnsemble load_field_ensemble(const std::string& path) {
   e.n_time = static_cast<int64_t>(s.shape[0]);
   e.nx = static_cast<int64_t>(s.shape[1]);
   e.ny = static_cast<int64_t>(s.shape[2]);
+  metrics::require_finite(e.data, e.n_time, e.cells(), path);
   return e;
 }
 

@@ -1,16 +1,55 @@
 #include "pipeline/experiment.hpp"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "core/dataset.hpp"
 #include "core/error.hpp"
+#include "core/machine.hpp"
 #include "core/rng.hpp"
 
 namespace slift::pipeline {
 
 const std::vector<std::string> kSplits{"train", "test", "floor"};
 
+config::Check<std::string> run_directory() {
+  return [](const std::string& dir) -> std::optional<std::string> {
+    const std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+    if (dir.empty() || p == p.root_path()) return "must name a directory below the filesystem root, got '" + dir + "'";
+    return std::nullopt;
+  };
+}
+
 namespace {
+
+// Sizes have a range before anything runs: the data sets within the stated budget (raised
+// knowingly with --set simulate.max_data_gb=...), one block within a quarter of the memory (rank
+// 0 gathers a whole block).
+void check_data_size(Experiment& e, config::Section& sim, double max_data_gb) {
+  double per_trajectory = 0;
+  for (const auto& a : e.system->arrays()) {
+    double n = 4;  // float32
+    for (auto d : a.shape) n *= static_cast<double>(d);
+    per_trajectory += n;
+  }
+  const auto gb = [](double bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g GB", bytes / 1e9);
+    return std::string(buf);
+  };
+  double trajectories = 0;
+  for (const auto& s : kSplits) trajectories += static_cast<double>(split_size(e, s));
+  e.simulate.data_bytes = per_trajectory * trajectories;
+  if (per_trajectory * trajectories > max_data_gb * 1e9)
+    sim.fail("max_data_gb", "the data sets would take " + gb(per_trajectory * trajectories) + " (" +
+                                std::to_string(static_cast<int64_t>(trajectories)) + " trajectories of " + gb(per_trajectory) +
+                                "), above the budget of " + gb(max_data_gb * 1e9) + "; raise it with --set if meant");
+  const double block = per_trajectory * static_cast<double>(e.simulate.block);
+  if (block > machine::memory_bytes() / 4.0)
+    sim.fail("block", "one block of " + std::to_string(e.simulate.block) + " trajectories takes " + gb(block) +
+                          ", more than a quarter of this machine's " + gb(static_cast<double>(machine::memory_bytes())));
+}
+
 void load_simulate(Experiment& e, config::Section sim) {
   e.simulate.n_train = sim.get("n_train", e.simulate.n_train, config::at_least(1));
   e.simulate.n_test = sim.get("n_test", e.simulate.n_test, config::at_least(1));
@@ -18,8 +57,11 @@ void load_simulate(Experiment& e, config::Section sim) {
   e.simulate.block = sim.get("block", e.simulate.block, config::at_least(1));
   e.simulate.compress = sim.get("compress", e.simulate.compress);
   e.system = sim::make_system(sim);
+  const double max_data_gb = sim.get("max_data_gb", 64.0, config::positive());
+  check_data_size(e, sim, max_data_gb);
   sim.finish();
   e.simulate_params = sim.resolved();
+  e.simulate_params.remove("max_data_gb");  // a budget, not a parameter of the data
 }
 }  // namespace
 
@@ -31,7 +73,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   root.expect_only({"name", "seed", "output_dir", "simulate", "data", "train", "sample", "evaluate"});
   e.name = root.required<std::string>("name");
   e.seed = static_cast<uint64_t>(root.get<int64_t>("seed", 0, config::at_least(0)));
-  e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name);
+  e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name, run_directory());
   e.data_dir = e.output_dir + "/data";
 
   if (root.has("data")) {
@@ -49,7 +91,6 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   } else {
     load_simulate(e, root.section("simulate"));
   }
-
 
   config::Section train = root.section("train");
   e.train = learner::parse_train(train);

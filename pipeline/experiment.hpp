@@ -18,6 +18,7 @@ struct SimulateOptions {
   int64_t n_train = 200, n_test = 1000, n_floor = 0;  // n_floor 0: same as n_test
   int64_t block = 64;                                 // trajectories per checkpoint block
   bool compress = false;
+  double data_bytes = 0;  // the data sets' size (float32, uncompressed), checked against max_data_gb
 };
 
 struct Experiment {
@@ -37,6 +38,10 @@ struct Experiment {
   // Resolved sections (values after defaults and overrides), for stage hashes and provenance.
   YAML::Node simulate_params, train_params, sample_params, evaluate_params;
 };
+
+// output_dir of a run or a sweep: it holds locks and outputs, so never "" (they would go to the
+// filesystem root) nor a root itself.
+config::Check<std::string> run_directory();
 
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides);
 

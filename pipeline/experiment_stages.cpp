@@ -112,7 +112,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   if (!external) {
     simulate_outputs.push_back(L.data_rel + "/simulate.json");
     stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, simulate_outputs, {},
-                      [&e] { simulate_all(e); }, true});
+                      [&e] { simulate_all(e); }, true, true});
     simulated.push_back(L.simulate_name);
   }
 

@@ -2,10 +2,13 @@
 
 #include <omp.h>
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "core/rng.hpp"
 #include "pipeline/learner_plugin.hpp"
 
@@ -15,8 +18,23 @@ void train_stage(const Experiment& e, const std::string& model) {
   const std::string dir = e.output_dir + "/models/";
   learner::TrainResult r = learner_api().train(model, e.train, data_path(e, "train"), split_seed(e.seed, "model." + model),
                                                 dir + model + ".pt", dir + model + ".ckpt", e.config.resolved_yaml());
+  // A model whose loss is not clearly below that of predicting the mean target learned nothing
+  // (a diverged training ends there): said now and recorded, so the report shows it.
+  constexpr double kMustBeat = 0.9;
+  nlohmann::json warning;
+  if (!(r.final_loss < kMustBeat * r.mean_predictor_loss)) {
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "train %s: final loss %.3g is not below %.0f%% of predicting the mean target (%.3g): the model "
+                  "learned nothing (diverged? check train.lr = %g)",
+                  model.c_str(), r.final_loss, 100 * kMustBeat, r.mean_predictor_loss, e.train.lr);
+    warning = text;
+    log::warn(text);
+  }
   write_file_atomic(dir + model + ".json", nlohmann::json{{"model", model},
                                      {"final_loss", r.final_loss},
+                                     {"mean_predictor_loss", r.mean_predictor_loss},
+                                     {"warning", warning},
                                      {"seconds", r.seconds},
                                      {"samples_per_second", r.samples_per_second},
                                      {"steps", r.steps},

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -22,12 +23,41 @@ nlohmann::json empty_doc() {
   return {{"format", 1}, {"stages", nlohmann::json::object()}, {"files", nlohmann::json::object()}};
 }
 
+// The types every reader of the lock relies on (a record of wrong types ended in a JSON type error
+// that named no file).
+bool well_formed(const nlohmann::json& j) {
+  // Each field may be missing (readers take a default), never of another type.
+  auto is = [](const nlohmann::json& o, const char* key, bool (nlohmann::json::*type)() const noexcept) {
+    const auto it = o.find(key);
+    return it == o.end() || ((*it).*type)();
+  };
+  auto strings = [](const nlohmann::json& o, const char* key) {
+    const auto it = o.find(key);
+    return it == o.end() || (it->is_object() && std::all_of(it->begin(), it->end(), [](const nlohmann::json& v) {
+                               return v.is_string();
+                             }));
+  };
+  using J = nlohmann::json;
+  if (!j.is_object() || j.value("format", 0) != 1 || !j.contains("stages") || !j["stages"].is_object() ||
+      !j.contains("files") || !j["files"].is_object())
+    return false;
+  for (const auto& r : j["stages"])
+    if (!r.is_object() || !is(r, "version", &J::is_number_integer) || !is(r, "params", &J::is_string) ||
+        !strings(r, "inputs") || !strings(r, "outputs"))
+      return false;
+  for (const auto& f : j["files"])
+    if (!f.is_object() || !is(f, "size", &J::is_number_unsigned) || !is(f, "mtime", &J::is_number_integer) ||
+        !is(f, "sha256", &J::is_string))
+      return false;
+  return true;
+}
+
 nlohmann::json read_doc(const std::string& path) {
   std::ifstream in(path);
   if (!in) return empty_doc();
   try {
     nlohmann::json j = nlohmann::json::parse(in);
-    if (j.value("format", 0) == 1) return j;
+    if (well_formed(j)) return j;
   } catch (const nlohmann::json::exception&) {
     // A damaged lock only costs reruns: start from an empty one.
   }
@@ -90,7 +120,7 @@ std::optional<std::string> LockFile::hash(const std::string& rel) {
   auto& cache = doc_["files"];
   if (cache.contains(rel)) {
     const auto& c = cache[rel];
-    if (c.value("size", uint64_t{0}) == size && c.value("mtime", int64_t{0}) == mtime)
+    if (c.value("size", uint64_t{0}) == size && c.value("mtime", int64_t{0}) == mtime && c.contains("sha256"))
       return c["sha256"].get<std::string>();
   }
   std::string h = sha256_file(p.string());

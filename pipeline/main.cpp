@@ -2,15 +2,42 @@
 // Subcommands live in pipeline/commands/; errors become exit codes here and only here:
 // 0 done, 1 run-time failure, 2 usage or config error.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <csignal>
+#include <cstring>
+
+#include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
 #include "core/version.hpp"
 #include "pipeline/commands/common.hpp"
 
+namespace {
+
+// The last word when a library crashes (HDF5 on a corrupt global heap): one line and an exit code,
+// never a bare signal. Only async-signal-safe calls.
+void on_fatal_signal(int signal) {
+  const char* file = slift::dataset_being_read();
+  auto say = [](const char* text) { (void)!::write(STDERR_FILENO, text, std::strlen(text)); };
+  if (file[0]) {
+    say("error: ");
+    say(file);
+    say(": corrupt dataset (the HDF5 library crashed reading it)\n");
+    ::_exit(static_cast<int>(slift::ExitCode::usage));
+  }
+  say("error: internal failure (fatal signal ");
+  const char digits[] = {static_cast<char>('0' + signal / 10 % 10), static_cast<char>('0' + signal % 10), ')', '\n', 0};
+  say(digits);
+  ::_exit(static_cast<int>(slift::ExitCode::runtime));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace slift;
+  for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) std::signal(s, on_fatal_signal);
   CLI::App app{"slift: simulate stochastic systems, learn them with Stochastic Lifting, generate more.\n"
                "Example: slift run configs/duffing.yaml"};
   app.set_version_flag("--version", std::string(version()) + " (" + git_commit() + ")");

@@ -16,6 +16,7 @@ struct Stage {
   std::vector<std::string> after;   // stages that make the inputs
   std::function<void()> action;     // writes every output (atomically) or throws
   bool collective = false;          // runs on every MPI rank (the solvers); others run on rank 0 only
+  bool keeps_outputs = false;       // the action itself keeps outputs that are complete and still valid
 };
 
 }  // namespace slift::pipeline

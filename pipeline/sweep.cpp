@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -43,7 +44,12 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
   for (const auto& v : n) {
     YAML::Emitter em;
     em << YAML::Flow << v;
-    out.push_back(em.c_str());
+    const std::string text = em.c_str();
+    // A value names its run's directory: one path component, and one run per value.
+    if (text.empty() || std::any_of(text.begin(), text.end(), [](char c) { return c == '/' || c == '\\' || std::iscntrl(c); }))
+      grid.fail(key, "value '" + text + "' cannot name a run directory (no '/', '\\' or control characters)");
+    if (std::find(out.begin(), out.end(), text) != out.end()) grid.fail(key, "value '" + text + "' is listed twice");
+    out.push_back(text);
   }
   return out;
 }
@@ -244,7 +250,7 @@ Sweep load_sweep(const std::string& file, const std::vector<std::string>& overri
   config::Section root = cfg.root();
   s.name = root.required<std::string>("name");
   std::string base = root.required<std::string>("base");
-  s.output_dir = root.get<std::string>("output_dir", "runs/" + s.name);
+  s.output_dir = root.get<std::string>("output_dir", "runs/" + s.name, run_directory());
   auto fixed = root.entries("set");
   config::Section grid = root.section("grid");
   auto grid_entries = root.entries("grid");

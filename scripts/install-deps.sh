@@ -14,6 +14,7 @@ packages=(
   libgtest-dev googletest
   slurm-wlm munge                     # the SLURM integration test runs a real one-node cluster
   python3-venv python3-torch python3-numpy python3-yaml   # The Well's loader in the `well` tests (scripts/well-venv.sh)
+  clang libclang-rt-14-dev            # libFuzzer: the bounded fuzz runs of tests/fuzz
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-numpy python3-scipy python3-torch python3-h5py)

@@ -2,22 +2,65 @@
 
 #include <omp.h>
 
+#include <cmath>
+#include <exception>
+#include <new>
 #include <numeric>
+#include <sstream>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
 
 namespace slift::sim {
+namespace {
+
+[[noreturn]] void rethrow_for_trajectory(const std::exception_ptr& failure, uint64_t trajectory) {
+  const std::string where = "trajectory " + std::to_string(trajectory) + ": ";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const Error& e) {
+    throw Error(e.code(), where + e.what());
+  } catch (const std::bad_alloc&) {
+    runtime_error(where + "out of memory");
+  } catch (const std::exception& e) {
+    runtime_error(where + e.what());
+  }
+}
+
+// Numbers are checked where they are made: every value of a computed trajectory of array `a`
+// is finite and within the system's range for it.
+void check_values(const System& system, const ArraySpec& spec, size_t a, const std::vector<double>& time,
+                  const float* v, uint64_t n) {
+  const ValueRange r = system.range(a);
+  for (uint64_t i = 0; i < n; ++i) {
+    if (std::isfinite(v[i]) && v[i] >= r.lo && v[i] <= r.hi) continue;
+    std::ostringstream what;
+    what << spec.path;
+    if (spec.time_varying) what << " at time " << time[i / (n / time.size())];
+    what << " is " << v[i];
+    if (std::isfinite(r.lo) || std::isfinite(r.hi)) what << ", outside [" << r.lo << ", " << r.hi << "]";
+    if (!r.suspects.empty()) what << "; check " << r.suspects;
+    runtime_error(what.str());
+  }
+}
+
+}  // namespace
 
 EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, const std::string& path) {
   log::Stopwatch clock;
   const int rank = mpi::rank(), size = mpi::size();
   const std::vector<ArraySpec> arrays = system.arrays();
+  const std::vector<double> time = system.header().time;
   std::vector<uint64_t> per_traj;
   for (const auto& a : arrays)
     per_traj.push_back(std::accumulate(a.shape.begin(), a.shape.end(), uint64_t{1}, std::multiplies<>()));
 
+  // A complete file of the same content (a rerun after a later split was interrupted) is kept.
+  if (mpi::broadcast(rank == 0 && is_complete_dataset(path, opt.params_hash, opt.n_traj) ? 1 : 0)) {
+    log::info("keeping " + path + ": complete, same parameters");
+    return {clock.seconds(), 0};
+  }
   std::unique_ptr<DatasetWriter> writer;
   uint64_t start = 0;
   if (rank == 0) {
@@ -44,12 +87,23 @@ EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, con
     std::vector<std::vector<float>> local(arrays.size());
     for (size_t a = 0; a < arrays.size(); ++a) local[a].assign(n_mine * per_traj[a], 0.0f);
 
+    // An error may not leave the parallel loop (std::terminate): the first failing trajectory's
+    // error is carried out and thrown after it, naming the trajectory.
+    std::exception_ptr failure;
+    uint64_t failed = n_mine;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t k = 0; k < static_cast<int64_t>(n_mine); ++k) {
-      std::vector<float*> out(arrays.size());
-      for (size_t a = 0; a < arrays.size(); ++a) out[a] = local[a].data() + k * per_traj[a];
-      workers[omp_get_thread_num()]->run(opt.seed, b0 + mine.begin + k, out);
+      try {
+        std::vector<float*> out(arrays.size());
+        for (size_t a = 0; a < arrays.size(); ++a) out[a] = local[a].data() + k * per_traj[a];
+        workers[omp_get_thread_num()]->run(opt.seed, b0 + mine.begin + k, out);
+        for (size_t a = 0; a < arrays.size(); ++a) check_values(system, arrays[a], a, time, out[a], per_traj[a]);
+      } catch (...) {
+#pragma omp critical(slift_ensemble_failure)
+        if (static_cast<uint64_t>(k) < failed) failed = k, failure = std::current_exception();
+      }
     }
+    if (failure) rethrow_for_trajectory(failure, b0 + mine.begin + failed);
     for (size_t a = 0; a < arrays.size(); ++a) {
       std::vector<float> all = mpi::gather_to_root(local[a]);  // rank order = trajectory order
       if (rank == 0) writer->write(a, b0, b1 - b0, all.data());

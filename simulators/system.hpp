@@ -6,6 +6,7 @@
 // for any number of ranks and threads. Adding a system = one folder with a file that calls
 // SLIFT_REGISTER_SYSTEM; nothing else changes.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,9 +26,21 @@ class Worker {
   virtual void run(uint64_t seed, uint64_t traj, const std::vector<float*>& out) = 0;
 };
 
+// The physical range of an array's values and the config keys to suspect when a trajectory
+// leaves it. The runner checks every computed trajectory against it (non-finite values always
+// fail), so no impossible data are written as complete.
+struct ValueRange {
+  double lo = -INFINITY, hi = INFINITY;
+  std::string suspects;  // e.g. "simulate.permeability.sigma, simulate.t_end"
+};
+
 class System {
  public:
   virtual ~System() = default;
+  virtual ValueRange range(size_t array_index) const {
+    (void)array_index;
+    return {};
+  }
   // Layout without provenance (the runner adds config, seed and hashes).
   virtual DatasetHeader header() const = 0;
   virtual std::vector<ArraySpec> arrays() const = 0;

@@ -3,13 +3,21 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 
 namespace slift::metrics {
 
+void require_finite(const std::vector<float>& data, int64_t n_time, int64_t per_frame, const std::string& set) {
+  const std::string where = first_non_finite(data, n_time, per_frame);
+  if (!where.empty()) runtime_error(set + ": " + where + "; metrics need finite data");
+}
+
 double w2_1d(std::vector<double> a, std::vector<double> b) {
   SLIFT_ASSERT(!a.empty() && !b.empty(), "W2 of an empty sample");
+  for (const auto* v : {&a, &b})
+    SLIFT_ASSERT(std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x); }), "W2 of non-finite values");
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
   const size_t n = a.size(), m = b.size();
@@ -25,7 +33,7 @@ double w2_1d(std::vector<double> a, std::vector<double> b) {
     if (next_a <= next) ++i;
     if (next_b <= next) ++j;
   }
-  return std::sqrt(std::max(0.0, sum));
+  return std::sqrt(sum);  // a sum of squares: never negative
 }
 
 double sliced_w2(const std::vector<double>& a, const std::vector<double>& b, int dim, int n_projections, uint64_t seed) {

@@ -1,12 +1,19 @@
 // Wasserstein-2 distances between empirical distributions (the paper's metrics, appendix D.5).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace slift::metrics {
 
+// Every metric needs finite data: a NaN would sort undefinedly and an inf would make the value
+// meaningless. Refuses `data` (n trajectories x n_time frames x per_frame values) with a run-time
+// error naming the set and the first frame that holds a non-finite value.
+void require_finite(const std::vector<float>& data, int64_t n_time, int64_t per_frame, const std::string& set);
+
 // 1-D W2 between two samples: sorted quantile functions compared on the merged grid of
 // quantile levels, so unequal sizes are exact (equal sizes reduce to sqrt(mean((a-b)^2))).
+// Refuses non-finite values.
 double w2_1d(std::vector<double> a, std::vector<double> b);
 
 // Sliced W2 of point clouds a (n x dim) and b (m x dim), row-major: the root mean square over

@@ -2,7 +2,9 @@
 
 #include <omp.h>
 
+#include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/machine.hpp"
 
 namespace slift::pipeline {
 
@@ -21,7 +23,13 @@ void add_common(CLI::App* cmd, CommonFlags& f, bool config_required) {
 void apply_common(const CommonFlags& f) {
   if (f.quiet) log::set_level(log::Level::quiet);
   if (f.verbose) log::set_level(log::Level::verbose);
+  // Thousands of threads crash the OpenMP runtime: a range from the machine, for both sources.
+  const std::string range = "at most " + std::to_string(machine::max_threads()) + " on this machine's " +
+                            std::to_string(machine::cores()) + " cores";
+  if (f.threads > machine::max_threads()) usage_error("--threads " + std::to_string(f.threads) + ": " + range);
   if (f.threads > 0) omp_set_num_threads(f.threads);
+  else if (omp_get_max_threads() > machine::max_threads())
+    usage_error("OMP_NUM_THREADS=" + std::to_string(omp_get_max_threads()) + ": " + range);
 }
 
 }  // namespace slift::pipeline

@@ -1,5 +1,6 @@
 // slift run / train / sample / evaluate: the make-style driver over an experiment's stages.
 // `train`, `sample` and `evaluate` are `run` restricted to those stages (and what they need).
+#include <cstdio>
 #include <iostream>
 
 #include "core/error.hpp"
@@ -44,6 +45,11 @@ void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();  // so only rank 0 prints
   log::info("slift run " + f.common.config + " -> " + run_dir + (opt.dry_run ? " (dry run)" : ""));
   if (single && !opt.dry_run) log::info("resolved config:\n" + single->config.resolved_yaml());
+  if (single && opt.dry_run) {
+    char size[64];
+    std::snprintf(size, sizeof size, "%.3g GB", single->simulate.data_bytes / 1e9);
+    log::info("  data sets: " + std::string(size) + " (budget simulate.max_data_gb)");
+  }
   int failed = run_stages(stages, run_dir, opt);
   if (failed > 0) runtime_error(std::to_string(failed) + " stage(s) failed");
 }

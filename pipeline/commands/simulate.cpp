@@ -1,4 +1,6 @@
 // slift simulate: run the solver of an experiment and write its data sets.
+#include <filesystem>
+
 #include "core/log.hpp"
 #include "core/error.hpp"
 #include "pipeline/commands/common.hpp"
@@ -7,6 +9,17 @@
 #include "pipeline/experiment_stages.hpp"
 
 namespace slift::pipeline {
+namespace {
+
+// --out never replaces a file by surprise: an existing one only with --force, the config never.
+void refuse_to_overwrite(const std::string& out, const std::string& config, bool force) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(out)) usage_error("--out " + out + " is a directory; name a file");
+  if (std::filesystem::equivalent(out, config, ec)) usage_error("--out " + out + " is the config file itself");
+  if (std::filesystem::exists(out) && !force) usage_error("--out " + out + " exists; pass --force to replace it");
+}
+
+}  // namespace
 
 void add_simulate(CLI::App& app) {
   auto* cmd = app.add_subcommand("simulate", "run the solver and write HDF5 data sets");
@@ -17,13 +30,16 @@ void add_simulate(CLI::App& app) {
       "A killed run leaves <file>.partial and resumes from its last block when rerun.");
   static CommonFlags flags;
   static std::string out, split;
+  static bool force = false;
   add_common(cmd, flags);
   cmd->add_option("--out", out, "write one data set to this file (default: all splits under output_dir/data/)");
+  cmd->add_flag("--force", force, "let --out replace an existing file");
   cmd->add_option("--split", split, "which data set: train, test or floor (default: all; train with --out)")
       ->check(CLI::IsMember(kSplits));
   cmd->callback([] {
     apply_common(flags);
     Experiment e = load_experiment(flags.config, flags.overrides);  // all checks before any write
+    if (!out.empty()) refuse_to_overwrite(out, flags.config, force);
     log::info("resolved config:\n" + e.config.resolved_yaml());
     if (!out.empty() || !split.empty()) {
       simulate_split(e, split.empty() ? "train" : split, out.empty() ? data_path(e, split) : out);

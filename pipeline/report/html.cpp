@@ -91,6 +91,9 @@ void Page::metrics_table(const nlohmann::json& m, const std::vector<std::string>
     if (any) body_ += row + "</tr>\n";
   }
   body_ += "</table></div>\n";
+  for (const auto& [name, row] : m.items())
+    if (row.is_object() && row.contains("training_warning"))
+      body_ += "<p class='warn'><b>Warning</b> (" + name + "): " + row["training_warning"].get<std::string>() + "</p>\n";
 }
 
 void Page::throughput_table(const nlohmann::json& t) {

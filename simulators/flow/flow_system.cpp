@@ -121,6 +121,12 @@ class FlowSystem : public System {
     return a;
   }
   std::unique_ptr<Worker> make_worker() const override { return std::make_unique<FlowWorker>(p_, e_); }
+  ValueRange range(size_t array_index) const override {
+    const std::string medium = "simulate.permeability.mean, simulate.permeability.sigma, the well rates";
+    if (array_index > 0) return {-INFINITY, INFINITY, medium};
+    // Saturation within [0, 1] up to the round-off of float32 storage.
+    return {-1e-5, 1 + 1e-5, medium + ", simulate.steps_per_frame, simulate.t_end"};
+  }
 
  private:
   Params p_;

@@ -10,6 +10,7 @@
 
 #include <complex>
 #include <cstddef>
+#include <new>
 
 namespace slift::sim::wave {
 
@@ -19,6 +20,7 @@ class FftwBuffer {
  public:
   FftwBuffer() = default;
   explicit FftwBuffer(size_t n) : n_(n), p_(static_cast<T*>(fftw_malloc(n * sizeof(T)))) {
+    if (!p_ && n > 0) throw std::bad_alloc();
     for (size_t i = 0; i < n; ++i) p_[i] = T{};
   }
   ~FftwBuffer() { fftw_free(p_); }

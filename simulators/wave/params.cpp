@@ -1,8 +1,11 @@
 #include "simulators/wave/params.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
+
+#include "core/machine.hpp"
 
 namespace slift::sim::wave {
 
@@ -36,7 +39,13 @@ int resolve_steps_per_frame(config::Section& s, const Params& p) {
   const double limit = leapfrog_dt_limit(p.n_solve, p.length, p.speed_bound()), frame = p.frame_dt();
   // Fewest steps per frame with dt strictly below the limit.
   const int fewest = static_cast<int>(std::floor(frame / limit)) + 1;
-  if (text == "auto") return static_cast<int>(std::ceil(frame / (kAutoDtFraction * limit)));
+  // Steps per frame count in int32, like every loop over them.
+  auto whole_steps = [&](double steps, const std::string& key) {
+    if (!(steps <= INT32_MAX))
+      s.fail(key, "needs " + num(steps) + " steps per frame, more than the " + std::to_string(INT32_MAX) + " a run can count");
+    return static_cast<int>(steps);
+  };
+  if (text == "auto") return whole_steps(std::ceil(frame / (kAutoDtFraction * limit)), "t_end");
   double dt = 0;
   try {
     size_t pos = 0;
@@ -51,12 +60,13 @@ int resolve_steps_per_frame(config::Section& s, const Params& p) {
                      " (c_max " + num(p.speed_bound()) + ", " + std::to_string(p.n_solve) + "^2 grid); largest stable dt " +
                      "landing on the frames: " + num(frame / fewest) + " (or dt: auto)");
   const double steps = frame / dt;
+  whole_steps(steps, "dt");
   if (std::fabs(steps - std::round(steps)) > 1e-9 * steps) {
     const int below = std::max(static_cast<int>(std::ceil(steps)), fewest);
     s.fail("dt", "t_end / (n_frames - 1) = " + num(frame) + " is not a whole number of steps of " + text +
                      "; the nearest stable dt below it that does: " + num(frame / below) + " (or dt: auto)");
   }
-  return static_cast<int>(std::round(steps));
+  return whole_steps(std::round(steps), "dt");
 }
 
 }  // namespace
@@ -65,6 +75,12 @@ Params read_params(config::Section& s) {
   Params p;
   p.length = s.get("length", p.length, config::positive());
   p.n_solve = s.get("n_solve", p.n_solve, even_at_least(4));
+  // A worker holds about kWorkerFields n_solve^2 doubles (solver, medium, resampling buffers).
+  constexpr double kWorkerFields = 24;
+  const double worker_bytes = kWorkerFields * 8.0 * p.n_solve * p.n_solve;
+  if (worker_bytes > machine::memory_bytes())
+    s.fail("n_solve", "a " + std::to_string(p.n_solve) + "^2 grid needs " + num(worker_bytes / 1e9) +
+                          " GB per thread, more than this machine's " + num(machine::memory_bytes() / 1e9) + " GB");
   p.n_out = s.get("n_out", p.n_out, even_at_least(2));
   const std::string down = s.get<std::string>("downsample", "stride", config::one_of({"stride", "spectral"}));
   p.downsample = down == "stride" ? Downsample::stride : Downsample::spectral;

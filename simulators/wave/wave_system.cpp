@@ -82,6 +82,9 @@ class WaveSystem : public System {
   }
 
   std::unique_ptr<Worker> make_worker() const override { return std::make_unique<WaveWorker>(p_); }
+  ValueRange range(size_t) const override {
+    return {-INFINITY, INFINITY, "simulate.initial.amplitude, simulate.dt, simulate.medium.c_max"};
+  }
 
  private:
   Params p_;

@@ -68,7 +68,7 @@ TEST(Simulate, StatesAreByteIdenticalForAnyRankAndThreadCount) {
     EXPECT_TRUE(same_bytes(states_of(out), want));
     EXPECT_EQ(DatasetReader(out).header().time, DatasetReader(ref).header().time);
   }
-  EXPECT_NE(run(kMpiexec + " -n 2 " + simulate_cmd(dir / "np2.h5")).output.find("on 2 rank(s)"), std::string::npos);
+  EXPECT_NE(run(kMpiexec + " -n 2 " + simulate_cmd(dir / "np2.h5", "--force")).output.find("on 2 rank(s)"), std::string::npos);
 }
 
 TEST(Simulate, SplitsAndSeedsGiveDifferentData) {
