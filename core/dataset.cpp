@@ -163,12 +163,12 @@ std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name) {
   Handle space(H5Aget_space(a), H5Sclose);
   hssize_t n = H5Sget_simple_extent_npoints(space);
   Handle ftype(H5Aget_type(a), H5Tclose);
+  if (n == 0) return out;  // h5py writes an empty list as an empty float64 array
   if (n < 0 || H5Tget_class(ftype) != H5T_STRING) usage_error("attribute '" + name + "' is not a list of strings");
   Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mtype, H5T_VARIABLE);
   H5Tset_cset(mtype, H5Tget_cset(ftype));
   std::vector<char*> ptrs(n);
-  if (n == 0) return out;
   check(H5Aread(a, mtype, ptrs.data()), "read attribute " + name);
   for (auto* p : ptrs) {
     out.emplace_back(p ? p : "");
