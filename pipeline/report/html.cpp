@@ -61,7 +61,7 @@ void Page::verdict(const nlohmann::json& m, const std::vector<std::string>& head
   };
   if (!problems.empty())
     body_ += "<div class='warn'><b>Warning: Stochastic Lifting did not work as intended in this run.</b>" + list(problems) +
-             (fine.empty() ? std::string() : list(fine)) + "</div>\n";
+             (fine.empty() ? std::string() : "What held:" + list(fine)) + "</div>\n";
   else
     body_ += "<div class='ok'><b>Stochastic Lifting worked as intended in this run.</b>" + list(fine) + "</div>\n";
 }
