@@ -14,6 +14,7 @@ struct Api {
   decltype(&sample_model) sample;
   decltype(&one_step_samples) one_step;
   decltype(&label_gradient_norm) gradient_norm;
+  decltype(&learner::cuda_available) has_cuda;
 };
 constexpr int kApiVersion = 2;
 

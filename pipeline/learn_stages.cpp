@@ -67,6 +67,14 @@ void sample_stage(const Experiment& e, const SampleSet& set) {
                                                                   .dump(2));
 }
 
+void check_devices(const Experiment& e) {
+  for (const auto& [key, device] : {std::pair<std::string, std::string>{"train.device", e.train.device},
+                                    std::pair<std::string, std::string>{"sample.device", e.sample.device}})
+    if (device == "cuda" && !learner_api().has_cuda())
+      usage_error("config error: " + e.config.file() + ": " + key +
+                  ": cuda, but no CUDA device is usable here (no GPU, or a CPU-only LibTorch build); use auto or cpu");
+}
+
 std::vector<float> one_step_model_samples(const std::string& model_path, const std::vector<float>& states,
                                           int64_t n_states, int64_t n, uint64_t seed) {
   return learner_api().one_step(model_path, states, n_states, n, seed);

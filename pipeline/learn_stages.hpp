@@ -8,6 +8,9 @@ namespace slift::pipeline {
 
 void train_stage(const Experiment& e, const std::string& model);  // models/<model>.{pt,json}
 void sample_stage(const Experiment& e, const SampleSet& set);      // samples/<name>.h5 (+ .json)
+// `device: cuda` (train or sample) where LibTorch sees no usable GPU: a usage error naming the key,
+// before any stage runs (loads the learner only when a device is cuda).
+void check_devices(const Experiment& e);
 // One-step samples of a trained model at given states (n_states x n x dim), for evaluation.
 std::vector<float> one_step_model_samples(const std::string& model_path, const std::vector<float>& states,
                                           int64_t n_states, int64_t n, uint64_t seed);

@@ -1,5 +1,6 @@
 // slift run / train / sample / evaluate: the make-style driver over an experiment's stages.
 // `train`, `sample` and `evaluate` are `run` restricted to those stages (and what they need).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "pipeline/commands/common.hpp"
 #include "pipeline/driver.hpp"
 #include "pipeline/experiment_stages.hpp"
+#include "pipeline/learn_stages.hpp"
 #include "pipeline/sweep.hpp"
 
 namespace slift::pipeline {
@@ -42,6 +44,14 @@ void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   }
   DriverOptions opt = f.driver;
   opt.targets.insert(opt.targets.end(), fixed_targets.begin(), fixed_targets.end());
+  // A GPU asked for and missing is refused before simulate writes anything (unless only simulate runs).
+  const bool learning = opt.targets.empty() || std::any_of(opt.targets.begin(), opt.targets.end(), [](const std::string& t) {
+                          return t.size() < 8 || t.compare(t.size() - 8, 8, "simulate") != 0;
+                        });
+  if (!opt.dry_run && learning) {
+    if (single) check_devices(*single);
+    for (const auto& r : sweep.runs) check_devices(*r);
+  }
   if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();  // so only rank 0 prints
   log::info("slift run " + f.common.config + " -> " + run_dir + (opt.dry_run ? " (dry run)" : ""));
   if (single && !opt.dry_run) log::info("resolved config:\n" + single->config.resolved_yaml());

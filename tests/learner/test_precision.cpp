@@ -65,15 +65,15 @@ TEST(LearnerDevice, CudaWithoutAGpuIsAOneLineUsageError) {
   EXPECT_NE(message.find("device cuda"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 
-  // The whole command: exit 2, one line, no model written.
+  // The whole command: exit 2, one line naming the file and the key, before simulate writes anything.
   test::write_file(dir / "c.yaml", "name: t\nseed: 1\noutput_dir: " + dir.path() + "/run\n"
                    "simulate: {system: duffing, n_train: 2, n_test: 2, n_floor: 2, n_time: 4}\n"
                    "train: {models: [sl], width: 8, depth: 1, iterations: 2, batch_size: 4, device: cuda}\n");
   const auto r = test::run(test::slift_bin() + " train " + dir / "c.yaml" + " -q 2>&1");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("device cuda"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(dir / "c.yaml: train.device: cuda"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << "one line: " << r.output;
-  EXPECT_FALSE(std::filesystem::exists(dir / "run/models/sl.pt"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "run/data")) << "refused before simulate";
 }
 
 }  // namespace
