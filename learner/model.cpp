@@ -261,12 +261,12 @@ void setup_threads(int64_t requested, const torch::Device& device) {
 bool cuda_available() { return torch::cuda::is_available(); }
 
 torch::Device pick_device(const std::string& name) {
-  if (name == "cuda" && !torch::cuda::is_available())
+  const bool cuda = cuda_available();
+  if (name == "cuda" && !cuda)
     usage_error(std::string("device cuda requested but no CUDA device is usable (") +
                 (kCudaBuild ? "no GPU or driver found" : "this build's LibTorch is CPU-only: build the cuda preset") +
                 "); set device: cpu or auto");
-  if (name == "cuda" || (name == "auto" && torch::cuda::is_available())) return torch::kCUDA;
-  return torch::kCPU;
+  return name == "cuda" || (name == "auto" && cuda) ? torch::kCUDA : torch::kCPU;
 }
 
 // The autocast switches per device type; LibTorch 2.4 replaced the CPU/GPU-specific ones.

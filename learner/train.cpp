@@ -249,7 +249,8 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     const auto idx = batch.to(device, /*non_blocking=*/true);
     opt.zero_grad();
     const auto [x, y] = minibatch(idx);
-    torch::Tensor loss, target;
+    // The network's input, its conditioning (label, or the ARDM's time embedding) and the target.
+    torch::Tensor input = x, cond, target = y;
     if (m.spec.ardm()) {
       // Diffusion steps and noise from a generator keyed by the step, so that a resumed run
       // draws exactly what an uninterrupted one does.
@@ -257,20 +258,17 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       const auto steps = torch::randint(1, options.ardm_train_steps + 1, {options.batch_size}, gen, torch::kLong);
       const auto eps = torch::randn({options.batch_size, dim}, gen, torch::kFloat32).to(device);
       const auto ex = diffusion.training_example(y, steps, eps);
+      input = torch::cat({x, ex.x_t}, 1);
+      cond = time_embedding(ex.s, options.embed_dim);
       target = ex.target;
-      const auto prediction = [&] {
-        Autocast autocast(exec);
-        return m.net.forward(torch::cat({x, ex.x_t}, 1), time_embedding(ex.s, options.embed_dim));
-      }();
-      loss = torch::mse_loss(prediction, target);
-    } else {
-      target = y;
-      const auto prediction = [&] {
-        Autocast autocast(exec);
-        return m.net.forward(x, d > 0 ? labels.index_select(0, idx) : torch::Tensor());
-      }();
-      loss = torch::mse_loss(prediction, target);
+    } else if (d > 0) {
+      cond = labels.index_select(0, idx);
     }
+    const auto prediction = [&] {
+      Autocast autocast(exec);
+      return m.net.forward(input, cond);
+    }();
+    const auto loss = torch::mse_loss(prediction, target);
     if (st.step >= end - tail_steps) mean_losses.push_back((target - target.mean(0)).pow(2).mean().item<float>());
     loss.backward();
     if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module->parameters(), options.grad_clip);
