@@ -3,6 +3,6 @@
 extern "C" const slift::learner::Api* slift_learner_api() {
   using namespace slift::learner;
   static const Api api{kApiVersion, &train_model, &sample_model, &one_step_samples, &label_gradient_norm,
-                          &cuda_available};
+                          &cuda_available, &export_model};
   return &api;
 }

@@ -2,6 +2,7 @@
 // when a stage trains or samples: LibTorch's start-up costs about half a second of CPU, which
 // `slift --help`, `inspect`, `simulate` and an up-to-date `run` must not pay.
 #pragma once
+#include "learner/export.hpp"
 #include "learner/learner.hpp"
 
 namespace slift::learner {
@@ -15,8 +16,9 @@ struct Api {
   decltype(&one_step_samples) one_step;
   decltype(&label_gradient_norm) gradient_norm;
   decltype(&learner::cuda_available) has_cuda;
+  decltype(&export_model) export_torchscript;
 };
-constexpr int kApiVersion = 2;
+constexpr int kApiVersion = 3;
 
 }  // namespace slift::learner
 

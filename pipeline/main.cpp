@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   pipeline::add_submit(app);
   pipeline::add_inspect(app);
   pipeline::add_export_well(app);
+  pipeline::add_export(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

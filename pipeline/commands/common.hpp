@@ -22,6 +22,7 @@ void apply_common(const CommonFlags& flags);
 void add_simulate(CLI::App& app);
 void add_inspect(CLI::App& app);
 void add_export_well(CLI::App& app);
+void add_export(CLI::App& app);
 void add_train(CLI::App& app);
 void add_sample(CLI::App& app);
 void add_evaluate(CLI::App& app);

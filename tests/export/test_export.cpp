@@ -1,0 +1,213 @@
+// slift export against the learner it mirrors: the TorchScript module's forward against
+// learner::step on the same inputs (MLP and UNet in their variants), its labels against
+// core::Rng, its rollout against sample_model's file; and its refusals.
+#include <gtest/gtest.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include "core/dataset.hpp"
+#include "core/log.hpp"
+#include "core/rng.hpp"
+#include "learner/export.hpp"
+#include "learner/learner.hpp"
+#include "learner/model.hpp"
+#include "support/test_support.hpp"
+#include "../learner/toy_data.hpp"
+
+namespace slift {
+namespace {
+
+using learner::ModelSpec;
+
+// A model file for `spec` with random weights and normalisation (no training needed to compare
+// two implementations of one network: every weight, GroupNorm's included, away from its initial value).
+std::string write_model(const test::TempDir& dir, const ModelSpec& spec, const std::string& name) {
+  torch::manual_seed(7);
+  learner::LoadedModel m;
+  m.spec = spec;
+  m.net = learner::Net(spec);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : m.net.module()->parameters()) p.add_(0.2 * torch::randn_like(p));
+  }
+  const auto values = [&](float lo, float hi) {
+    const auto t = lo + (hi - lo) * torch::rand({spec.dim});
+    return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + spec.dim);
+  };
+  m.norm = {values(-0.5f, 0.5f), values(0.5f, 2.0f), values(0.02f, 0.1f)};
+  m.config_yaml = "name: " + name;
+  const std::string path = dir / (name + ".pt");
+  learner::save_model(path, m);
+  return path;
+}
+
+ModelSpec mlp(const std::string& model, int64_t label_dim, const std::string& activation, int64_t window) {
+  ModelSpec s;
+  s.model = model;
+  s.dim = 3;
+  s.window = window;
+  s.label_dim = label_dim;
+  s.width = 32;
+  s.depth = 2;
+  s.activation = activation;
+  return s;
+}
+
+ModelSpec unet(const std::string& model, int64_t label_dim, bool periodic) {
+  ModelSpec s;
+  s.model = model;
+  s.arch = "unet";
+  s.nx = s.ny = 8;
+  s.dim = 64;
+  s.window = 3;
+  s.label_dim = label_dim;
+  s.unet_widths = {8, 16};
+  s.embed_dim = 16;
+  s.periodic = periodic;
+  return s;
+}
+
+// Every variant the exported forward has a branch for.
+std::vector<std::pair<std::string, ModelSpec>> variants() {
+  std::vector<std::pair<std::string, ModelSpec>> v{
+      {"mlp_sl_silu", mlp("sl", 5, "silu", 1)},
+      {"mlp_sl_gelu_window2", mlp("sl", 4, "gelu", 2)},
+      {"mlp_sl_tanh", mlp("sl", 2, "tanh", 1)},
+      {"mlp_deterministic_relu", mlp("deterministic", 0, "relu", 1)},
+      {"unet_sl_periodic_label_channels", unet("sl", 4, true)},
+      {"unet_sl_walls_film", unet("sl", 3, false)},
+      {"unet_deterministic_walls", unet("deterministic", 0, false)},
+      {"unet_deterministic_periodic", unet("deterministic", 0, true)},
+  };
+  v[4].second.label_channels = true;
+  v[4].second.output = "extrapolation";
+  v[5].second.unet_widths = {8, 16, 24};  // three levels; skip convolutions between widths
+  v[5].second.unet_blocks = 2;
+  auto shift = unet("sl", 2, true);
+  shift.film = false;
+  shift.label_channels = true;
+  v.emplace_back("unet_sl_shift_walls", shift);
+  v.back().second.periodic = false;
+  return v;
+}
+
+TEST(Export, ForwardIsLearnerStep) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, spec] : variants()) {
+    const std::string path = write_model(dir, spec, name);
+    learner::export_model(path, dir / (name + ".ts"));
+    auto m = learner::load_model(path);
+    auto ts = torch::jit::load(dir / (name + ".ts"));
+    const int64_t b = 5;
+    const auto windows = torch::randn({b, spec.window * spec.dim});
+    const auto z = torch::randn({b, spec.label_dim});
+    const auto expected = learner::step(m, windows, z);
+    std::vector<int64_t> shape{b, spec.window};
+    if (spec.arch == "unet")
+      shape.insert(shape.end(), {spec.nx, spec.ny});
+    else
+      shape.push_back(spec.dim);
+    const auto got = ts.forward({windows.reshape(shape), z}).toTensor().reshape({b, spec.dim});
+    const double diff = (got - expected).abs().max().item<double>();
+    EXPECT_LE(diff, 1e-5 * expected.abs().max().item<double>()) << name;
+    std::cout << name << ": max |exported - learner::step| = " << diff << "\n";
+  }
+}
+
+TEST(Export, LabelsAreTheSampleStream) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  auto ts = torch::jit::load([&] {
+    const std::string path = write_model(dir, mlp("sl", 6, "silu", 1), "sl");
+    learner::export_model(path, dir / "sl.ts");
+    return dir / "sl.ts";
+  }());
+  // Seeds with high bits and streams past 2^32 exercise every word of key and counter.
+  for (const uint64_t seed : {uint64_t{3}, uint64_t{0x7123456789abcdefULL}})
+    for (const int64_t first : {int64_t{0}, int64_t{5'000'000'000}}) {
+      const int64_t n = 4, d = 6, draws = 3;
+      std::vector<Rng> rngs;
+      for (int64_t r = 0; r < n; ++r) rngs.emplace_back(seed, static_cast<uint64_t>(first + r), "learner.sample");
+      int64_t equal = 0;
+      for (int64_t t = 0; t < draws; ++t) {
+        const auto z = ts.run_method("labels", static_cast<int64_t>(seed), first, n, t).toTensor();
+        ASSERT_EQ(z.sizes(), (std::vector<int64_t>{n, d}));
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t j = 0; j < d; ++j) {
+            const float expected = static_cast<float>(rngs[r].normal()), got = z[r][j].item<float>();
+            EXPECT_NEAR(got, expected, 2e-7 * std::max(1.0f, std::abs(expected))) << "seed " << seed << " stream " << first + r;
+            equal += got == expected;
+          }
+      }
+      EXPECT_GE(equal, n * d * draws - 1) << "float labels equal to the last bit, but for a rare rounding tie";
+    }
+}
+
+// Trajectories first .. first + n - 1 of sample_model's file, rolled out by the module.
+void expect_rollout_reproduces(const std::string& model, const std::string& data, const std::string& dir,
+                               const std::string& array) {
+  learner::SampleOptions so;
+  so.n_trajectories = 6;
+  so.batch_size = 4;  // batches of the sampler differ from the module's one batch
+  so.device = "cpu";
+  const uint64_t seed = 11;
+  learner::sample_model(model, so, data, seed, dir + "/gen.h5");
+  learner::export_model(model, dir + "/model.ts");
+  auto ts = torch::jit::load(dir + "/model.ts");
+  const auto gen = DatasetReader(dir + "/gen.h5").read(array);
+  const auto init = DatasetReader(data).read(array);
+  DatasetReader reader(dir + "/gen.h5");
+  const auto shape = reader.spec(array).shape;  // n_time x state_shape
+  std::vector<int64_t> state(shape.begin() + 1, shape.end()), full{6, static_cast<int64_t>(shape[0])};
+  full.insert(full.end(), state.begin(), state.end());
+  const auto expected = learner::to_tensor(gen, full);
+  const int64_t frame = expected[0][0].numel(), n_init = static_cast<int64_t>(init.size()) / (shape[0] * frame);
+  // Trajectory i starts from initial state i mod n_init; rolled out in two calls, from first = 0 and 2.
+  std::vector<torch::Tensor> x0;
+  for (int64_t i = 0; i < 6; ++i)
+    x0.push_back(learner::to_tensor(std::vector<float>(init.begin() + (i % n_init) * shape[0] * frame,
+                                                       init.begin() + ((i % n_init) * shape[0] + 1) * frame),
+                                    state));
+  const auto starts = torch::stack(x0);
+  const int64_t steps = static_cast<int64_t>(shape[0]) - 1;
+  const auto a = ts.run_method("rollout", starts.slice(0, 0, 2), steps, static_cast<int64_t>(seed)).toTensor();
+  const auto b = ts.run_method("rollout", starts.slice(0, 2), steps, static_cast<int64_t>(seed), int64_t{2}).toTensor();
+  const auto got = torch::cat({a, b});
+  const double diff = (got - expected).abs().max().item<double>();
+  EXPECT_LE(diff, 1e-4 * expected.abs().max().item<double>()) << model;
+  std::cout << model << ": max |rollout - sample_model| = " << diff << "\n";
+}
+
+TEST(Export, RolloutReproducesSampleModel) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  std::vector<float> states;
+  Rng rng(8, 0, "test.states");
+  for (int64_t k = 0; k < 4 * 9 * 3; ++k) states.push_back(static_cast<float>(rng.normal()));
+  test::write_states(dir / "states.h5", 4, 9, 3, states);
+  expect_rollout_reproduces(write_model(dir, mlp("sl", 5, "silu", 2), "mlp"), dir / "states.h5", dir.path(), "states");
+
+  test::write_fields(dir / "fields.h5", 4, 5, 8, 8, test::drifting_bumps(4, 5, 2), true);
+  auto spec = unet("sl", 4, true);
+  spec.label_channels = true;
+  spec.output = "extrapolation";
+  expect_rollout_reproduces(write_model(dir, spec, "unet"), dir / "fields.h5", dir.path(), "t0_fields/u");
+}
+
+TEST(Export, Refusals) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  auto ardm = unet("ardm", 0, true);
+  const std::string path = write_model(dir, ardm, "ardm");
+  EXPECT_NE(test::usage_message([&] { learner::export_model(path, dir / "ardm.ts"); }).find("ARDM"), std::string::npos);
+  test::write_file(dir / "not_a_model.pt", "text");
+  EXPECT_NE(test::usage_message([&] { learner::export_model(dir / "not_a_model.pt", dir / "x.ts"); })
+                .find("not a readable model file"),
+            std::string::npos);
+  EXPECT_EQ(dir.files(), (std::vector<std::string>{"ardm.pt", "not_a_model.pt"})) << "nothing written";
+}
+
+}  // namespace
+}  // namespace slift
