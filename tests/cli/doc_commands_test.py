@@ -8,7 +8,7 @@ one with real arguments (no placeholder in capitals, no `...`) must get past arg
 checking: `slift run` and `slift submit` are run with `--dry-run` (they plan and print, and write
 nothing), `simulate`/`train`/`sample`/`evaluate CONFIG` are planned the same way with
 `slift run CONFIG --dry-run` and their `--set` flags. Commands that need a finished run's files
-(`inspect`, `export-well`) are checked for their subcommand only. Scripts must exist, and shell
+(`inspect`, `export-well`, `export`) are checked for their subcommand only. Scripts must exist, and shell
 scripts be executable. Standard library only (Debian's python3).
 """
 
@@ -53,7 +53,7 @@ def check_slift(where, text, words):
     code, out = run([SLIFT, sub, "--help"])
     if code != 0:
         return report(False, f"{where}: subcommand '{sub}' exists", out)
-    if PLACEHOLDER.search(text) or sub in ("inspect", "export-well"):
+    if PLACEHOLDER.search(text) or sub in ("inspect", "export-well", "export"):
         return report(True, f"{where}: slift {sub} (subcommand only: placeholders or a finished run needed)")
     args = words[2:]
     if sub in ("simulate", "train", "sample", "evaluate"):

@@ -5,8 +5,10 @@
 Runs small Duffing (MLP), wave (UNet, periodic, label channels, window 3, extrapolation) and flow
 (UNet, walls) pipelines up to `slift sample`, exports SL and the label-free model of each and, in
 this Python's torch, rolls every export out from the test set's initial states with the seed of
-slift's sample file: the rollouts must match slift's samples to float32 rounding of the network
-(max |difference| <= 1e-4 x max |state|; the largest difference is printed). forward(window, z)
+slift's sample file, on the GPU where slift sampled on one (TF32 off, as slift has it). The same
+LibTorch on the same device gives the same bits (measured: difference 0); the test allows float32
+rounding of the network grown over the rollout, max |difference| <= 1e-4 x max |state|, for another
+build of the kernels, and prints the largest difference. forward(window, z)
 with z = labels(seed, 0, b, 0) must give frame 1. An ARDM, a missing file and a file that is not
 a model are refused: exit 2, one line, nothing written. Needs torch and h5py.
 """
@@ -22,6 +24,8 @@ import torch
 
 SLIFT, SOURCE, WORK = sys.argv[1:4]
 TOLERANCE = 1e-4  # relative to the largest |state|: float32 rounding of the network, grown over the rollout
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"  # slift's sample.device auto picks the same
+torch.backends.cudnn.allow_tf32 = False  # slift samples in float32 without TF32 (deterministic kernels)
 FAILURES = []
 
 
@@ -53,7 +57,7 @@ def check_reproduces(run_dir, model):
     exported = os.path.join(WORK, f"{os.path.basename(run_dir)}_{model}.ts")
     code, out = slift("export", os.path.join(run_dir, "models", f"{model}.pt"), exported)
     check(code == 0 and os.path.isfile(exported), f"slift export {model}", out)
-    m = torch.jit.load(exported)
+    m = torch.jit.load(exported, map_location=DEVICE)
     with h5py.File(os.path.join(run_dir, "samples", f"{model}.h5"), "r") as f:
         array = learned(f)
         samples = torch.from_numpy(f[array][...])
@@ -61,18 +65,18 @@ def check_reproduces(run_dir, model):
     with h5py.File(os.path.join(run_dir, "data", "test.h5"), "r") as f:
         test = torch.from_numpy(f[array][...])
     n, steps = samples.shape[0], samples.shape[1] - 1
-    x0 = test[torch.arange(n) % test.shape[0], 0]  # slift's trajectory i starts from test trajectory i mod n_test
+    x0 = test[torch.arange(n) % test.shape[0], 0].to(DEVICE)  # trajectory i starts from test trajectory i mod n_test
     with torch.no_grad():
-        rolled = m.rollout(x0, steps, seed)
+        rolled = m.rollout(x0, steps, seed).cpu()
         window = x0.unsqueeze(1).expand(n, m.window, *x0.shape[1:])
-        one = m(window, m.labels(seed, 0, n, 0))
+        one = m(window, m.labels(seed, 0, n, 0).to(DEVICE)).cpu()
     scale = samples.abs().max().item()
     diff = (rolled - samples).abs().max().item()
     check(rolled.shape == samples.shape and diff <= TOLERANCE * scale,
           f"{exported}: rollout of {n} x {steps} steps reproduces slift's samples: "
           f"max |difference| {diff:.3g}, {diff / scale:.3g} of max |state| {scale:.3g}")
     check(torch.equal(one, rolled[:, 1]), f"{exported}: forward(window, labels(seed, 0, n, 0)) is frame 1")
-    rows = (m.rollout(x0[2:], steps, seed, 2) - rolled[2:]).abs().max().item()
+    rows = (m.rollout(x0[2:], steps, seed, 2).cpu() - rolled[2:]).abs().max().item()
     check(rows <= TOLERANCE * scale, f"{exported}: rollout(x0[2:], steps, seed, first=2) gives the same rows ({rows:.3g})")
     return diff / scale
 
@@ -90,7 +94,7 @@ def check_refusals(run_dir):
 def main():
     shutil.rmtree(WORK, ignore_errors=True)  # a fresh start on every run
     os.makedirs(WORK)
-    print(f"torch {torch.__version__}")
+    print(f"torch {torch.__version__} on {DEVICE}")
     small_train = ["train.iterations=20", "train.warmup=5", "train.checkpoint_every=20", "train.log_every=20",
                    "train.batch_size=16"]
     small_fields = ["simulate.n_train=4", "simulate.n_test=5", "simulate.n_floor=3", "simulate.n_frames=6",
