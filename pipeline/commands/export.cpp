@@ -17,6 +17,7 @@ void add_export(CLI::App& app) {
   cmd->add_option("OUT", out, "the TorchScript file to write")->required();
   cmd->callback([] {
     if (!std::filesystem::is_regular_file(model)) usage_error(model + ": no such model file");
+    if (std::filesystem::is_directory(out)) usage_error(out + ": a directory; OUT names the TorchScript file to write");
     learner_api().export_torchscript(model, out);
   });
 }

@@ -83,12 +83,17 @@ def check_reproduces(run_dir, model):
 
 def check_refusals(run_dir):
     models = os.path.join(run_dir, "models")
+    before = sorted(os.listdir(models))
     for what, path in (("an ARDM", os.path.join(models, "ardm.pt")), ("a missing file", os.path.join(WORK, "none.pt")),
                        ("a data set", os.path.join(run_dir, "data", "test.h5"))):
         out_path = os.path.join(WORK, "refused.ts")
         code, out = slift("export", path, out_path)
         check(code == 2 and len(out.splitlines()) == 1 and path in out and not os.path.exists(out_path),
               f"export of {what}: exit 2, one line naming the file, nothing written ({out})")
+    code, out = slift("export", os.path.join(models, "sl.pt"), models)
+    check(code == 2 and len(out.splitlines()) == 1 and sorted(os.listdir(models)) == before
+          and not os.path.exists(models + ".tmp"),
+          f"export to a directory: exit 2, one line, nothing written ({out})")
 
 
 def main():
