@@ -5,14 +5,16 @@
 Runs small Duffing (MLP), wave (UNet, periodic, label channels, window 3, extrapolation) and flow
 (UNet, walls) pipelines up to `slift sample`, exports SL and the label-free model of each and, in
 this Python's torch, rolls every export out from the test set's initial states with the seed of
-slift's sample file, on the GPU where slift sampled on one (TF32 off, as slift has it). The same
-LibTorch on the same device gives the same bits (measured: difference 0); the test allows float32
-rounding of the network grown over the rollout, max |difference| <= 1e-4 x max |state|, for another
-build of the kernels, and prints the largest difference. forward(window, z)
-with z = labels(seed, 0, b, 0) must give frame 1. An ARDM, a missing file and a file that is not
+slift's sample file, on the GPU where slift sampled on one (TF32 off, as slift has it), in one
+batch on the default threads: the rollouts must match slift's samples to float32 rounding of the
+network grown over the rollout, max |difference| <= 1e-4 x max |state| (the largest difference is
+printed). Where slift sampled on the CPU, rolled out as it did (its batches, its threads: the
+sample set's .json), they must be the same bits. forward(window, z) with z = labels(seed, 0, b, 0)
+must give frame 1. An ARDM, a missing file and a file that is not
 a model are refused: exit 2, one line, nothing written. Needs torch and h5py.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -76,6 +78,15 @@ def check_reproduces(run_dir, model):
           f"{exported}: rollout of {n} x {steps} steps reproduces slift's samples: "
           f"max |difference| {diff:.3g}, {diff / scale:.3g} of max |state| {scale:.3g}")
     check(torch.equal(one, rolled[:, 1]), f"{exported}: forward(window, labels(seed, 0, n, 0)) is frame 1")
+    how = json.load(open(os.path.join(run_dir, "samples", f"{model}.json")))
+    if how["device"] == "cpu":  # slift's batches on slift's threads: the same kernels on the same blocks
+        threads, batch = torch.get_num_threads(), how["batch_size"]
+        torch.set_num_threads(how["threads"])
+        with torch.no_grad():
+            same = torch.cat([m.cpu().rollout(x0[i:i + batch].cpu(), steps, seed, i) for i in range(0, n, batch)])
+        torch.set_num_threads(threads)
+        check(torch.equal(same, samples), f"{exported}: rolled out in slift's batches of {batch} on its "
+              f"{how['threads']} thread(s): the same bits (max |difference| {(same - samples).abs().max().item():.3g})")
     rows = (m.rollout(x0[2:], steps, seed, 2).cpu() - rolled[2:]).abs().max().item()
     check(rows <= TOLERANCE * scale, f"{exported}: rollout(x0[2:], steps, seed, first=2) gives the same rows ({rows:.3g})")
     return diff / scale
