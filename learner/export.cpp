@@ -2,7 +2,7 @@
 // TorchScript module built here, in C++: the trained tensors become its parameters and buffers,
 // and its methods are TorchScript source that mirrors learner::step, Mlp, UNet and core::Rng op
 // for op (the same ATen calls in the same order, so the same LibTorch gives the same bits;
-// tests/learner/test_export.cpp holds it to that). The building blocks are written once below;
+// tests/export/test_export.cpp holds it to that). The building blocks are written once below;
 // only `net`, the wiring of one network's layers, is generated from the model's spec.
 #include "learner/export.hpp"
 
