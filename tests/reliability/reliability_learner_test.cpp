@@ -11,7 +11,11 @@
 #include <string>
 
 #include "core/hash.hpp"
+#include "core/log.hpp"
+#include "core/rng.hpp"
+#include "learner/learner.hpp"
 #include "support/test_support.hpp"
+#include "learner/toy_data.hpp"
 
 using slift::test::CommandResult;
 using slift::test::run;
@@ -93,4 +97,25 @@ TEST(ReliabilityLearner, AFullDiskWhileCheckpointingIsOneLine) {
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   EXPECT_NE(r.output.find("No space left on device"), std::string::npos) << r.output;
   EXPECT_FALSE(partial);
+}
+
+// Item 20: a training resumed from its checkpoint recorded only the seconds of its last segment.
+// Here the first segment does 39 of 40 steps and the second one step: the total is recorded.
+TEST(ReliabilityLearner, AResumedTrainingRecordsTheSecondsOfAllItsSegments) {
+  slift::log::set_level(slift::log::Level::quiet);
+  TempDir dir;
+  std::vector<float> states;
+  slift::Rng rng(3, 0, "test.walks");
+  for (int i = 0; i < 16 * 10 * 2; ++i) states.push_back(static_cast<float>(rng.normal()));
+  slift::test::write_states(dir / "train.h5", 16, 10, 2, states);
+  auto o = slift::test::tiny_options(40, 256, 4);
+  o.width = 256;  // steps long enough that the checkpoint's writing is a small part of the segment
+  o.stop_after = 39;
+  const auto first = slift::learner::train_model("sl", o, dir / "train.h5", 4, dir / "m.pt", dir / "m.ckpt", "");
+  ASSERT_EQ(first.steps, 39);
+  o.stop_after = 0;
+  const auto resumed = slift::learner::train_model("sl", o, dir / "train.h5", 4, dir / "m.pt", dir / "m.ckpt", "");
+  ASSERT_EQ(resumed.steps, 40);
+  // The checkpoint carries the time up to its writing: all of the first segment but that writing.
+  EXPECT_GT(resumed.seconds, 0.8 * first.seconds) << "first segment " << first.seconds << " s";
 }

@@ -424,3 +424,74 @@ TEST(Reliability, ALockFileOfWrongTypesCostsOnlyReruns) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(slift::DatasetReader(dir / "run/data/train.h5").n_traj(), 20u);
 }
+
+// Item 20: the lock reused a file's hash while its size and modification time were unchanged, so
+// an in-place edit that kept (or restored) the modification time left the stage "up to date". The
+// change time, which no user can set, now decides too.
+TEST(Reliability, AnEditThatKeepsTheModificationTimeIsSeen) {
+  TempDir dir;
+  ASSERT_EQ(run(duffing(dir, "run " + duffing_config() + " simulate")).exit_code, 0);
+  const std::string data = dir / "run/data/train.h5";
+  const std::string dry = duffing(dir, "run " + duffing_config() + " simulate --dry-run");
+  EXPECT_NE(run(dry).output.find("simulate: up to date"), std::string::npos);
+  struct stat before {};
+  ASSERT_EQ(::stat(data.c_str(), &before), 0);
+  {
+    std::fstream f(data, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-1, std::ios::end);
+    const char last = static_cast<char>(f.get());
+    f.seekp(-1, std::ios::end);
+    f.put(static_cast<char>(last ^ 1));
+  }
+  const timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, data.c_str(), times, 0), 0);
+  const CommandResult r = run(dry);
+  EXPECT_NE(r.output.find("output data/train.h5 was modified"), std::string::npos) << r.output;
+}
+
+// Item 20: config errors point at the offending line: an empty value was reported a line below
+// its key (yaml-cpp marks a null where the next token is), a --set list's item as line 1.
+TEST(Reliability, ConfigErrorsNameTheLineOfTheKeyOrTheSet) {
+  TempDir dir;
+  const std::string base = "name: t\noutput_dir: " + dir.path() + "/run\nsimulate:\n  system: duffing\n";
+  for (const std::string& rest : {std::string("  n_train:\n"), std::string("  n_train:\n  n_test: 5\n")}) {
+    slift::test::write_file(dir / "c.yaml", base + rest);
+    expect_one_line_failure(run(slift_bin() + " simulate -q " + (dir / "c.yaml") + " --split train --out " + (dir / "x.h5")),
+                            2, "c.yaml:5: simulate.n_train: missing value");
+  }
+  const std::string flow = slift_bin() + " simulate -q " + slift::test::source_dir() + "/configs/flow.yaml --split train --out " +
+                           (dir / "x.h5") + " --set 'simulate.wells=[{cell: [0, 0], rate: 1}, ";
+  expect_one_line_failure(run(flow + "{cell: [3, 3], rate: -1, bogus: 2}]'"), 2,
+                          "flow.yaml (--set simulate.wells): simulate.wells[1].bogus: unknown key");
+  expect_one_line_failure(run(flow + "{cell: [300, 3], rate: -1}]'"), 2,
+                          "flow.yaml (--set simulate.wells): simulate.wells[1].cell");
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"c.yaml"});
+}
+
+// Item 17: `slift inspect` read every declared value for its statistics: a sparse file declaring
+// 7.8 GB (325 million trajectories, almost none written) kept it busy for hours. Now bounded:
+// the first trajectories up to a budget, said so.
+TEST(Reliability, InspectOfAHugeSparseArrayIsBounded) {
+  TempDir dir;
+  const std::string path = dir / "sparse.h5";
+  write_states_file(path);
+  const hsize_t n = 325000000, dims[3] = {n, 3, 2}, chunk[3] = {1, 3, 2};
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  H5Ldelete(f, "states", H5P_DEFAULT);
+  hid_t space = H5Screate_simple(3, dims, nullptr), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 3, chunk);
+  hid_t d = H5Dcreate2(f, "states", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  ASSERT_GE(d, 0);
+  H5Dclose(d), H5Pclose(dcpl), H5Sclose(space);
+  const int64_t count = static_cast<int64_t>(n);
+  hid_t a = H5Aopen(f, "n_trajectories", H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_INT64, &count);
+  H5Aclose(a), H5Fclose(f);
+  ASSERT_LT(fs::file_size(path), 1u << 20);
+
+  const CommandResult r = run("timeout 60 " + slift_bin() + " inspect " + path);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("states: statistics of the first 100000 of 325000000 trajectories"), std::string::npos)
+      << r.output;
+}
