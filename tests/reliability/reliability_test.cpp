@@ -19,7 +19,11 @@
 #include <vector>
 
 #include "core/dataset.hpp"
+#include "core/rng.hpp"
 #include "learner/metrics/wasserstein.hpp"
+#include "simulators/wave/medium.hpp"
+#include "simulators/wave/resample.hpp"
+#include "simulators/wave/solver.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -432,7 +436,8 @@ TEST(Reliability, AnEditThatKeepsTheModificationTimeIsSeen) {
   TempDir dir;
   ASSERT_EQ(run(duffing(dir, "run " + duffing_config() + " simulate")).exit_code, 0);
   const std::string data = dir / "run/data/train.h5";
-  const std::string dry = duffing(dir, "run " + duffing_config() + " simulate --dry-run");
+  std::string dry = duffing(dir, "run " + duffing_config() + " simulate --dry-run");
+  dry.erase(dry.rfind(" -q"));  // the dry run speaks at the normal level
   EXPECT_NE(run(dry).output.find("simulate: up to date"), std::string::npos);
   struct stat before {};
   ASSERT_EQ(::stat(data.c_str(), &before), 0);
@@ -494,4 +499,110 @@ TEST(Reliability, InspectOfAHugeSparseArrayIsBounded) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("states: statistics of the first 100000 of 325000000 trajectories"), std::string::npos)
       << r.output;
+}
+
+namespace {
+
+// The root sum of squares of each stored frame of u for one trajectory of the wave system, its
+// speeds scaled by `speed_factor` (1: the run as the system makes it).
+std::vector<double> wave_frame_norms(const slift::sim::wave::Params& p, uint64_t traj, double speed_factor) {
+  using namespace slift::sim::wave;
+  MediumSampler medium(p);
+  LeapfrogSolver solver(p.n_solve, p.length, p.form, p.dt());
+  Resampler resample(p.n_solve, p.n_out, p.downsample);
+  RealBuffer c(size_t(p.n_solve) * p.n_solve);
+  slift::Rng rng(7, traj, "wave.medium");
+  medium.sample_speed(rng, c.data());
+  for (size_t i = 0; i < c.size(); ++i) c[i] *= speed_factor;
+  const RealBuffer u0 = initial_bump(p);
+  solver.set_medium(c.data());
+  solver.start(u0.data());
+  std::vector<float> frame(size_t(p.n_out) * p.n_out);
+  auto norm = [&] {
+    double sum = 0;
+    for (float v : frame) sum += double(v) * v;
+    return std::sqrt(sum);
+  };
+  resample.apply(u0.data(), frame.data());
+  std::vector<double> norms{norm()};
+  for (int f = 1; f < p.n_frames; ++f) {
+    for (int k = f == 1 ? 1 : 0; k < p.steps_per_frame; ++k) solver.step();
+    resample.apply(solver.u(), frame.data());
+    norms.push_back(norm());
+  }
+  return norms;
+}
+
+}  // namespace
+
+// The wave had no physical bound in its check (the flow's saturation had): now each stored frame
+// must stay within what the leapfrog scheme's conserved energy allows (simulators/wave/solver.cpp).
+// Correct runs near the edges of the valid range (c_min 0, dt at 0.99 of the stability limit, both
+// forms, both downsamplings) stay below it; a medium faster than the speed bound dt was chosen for
+// (an unstable scheme) crosses it while every value is still finite.
+TEST(Reliability, WaveFramesStayWithinTheLeapfrogEnergyBound) {
+  using namespace slift::sim::wave;
+  for (const Form form : {Form::laplacian, Form::divergence})
+    for (const double fraction : {kAutoDtFraction, 0.99}) {
+      Params p;
+      p.n_solve = 32, p.n_out = 16, p.form = form, p.n_frames = 9, p.t_end = 4, p.bump_width = 0.25;
+      p.downsample = fraction < 0.9 ? Downsample::stride : Downsample::spectral;
+      p.steps_per_frame = static_cast<int>(std::ceil(p.frame_dt() / (fraction * leapfrog_dt_limit(p.n_solve, p.length, p.c_max))));
+      SCOPED_TRACE(std::to_string(static_cast<int>(form)) + " dt fraction " + std::to_string(fraction));
+      const std::vector<double> bound = frame_norm_bounds(p);
+      ASSERT_EQ(bound.size(), 9u);
+      double closest = 0;
+      for (uint64_t traj = 0; traj < 3; ++traj) {
+        const std::vector<double> norms = wave_frame_norms(p, traj, 1.0);
+        for (size_t f = 0; f < norms.size(); ++f) {
+          EXPECT_LE(norms[f], bound[f]) << "frame " << f;
+          closest = std::max(closest, norms[f] / bound[f]);
+        }
+      }
+      EXPECT_GT(closest, 0.05) << "the bound is sound but should not be vacuous";
+      const std::vector<double> unstable = wave_frame_norms(p, 0, 2.5 / fraction);
+      size_t first = unstable.size();
+      for (size_t f = 0; f < unstable.size() && first == unstable.size(); ++f)
+        if (!(unstable[f] <= bound[f])) first = f;
+      ASSERT_LT(first, unstable.size()) << "an unstable run stayed within the bound";
+      EXPECT_TRUE(std::isfinite(unstable[first])) << "caught only at inf, which the finiteness check catches anyway";
+    }
+}
+
+// Item 17: the run time has a range before anything runs, like the data size: a wave speed of 1e6
+// (an explosion of the CFL step count: 200 million steps per trajectory) and a flow end time of
+// 1e9 ran forever; an MLP of depth 100000 took 5 GB without progress. The dry run states the
+// estimate of every stage.
+TEST(Reliability, RunTimeHasARangeAndTheDryRunEstimatesIt) {
+  TempDir dir;
+  const std::string simulate = "timeout 60 " + slift_bin() + " simulate " + slift::test::source_dir() + "/configs/";
+  const std::string rest = " --split train -q --set output_dir=" + dir.path() + " --out " + (dir / "x.h5");
+  expect_one_line_failure(run(simulate + "wave.yaml" + rest + " --set simulate.medium.c_max=1e6"), 2,
+                          "simulate.max_core_hours: the solver would take about");
+  expect_one_line_failure(run(simulate + "flow.yaml" + rest + " --set simulate.t_end=1e9"), 2, "simulate.max_core_hours");
+  expect_one_line_failure(run(simulate + "duffing.yaml" + rest + " --set train.depth=100000"), 2, "train.depth: an MLP of");
+  // Within the budget, or the budget raised knowingly, the same run is accepted.
+  const CommandResult raised = run(slift_bin() + " run " + slift::test::source_dir() + "/configs/wave.yaml --dry-run " +
+                                   "--set output_dir=" + dir.path() + "/run --set simulate.medium.c_max=1e6 " +
+                                   "--set simulate.max_core_hours=1e9");
+  EXPECT_EQ(raised.exit_code, 0) << raised.output;
+  for (const char* line : {"estimated time on one core", "simulate (budget simulate.max_core_hours): ", "train sl: ",
+                           "sample ardm_k40: ", "in all: "})
+    EXPECT_NE(raised.output.find(line), std::string::npos) << line << "\n" << raised.output;
+  EXPECT_TRUE(dir.files().empty());
+}
+
+// Item 20: a sweep's dry run of 160,000 runs never finished (each run an experiment in memory, about
+// 150 KB: 24 GB; and the duplicate check of a grid key was quadratic in its values). A grid has a
+// range like every input: max_runs, 10000 unless raised.
+TEST(Reliability, ASweepBeyondItsRunBudgetIsRefusedAtOnce) {
+  TempDir dir;
+  std::string seeds, lrs;
+  for (int i = 0; i < 101; ++i) seeds += (i ? ", " : "") + std::to_string(i);
+  for (int i = 0; i < 100; ++i) lrs += (i ? ", " : "") + std::to_string(1e-4 * (i + 1));
+  slift::test::write_file(dir / "sweep.yaml", "name: s\nbase: " + duffing_config() + "\noutput_dir: " + dir.path() +
+                                                  "/sweep\ngrid:\n  seed: [" + seeds + "]\n  train.lr: [" + lrs + "]\n");
+  expect_one_line_failure(run("timeout 60 " + slift_bin() + " run -q " + (dir / "sweep.yaml") + " --dry-run"), 2,
+                          "grid: expands to 10100 runs, more than max_runs = 10000");
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"sweep.yaml"});
 }
