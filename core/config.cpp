@@ -454,11 +454,7 @@ Config Config::from_string(const std::string& text, const std::string& name, con
   return make(src, text, overrides);
 }
 
-Section Config::root() {
-  if (!src_->root) throw std::logic_error("Config::root() after release_file_tree()");
-  return Section(src_, src_->root, src_->resolved, "");
-}
-void Config::release_file_tree() { src_->root = YAML::Node(YAML::NodeType::Undefined); }
+Section Config::root() { return Section(src_, src_->root, src_->resolved, ""); }
 const std::string& Config::file() const { return src_->file; }
 YAML::Node Config::resolved() const { return src_->resolved; }
 

@@ -84,9 +84,6 @@ class Config {
                             const std::vector<std::string>& overrides = {});
 
   Section root();
-  // Frees the file's parsed tree once every section has been read (what was resolved stays): a
-  // sweep holds one config per run, thousands of them. root() may not be called afterwards.
-  void release_file_tree();
   const std::string& file() const;
   // The resolved config as YAML text (what was read, with defaults), for logs and provenance.
   std::string resolved_yaml() const;

@@ -74,7 +74,7 @@ Network network(const Experiment& e, const std::string& model) {
 
 std::string duration(double seconds) {
   char buf[32];
-  if (seconds < 120) std::snprintf(buf, sizeof buf, "%.2g s", seconds);
+  if (seconds < 120) std::snprintf(buf, sizeof buf, "%.3g s", seconds);
   else if (seconds < 7200) std::snprintf(buf, sizeof buf, "%.0f min", seconds / 60);
   else if (seconds < 2 * 86400) std::snprintf(buf, sizeof buf, "%.1f h", seconds / 3600);
   else std::snprintf(buf, sizeof buf, "%.3g days", seconds / 86400);

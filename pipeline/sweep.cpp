@@ -298,7 +298,6 @@ Sweep load_sweep(const std::string& file, const std::vector<std::string>& overri
     }
     ov.push_back("output_dir=" + s.output_dir + "/" + id);
     auto e = std::make_unique<Experiment>(load_experiment(base_path.string(), ov));
-    e->config.release_file_tree();
     s.run_ids.push_back(id);
     s.x_values.push_back(point.front().second);
     s.runs.push_back(std::move(e));
