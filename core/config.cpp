@@ -192,10 +192,15 @@ bool Section::has(const std::string& key) const {
 
 std::string Section::location(const std::string& key) const {
   std::string kp = key_path(key);
+  // A value --set gave (or one inside it: a list item's key) has no line in the file.
   for (const auto& o : src_->overridden)
-    if (kp == o || kp.rfind(o + ".", 0) == 0 || o.rfind(kp + ".", 0) == 0) return src_->file + " (--set " + o + ")";
-  YAML::Node n = lookup(key);
-  YAML::Mark m = (n.IsDefined() && n.Mark().line >= 0) ? n.Mark() : node_.Mark();
+    if (kp == o || kp.rfind(o + ".", 0) == 0 || kp.rfind(o + "[", 0) == 0 || o.rfind(kp + ".", 0) == 0)
+      return src_->file + " (--set " + o + ")";
+  // The key's own line: an empty value's mark is where the parser found the next token, a line on.
+  YAML::Mark m = node_.Mark();
+  if (node_ && node_.IsMap())
+    for (const auto& kv : node_)
+      if (kv.first.IsScalar() && kv.first.Scalar() == key && kv.first.Mark().line >= 0) m = kv.first.Mark();
   if (m.line >= 0) return src_->file + ":" + std::to_string(m.line + 1);
   return src_->file;
 }
@@ -298,9 +303,7 @@ void Section::refuse_unknown(const std::vector<std::string>& known_keys) const {
     }
     std::string msg = "unknown key";
     if (!best.empty() && best_d <= std::max<size_t>(2, key.size() / 3)) msg += " (did you mean '" + best + "'?)";
-    YAML::Mark m = kv.first.Mark();
-    std::string where = m.line >= 0 ? src_->file + ":" + std::to_string(m.line + 1) : location(key);
-    usage_error("config error: " + where + ": " + key_path(key) + ": " + msg);
+    usage_error("config error: " + location(key) + ": " + key_path(key) + ": " + msg);
   }
 }
 
@@ -397,16 +400,27 @@ int second_document_line(const std::string& text) {
   return second.line;
 }
 
-Config make(std::shared_ptr<Source> src, const std::string& text, const std::vector<std::string>& overrides) {
+// The file's tree, parsed and checked. A sweep loads its base config once per run (thousands):
+// the checks (a second parse for a second document, the keys) are done once per (file, text).
+// The tree itself is parsed every time: a clone would lose the line numbers of its messages.
+YAML::Node parse_checked(const std::string& file, const std::string& text) {
+  static std::set<std::pair<std::string, std::string>> checked;
+  YAML::Node root;
   try {
-    src->root = YAML::Load(text);
+    root = YAML::Load(text);
+    if (checked.count({file, text})) return root;
     if (const int line = second_document_line(text); line >= 0)
-      usage_error("config error: " + src->file + ":" + std::to_string(line + 1) +
-                  ": a second YAML document (one config per file)");
+      usage_error("config error: " + file + ":" + std::to_string(line + 1) + ": a second YAML document (one config per file)");
   } catch (const YAML::ParserException& e) {
-    usage_error("config error: " + src->file + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
+    usage_error("config error: " + file + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }
-  refuse_ambiguous_keys(src->root, src->file, "");
+  refuse_ambiguous_keys(root, file, "");
+  checked.insert({file, text});
+  return root;
+}
+
+Config make(std::shared_ptr<Source> src, const std::string& text, const std::vector<std::string>& overrides) {
+  src->root = parse_checked(src->file, text);
   if (src->root.IsNull()) src->root = YAML::Node(YAML::NodeType::Map);
   if (!src->root.IsMap()) usage_error("config error: " + src->file + ": the top level must be a mapping of keys");
   for (const auto& o : overrides) apply_override(*src, o);

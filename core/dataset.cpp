@@ -356,7 +356,8 @@ int lock_partial(const std::string& partial) {
 void reserve_space(int fd, const std::string& partial, uint64_t bytes) {
   if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) == 0 || errno == EOPNOTSUPP || errno == ENOSYS)
     return;
-  runtime_error("cannot reserve " + std::to_string(bytes >> 20) + " MiB for " + partial + ": " + std::strerror(errno));
+  const std::string size = bytes >> 20 ? std::to_string(bytes >> 20) + " MiB" : std::to_string((bytes + 1023) >> 10) + " KiB";
+  runtime_error("cannot reserve " + size + " for " + partial + ": " + std::strerror(errno));
 }
 
 // HDF5's own file lock is off for the .partial: it would conflict with ours in this process.

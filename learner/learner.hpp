@@ -13,8 +13,8 @@ namespace slift::learner {
 struct TrainResult {
   double final_loss = 0;          // mean training loss over the last 1% of steps (at least 10)
   double mean_predictor_loss = 0; // over the same steps: the loss of predicting each batch's mean target
-  double seconds = 0;
-  double samples_per_second = 0;  // transitions per second
+  double seconds = 0;             // training time, every segment of a resumed run included
+  double samples_per_second = 0;  // transitions per second (of this segment)
   int64_t steps = 0;
   int64_t parameters = 0;
   std::string device;             // where it ran: cpu, cuda

@@ -50,14 +50,17 @@ std::string run_identity(const std::string& model, const TrainOptions& o, const 
 struct State {
   int64_t step = 0;
   std::vector<float> losses;
+  double seconds = 0;  // training time of the segments before this one (a resumed run counts them all)
 };
 
 // `done`: steps completed (the loop's step counter is one behind while the step is being finished).
-void save_checkpoint(const std::string& path, const std::string& identity, int64_t done, const State& st,
-                     const Rng& batch_rng, torch::nn::Module& net, torch::optim::AdamW& opt) {
+// `seconds`: training time up to this checkpoint, all segments.
+void save_checkpoint(const std::string& path, const std::string& identity, int64_t done, double seconds,
+                     const State& st, const Rng& batch_rng, torch::nn::Module& net, torch::optim::AdamW& opt) {
   torch::serialize::OutputArchive a, weights, optimizer;
   a.write("identity", c10::IValue(identity));
   a.write("step", c10::IValue(done));
+  a.write("seconds", c10::IValue(seconds));
   a.write("batch_rng", c10::IValue(static_cast<int64_t>(batch_rng.position())));
   a.write("losses", to_tensor(st.losses, {static_cast<int64_t>(st.losses.size())}));
   net.save(weights);
@@ -81,6 +84,7 @@ bool load_checkpoint(const std::string& path, const std::string& identity, State
   }
   a.read("step", v);
   st.step = v.toInt();
+  if (a.try_read("seconds", v)) st.seconds = v.toDouble();  // absent from older checkpoints
   a.read("batch_rng", v);
   batch_rng.seek(static_cast<uint64_t>(v.toInt()));
   torch::Tensor losses;
@@ -300,7 +304,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       if (!all_finite(m.net))
         runtime_error("train " + model + ": weights are not finite after step " + std::to_string(done) + "; " +
                       kept_checkpoint(last_checkpoint));
-      save_checkpoint(checkpoint_path, identity, done, st, batch_rng, *module, opt);
+      save_checkpoint(checkpoint_path, identity, done, st.seconds + clock.seconds(), st, batch_rng, *module, opt);
       last_checkpoint = done;
     }
   }
@@ -308,13 +312,14 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
 
   TrainResult r;
   synchronize(device);
-  r.seconds = clock.seconds();
+  const double segment = clock.seconds();
+  r.seconds = st.seconds + segment;
   r.device = device.str();
   r.peak_memory_bytes = peak_memory_bytes(device);
   r.steps = st.step;
   r.parameters = parameters;
   r.samples_per_second =
-      r.seconds > 0 ? static_cast<double>((st.step - first) * options.batch_size) / r.seconds : 0.0;
+      segment > 0 ? static_cast<double>((st.step - first) * options.batch_size) / segment : 0.0;
   const size_t tail = std::min(st.losses.size(), std::max<size_t>(10, st.losses.size() / 100));
   for (size_t i = st.losses.size() - tail; i < st.losses.size(); ++i) r.final_loss += st.losses[i];
   r.final_loss /= static_cast<double>(std::max<size_t>(1, tail));

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/machine.hpp"
 #include "core/rng.hpp"
+#include "pipeline/estimate.hpp"
 
 namespace slift::pipeline {
 
@@ -50,6 +51,23 @@ void check_data_size(Experiment& e, config::Section& sim, double max_data_gb) {
                           ", more than a quarter of this machine's " + gb(static_cast<double>(machine::memory_bytes())));
 }
 
+// The solver's run time has a range too: a parameter that explodes the step count (a wave speed
+// of 1e6, a flow end time of 1e9) is refused before it runs for weeks (pipeline/estimate.hpp).
+void check_run_time(Experiment& e, config::Section& sim, double max_core_hours) {
+  double trajectories = 0;
+  for (const auto& s : kSplits) trajectories += static_cast<double>(split_size(e, s));
+  const double per_trajectory = e.system->core_seconds_per_trajectory();
+  e.simulate.core_seconds = per_trajectory * trajectories;
+  if (e.simulate.core_seconds > max_core_hours * 3600) {
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "the solver would take about %.3g core-hours (%.0f trajectories of %.3g s on one core, a rough "
+                  "estimate), above the budget of %g; check the step counts, or raise it with --set if meant",
+                  e.simulate.core_seconds / 3600, trajectories, per_trajectory, max_core_hours);
+    sim.fail("max_core_hours", text);
+  }
+}
+
 void load_simulate(Experiment& e, config::Section sim) {
   e.simulate.n_train = sim.get("n_train", e.simulate.n_train, config::at_least(1));
   e.simulate.n_test = sim.get("n_test", e.simulate.n_test, config::at_least(1));
@@ -59,9 +77,11 @@ void load_simulate(Experiment& e, config::Section sim) {
   e.system = sim::make_system(sim);
   const double max_data_gb = sim.get("max_data_gb", 64.0, config::positive());
   check_data_size(e, sim, max_data_gb);
+  check_run_time(e, sim, sim.get("max_core_hours", 1000.0, config::positive()));
   sim.finish();
   e.simulate_params = sim.resolved();
-  e.simulate_params.remove("max_data_gb");  // a budget, not a parameter of the data
+  e.simulate_params.remove("max_data_gb");  // budgets, not parameters of the data
+  e.simulate_params.remove("max_core_hours");
 }
 }  // namespace
 
@@ -94,6 +114,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
 
   config::Section train = root.section("train");
   e.train = learner::parse_train(train);
+  check_network_memory(e, train);
   e.train_params = train.resolved();
   config::Section sample = root.section("sample");
   e.sample = learner::parse_sample(sample);

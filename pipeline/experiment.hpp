@@ -19,6 +19,7 @@ struct SimulateOptions {
   int64_t block = 64;                                 // trajectories per checkpoint block
   bool compress = false;
   double data_bytes = 0;  // the data sets' size (float32, uncompressed), checked against max_data_gb
+  double core_seconds = 0;  // the solver's estimated time on one core, checked against max_core_hours
 };
 
 struct Experiment {

@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <ctime>
 
 #include <algorithm>
 #include <cctype>
@@ -46,8 +49,9 @@ bool well_formed(const nlohmann::json& j) {
         !strings(r, "inputs") || !strings(r, "outputs"))
       return false;
   for (const auto& f : j["files"])
-    if (!f.is_object() || !is(f, "size", &J::is_number_unsigned) || !is(f, "mtime", &J::is_number_integer) ||
-        !is(f, "sha256", &J::is_string))
+    if (!f.is_object() || !is(f, "size", &J::is_number_unsigned) || !is(f, "inode", &J::is_number_unsigned) ||
+        !is(f, "mtime", &J::is_number_integer) || !is(f, "ctime", &J::is_number_integer) ||
+        !is(f, "hashed_at", &J::is_number_integer) || !is(f, "sha256", &J::is_string))
       return false;
   return true;
 }
@@ -91,6 +95,39 @@ class Flock {
   int fd_ = -1;
 };
 
+// A file's hash is reused only while its identity is what it was when hashed: size, inode,
+// modification time and change time. The change time catches an in-place edit that kept (or
+// restored) the modification time: every write and every utime() sets it, and no user can set it
+// back. Timestamps are kept with a coarse clock (a few ms here, 1-2 s on some filesystems), so a
+// file changed within kRacyNs before its hash was taken could change again with the same stamps:
+// such a hash is never reused (git's "racy" rule). Rehashing every time instead would cost 10-17 s
+// per GB on a loaded 2-core machine (2026-11-30; coreutils sha256sum 7.9 s), minutes per `slift run`
+// at paper scale.
+constexpr int64_t kRacyNs = 2'000'000'000;
+
+int64_t ns(const timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
+timespec now() {
+  timespec t {};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return t;
+}
+
+nlohmann::json file_key(const struct stat& st) {
+  return {{"size", static_cast<uint64_t>(st.st_size)},
+          {"inode", static_cast<uint64_t>(st.st_ino)},
+          {"mtime", ns(st.st_mtim)},
+          {"ctime", ns(st.st_ctim)}};
+}
+
+bool trusted(const nlohmann::json& cached, const nlohmann::json& key) {
+  for (const auto& [field, value] : key.items())
+    if (!cached.contains(field) || cached[field] != value) return false;
+  const int64_t changed = std::max(key["mtime"].get<int64_t>(), key["ctime"].get<int64_t>());
+  return cached.contains("sha256") && cached.contains("hashed_at") &&
+         changed + kRacyNs < cached["hashed_at"].get<int64_t>();
+}
+
 // "label_dim=4/train:sl" -> "label_dim_4_train_sl": a file name.
 std::string file_name(const std::string& stage) {
   std::string out = stage;
@@ -111,21 +148,19 @@ void LockFile::reload() {
 }
 
 std::optional<std::string> LockFile::hash(const std::string& rel) {
-  fs::path p = fs::path(run_dir_) / rel;
-  std::error_code ec;
-  auto st = fs::status(p, ec);
-  if (ec || !fs::is_regular_file(st)) return std::nullopt;
-  auto size = fs::file_size(p);
-  auto mtime = static_cast<int64_t>(fs::last_write_time(p).time_since_epoch().count());
+  const std::string p = (fs::path(run_dir_) / rel).string();
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  const nlohmann::json key = file_key(st);
   auto& cache = doc_["files"];
-  if (cache.contains(rel)) {
-    const auto& c = cache[rel];
-    if (c.value("size", uint64_t{0}) == size && c.value("mtime", int64_t{0}) == mtime && c.contains("sha256"))
-      return c["sha256"].get<std::string>();
-  }
-  std::string h = sha256_file(p.string());
-  cache[rel] = hashed_[rel] = {{"size", size}, {"mtime", mtime}, {"sha256", h}};
-  return h;
+  if (cache.contains(rel) && trusted(cache[rel], key)) return cache[rel]["sha256"].get<std::string>();
+  // The clock is read before hashing: a change made while the hash runs falls within the margin.
+  const int64_t hashed_at = ns(now());
+  nlohmann::json entry = key;
+  entry["hashed_at"] = hashed_at;
+  entry["sha256"] = sha256_file(p);
+  cache[rel] = hashed_[rel] = entry;
+  return entry["sha256"].get<std::string>();
 }
 
 const nlohmann::json* LockFile::stage(const std::string& name) const {

@@ -1,6 +1,7 @@
 // The lock file of a run directory (slift.lock.json): per stage, the stage version, the hash of
 // its parameter values and the content hashes of its inputs and outputs; plus a cache of file
-// hashes keyed by size and modification time, so unchanged large files are not rehashed.
+// hashes keyed by size, inode, modification and change time, so unchanged large files are not
+// rehashed (lockfile.cpp says when a cached hash is not trusted).
 //
 // Several `slift run`s may work in one run directory at once (SLURM array tasks of a sweep, or
 // train:sl and train:deterministic as separate jobs): each holds a StageLock on the stages it

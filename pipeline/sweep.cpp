@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <set>
 #include <tuple>
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,7 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
   YAML::Node n = YAML::Load(flow_text);
   if (!n.IsSequence() || n.size() == 0) grid.fail(key, "expected a non-empty list of values");
   std::vector<std::string> out;
+  std::set<std::string> seen;
   for (const auto& v : n) {
     YAML::Emitter em;
     em << YAML::Flow << v;
@@ -48,7 +50,7 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
     // A value names its run's directory: one path component, and one run per value.
     if (text.empty() || std::any_of(text.begin(), text.end(), [](char c) { return c == '/' || c == '\\' || std::iscntrl(c); }))
       grid.fail(key, "value '" + text + "' cannot name a run directory (no '/', '\\' or control characters)");
-    if (std::find(out.begin(), out.end(), text) != out.end()) grid.fail(key, "value '" + text + "' is listed twice");
+    if (!seen.insert(text).second) grid.fail(key, "value '" + text + "' is listed twice");
     out.push_back(text);
   }
   return out;
@@ -257,6 +259,9 @@ Sweep load_sweep(const std::string& file, const std::vector<std::string>& overri
   config::Section summary = root.section("summary");
   s.model = summary.get<std::string>("model", s.model);
   s.metrics = summary.get<std::vector<std::string>>("metrics", {"w2_mean", "final_train_loss"});
+  // Every run is an experiment held in memory (its resolved config, about 150 KB) and trains its
+  // models: a grid beyond this is a typo more often than a plan, and a plan can raise it.
+  const int64_t max_runs = root.get<int64_t>("max_runs", 10000, config::at_least(1));
   root.finish();
   summary.finish();
   if (grid_entries.empty()) root.fail("grid", "at least one grid key is needed");
@@ -265,11 +270,18 @@ Sweep load_sweep(const std::string& file, const std::vector<std::string>& overri
   if (!fs::exists(base_path)) root.fail("base", "no such config: " + base_path.string());
 
   // The cartesian product of the grid, first key slowest.
+  std::vector<std::vector<std::string>> values;
+  double runs = 1;
+  for (const auto& [key, text] : grid_entries) values.push_back(grid_values(text, key, grid)), runs *= values.back().size();
+  if (runs > static_cast<double>(max_runs))
+    root.fail("grid", "expands to " + std::to_string(static_cast<int64_t>(runs)) + " runs, more than max_runs = " +
+                          std::to_string(max_runs) + "; raise it with --set max_runs=N if meant");
   std::vector<std::vector<std::pair<std::string, std::string>>> points{{}};
-  for (const auto& [key, text] : grid_entries) {
+  for (size_t g = 0; g < grid_entries.size(); ++g) {
+    const std::string& key = grid_entries[g].first;
     std::vector<std::vector<std::pair<std::string, std::string>>> next;
     for (const auto& p : points)
-      for (const auto& v : grid_values(text, key, grid)) {
+      for (const auto& v : values[g]) {
         auto q = p;
         q.emplace_back(key, v);
         next.push_back(q);

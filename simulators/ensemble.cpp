@@ -29,7 +29,7 @@ namespace {
 }
 
 // Numbers are checked where they are made: every value of a computed trajectory of array `a`
-// is finite and within the system's range for it.
+// is finite and within the system's range for it, and each frame within its norm bound if any.
 void check_values(const System& system, const ArraySpec& spec, size_t a, const std::vector<double>& time,
                   const float* v, uint64_t n) {
   const ValueRange r = system.range(a);
@@ -40,6 +40,19 @@ void check_values(const System& system, const ArraySpec& spec, size_t a, const s
     if (spec.time_varying) what << " at time " << time[i / (n / time.size())];
     what << " is " << v[i];
     if (std::isfinite(r.lo) || std::isfinite(r.hi)) what << ", outside [" << r.lo << ", " << r.hi << "]";
+    if (!r.suspects.empty()) what << "; check " << r.suspects;
+    runtime_error(what.str());
+  }
+  const std::vector<double> bound = system.frame_norm_bound(a);
+  if (!spec.time_varying || bound.empty()) return;
+  const uint64_t frame = n / time.size();
+  for (size_t f = 0; f < time.size(); ++f) {
+    double sum = 0;
+    for (uint64_t i = f * frame; i < (f + 1) * frame; ++i) sum += double(v[i]) * v[i];
+    if (std::sqrt(sum) <= bound[f]) continue;
+    std::ostringstream what;
+    what << spec.path << " at time " << time[f] << " has a root sum of squares of " << std::sqrt(sum)
+         << ", above the bound of the scheme's energy " << bound[f];
     if (!r.suspects.empty()) what << "; check " << r.suspects;
     runtime_error(what.str());
   }

@@ -41,10 +41,23 @@ class System {
     (void)array_index;
     return {};
   }
+  // Optional, for an array with a time axis: per stored time, a bound on the root sum of squares
+  // of the frame's values that a correct run cannot exceed (an energy bound of the scheme); the
+  // runner checks it like range(). Empty: none.
+  virtual std::vector<double> frame_norm_bound(size_t array_index) const {
+    (void)array_index;
+    return {};
+  }
   // Layout without provenance (the runner adds config, seed and hashes).
   virtual DatasetHeader header() const = 0;
   virtual std::vector<ArraySpec> arrays() const = 0;
   virtual std::unique_ptr<Worker> make_worker() const = 0;
+  // A rough cost model: seconds one core takes for one trajectory, from the step counts and grid
+  // sizes the parameters imply and a constant per unit of work measured on a 2-core x86 machine
+  // (2026-11-30); good to a factor of about 2 there. For the dry run's estimate and the run-time
+  // budget (simulate.max_core_hours), so that a parameter that explodes the step count (a speed
+  // of 1e6, an end time of 1e9) is refused before it runs for days. 0: no model.
+  virtual double core_seconds_per_trajectory() const { return 0; }
   // Optional: n independent samples of the next saved state from `state` at time t (the
   // evaluation's conditional check). Systems that cannot restart from a state return {}.
   virtual std::vector<float> next_state_samples(const std::vector<float>& state, double t, int64_t n,

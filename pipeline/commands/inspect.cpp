@@ -41,9 +41,18 @@ void inspect_file(const std::string& path) {
     int comps = h.kind == "states" ? static_cast<int>(s.shape.back()) : 1;  // per state component
     std::vector<double> lo(comps, INFINITY), hi(comps, -INFINITY), sum(comps, 0);
     uint64_t count = 0;
-    const uint64_t chunk = std::max<uint64_t>(1, (64u << 20) / (4 * per));  // ~64 MB at a time
-    for (uint64_t t0 = 0; t0 < r.n_traj(); t0 += chunk) {
-      std::vector<float> v = r.read(a, t0, std::min(chunk, r.n_traj() - t0));
+    // Bounded in memory and time whatever the file declares (a sparse file may declare terabytes):
+    // the statistics cover the first trajectories up to kStatsBytes and kStatsTrajectories, read
+    // kReadBytes at a time; an array with a trajectory above kReadBytes gets none.
+    constexpr uint64_t kReadBytes = 64u << 20, kStatsBytes = 1u << 30, kStatsTrajectories = 100000;
+    const uint64_t bytes = 4 * per;
+    const uint64_t n = bytes > kReadBytes ? 0 : std::min({r.n_traj(), kStatsBytes / bytes, kStatsTrajectories});
+    const uint64_t chunk = std::max<uint64_t>(1, kReadBytes / bytes);
+    if (n < r.n_traj())
+      std::printf("  (%s: statistics of the first %llu of %llu trajectories)\n", a.c_str(), (unsigned long long)n,
+                  (unsigned long long)r.n_traj());
+    for (uint64_t t0 = 0; t0 < n; t0 += chunk) {
+      std::vector<float> v = r.read(a, t0, std::min(chunk, n - t0));
       for (size_t i = 0; i < v.size(); ++i) {
         int c = static_cast<int>(i % comps);
         lo[c] = std::min<double>(lo[c], v[i]), hi[c] = std::max<double>(hi[c], v[i]), sum[c] += v[i];

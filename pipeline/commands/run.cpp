@@ -1,7 +1,8 @@
 // slift run / train / sample / evaluate: the make-style driver over an experiment's stages.
 // `train`, `sample` and `evaluate` are `run` restricted to those stages (and what they need).
 #include <algorithm>
-#include <cstdio>
+#include <omp.h>
+
 #include <iostream>
 
 #include "core/error.hpp"
@@ -9,6 +10,7 @@
 #include "core/mpi_env.hpp"
 #include "pipeline/commands/common.hpp"
 #include "pipeline/driver.hpp"
+#include "pipeline/estimate.hpp"
 #include "pipeline/experiment_stages.hpp"
 #include "pipeline/learn_stages.hpp"
 #include "pipeline/sweep.hpp"
@@ -55,11 +57,8 @@ void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();  // so only rank 0 prints
   log::info("slift run " + f.common.config + " -> " + run_dir + (opt.dry_run ? " (dry run)" : ""));
   if (single && !opt.dry_run) log::info("resolved config:\n" + single->config.resolved_yaml());
-  if (single && opt.dry_run) {
-    char size[64];
-    std::snprintf(size, sizeof size, "%.3g GB", single->simulate.data_bytes / 1e9);
-    log::info("  data sets: " + std::string(size) + " (budget simulate.max_data_gb)");
-  }
+  if (single && opt.dry_run)
+    for (const auto& line : describe_estimate(*single, omp_get_max_threads())) log::info("  " + line);
   int failed = run_stages(stages, run_dir, opt);
   if (failed > 0) runtime_error(std::to_string(failed) + " stage(s) failed");
 }

@@ -46,6 +46,10 @@ class DuffingSystem : public System {
     return {ArraySpec{"states", {static_cast<uint64_t>(p_.n_time), 2}, true, {}}};
   }
   std::unique_ptr<Worker> make_worker() const override { return std::make_unique<DuffingWorker>(p_); }
+  double core_seconds_per_trajectory() const override {
+    constexpr double kSecondsPerStep = 60e-9;  // one Euler-Maruyama step and its normal draw
+    return kSecondsPerStep * (p_.n_time - 1) * p_.substeps;
+  }
   std::vector<float> next_state_samples(const std::vector<float>& state, double t, int64_t n,
                                         uint64_t seed) const override {
     std::vector<float> out(2 * n);

@@ -6,6 +6,8 @@
 // first derivatives drop the Nyquist mode, which has no real derivative). One solver per worker:
 // it plans its transforms once and reuses its buffers for every trajectory.
 #pragma once
+#include <vector>
+
 #include "simulators/wave/fftw.hpp"
 #include "simulators/wave/params.hpp"
 
@@ -27,6 +29,8 @@ class LeapfrogSolver {
   //   E = h^2/2 [ sum w (u_n - u_{n-1})^2 / dt^2 - sum u_n B u_{n-1} ],
   // laplacian form: w = 1/c^2, B = lap; divergence form: w = 1, B = div(c^2 grad). Needs c > 0.
   double energy();
+  // h^2 sum |grad u|^2 of the spectral gradient (= -h^2 sum u lap(u)); uses the work buffers.
+  double gradient_norm2(const double* u);
 
  private:
   // out = B in (no c^2 factor in the laplacian form); in and out are this solver's buffers.
@@ -42,5 +46,12 @@ class LeapfrogSolver {
   RealBuffer c2_;          // c^2
   RealBuffer update_;      // dt^2 c^2 (laplacian form)
 };
+
+// The initial condition on the solver grid: the same bump for every trajectory.
+RealBuffer initial_bump(const Params& p);
+
+// Per stored frame of u, a bound on the root sum of squares of its values that the leapfrog
+// scheme cannot exceed on a correct run, whatever the medium (derivation in solver.cpp).
+std::vector<double> frame_norm_bounds(const Params& p);
 
 }  // namespace slift::sim::wave

@@ -1,5 +1,6 @@
 // The wave system: fixed Gaussian bump, random medium per trajectory, frames of u and the medium.
 #include <cmath>
+#include <vector>
 
 #include "simulators/system.hpp"
 #include "simulators/wave/medium.hpp"
@@ -16,16 +17,8 @@ class WaveWorker : public Worker {
         medium_(p),
         solver_(p.n_solve, p.length, p.form, p.dt()),
         resample_(p.n_solve, p.n_out, p.downsample),
-        u0_(size_t(p.n_solve) * p.n_solve),
-        c_(size_t(p.n_solve) * p.n_solve) {
-    const int n = p.n_solve;
-    const double h = p.length / n, w2 = 2 * p.bump_width * p.bump_width;
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < n; ++j) {
-        const double dx = i * h - p.bump_x, dy = j * h - p.bump_y;
-        u0_[size_t(i) * n + j] = p.bump_amplitude * std::exp(-(dx * dx + dy * dy) / w2);
-      }
-  }
+        u0_(initial_bump(p)),
+        c_(size_t(p.n_solve) * p.n_solve) {}
 
   void run(uint64_t seed, uint64_t traj, const std::vector<float*>& out) override {
     Rng rng(seed, traj, "wave.medium");
@@ -52,7 +45,7 @@ class WaveWorker : public Worker {
 
 class WaveSystem : public System {
  public:
-  explicit WaveSystem(const Params& p) : p_(p) {}
+  explicit WaveSystem(const Params& p) : p_(p), frame_norm_(frame_norm_bounds(p)) {}
 
   DatasetHeader header() const override {
     DatasetHeader h;
@@ -82,12 +75,23 @@ class WaveSystem : public System {
   }
 
   std::unique_ptr<Worker> make_worker() const override { return std::make_unique<WaveWorker>(p_); }
+  // Every leapfrog step applies the spectral operator: 2 real FFTs of n^2 points (laplacian form)
+  // or 6 (divergence form), each about n^2 log2(n^2) units of work.
+  double core_seconds_per_trajectory() const override {
+    constexpr double kSecondsPerUnit = 0.19e-9;
+    const double n2 = double(p_.n_solve) * p_.n_solve, ffts = p_.form == Form::laplacian ? 2 : 6;
+    return kSecondsPerUnit * ffts * n2 * std::log2(n2) * (double(p_.steps_per_frame) * (p_.n_frames - 1) + 1);
+  }
   ValueRange range(size_t) const override {
     return {-INFINITY, INFINITY, "simulate.initial.amplitude, simulate.dt, simulate.medium.c_max"};
+  }
+  std::vector<double> frame_norm_bound(size_t array_index) const override {
+    return array_index == 0 ? frame_norm_ : std::vector<double>();
   }
 
  private:
   Params p_;
+  std::vector<double> frame_norm_;  // of t0_fields/u, per frame
 };
 
 std::unique_ptr<System> make(config::Section& s) { return std::make_unique<WaveSystem>(read_params(s)); }

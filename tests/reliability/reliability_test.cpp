@@ -19,7 +19,11 @@
 #include <vector>
 
 #include "core/dataset.hpp"
+#include "core/rng.hpp"
 #include "learner/metrics/wasserstein.hpp"
+#include "simulators/wave/medium.hpp"
+#include "simulators/wave/resample.hpp"
+#include "simulators/wave/solver.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -423,4 +427,182 @@ TEST(Reliability, ALockFileOfWrongTypesCostsOnlyReruns) {
   const CommandResult r = run(duffing(dir, "run " + duffing_config() + " simulate"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(slift::DatasetReader(dir / "run/data/train.h5").n_traj(), 20u);
+}
+
+// Item 20: the lock reused a file's hash while its size and modification time were unchanged, so
+// an in-place edit that kept (or restored) the modification time left the stage "up to date". The
+// change time, which no user can set, now decides too.
+TEST(Reliability, AnEditThatKeepsTheModificationTimeIsSeen) {
+  TempDir dir;
+  ASSERT_EQ(run(duffing(dir, "run " + duffing_config() + " simulate")).exit_code, 0);
+  const std::string data = dir / "run/data/train.h5";
+  std::string dry = duffing(dir, "run " + duffing_config() + " simulate --dry-run");
+  dry.erase(dry.rfind(" -q"));  // the dry run speaks at the normal level
+  EXPECT_NE(run(dry).output.find("simulate: up to date"), std::string::npos);
+  struct stat before {};
+  ASSERT_EQ(::stat(data.c_str(), &before), 0);
+  {
+    std::fstream f(data, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-1, std::ios::end);
+    const char last = static_cast<char>(f.get());
+    f.seekp(-1, std::ios::end);
+    f.put(static_cast<char>(last ^ 1));
+  }
+  const timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, data.c_str(), times, 0), 0);
+  const CommandResult r = run(dry);
+  EXPECT_NE(r.output.find("output data/train.h5 was modified"), std::string::npos) << r.output;
+}
+
+// Item 20: config errors point at the offending line: an empty value was reported a line below
+// its key (yaml-cpp marks a null where the next token is), a --set list's item as line 1.
+TEST(Reliability, ConfigErrorsNameTheLineOfTheKeyOrTheSet) {
+  TempDir dir;
+  const std::string base = "name: t\noutput_dir: " + dir.path() + "/run\nsimulate:\n  system: duffing\n";
+  for (const std::string& rest : {std::string("  n_train:\n"), std::string("  n_train:\n  n_test: 5\n")}) {
+    slift::test::write_file(dir / "c.yaml", base + rest);
+    expect_one_line_failure(run(slift_bin() + " simulate -q " + (dir / "c.yaml") + " --split train --out " + (dir / "x.h5")),
+                            2, "c.yaml:5: simulate.n_train: missing value");
+  }
+  const std::string flow = slift_bin() + " simulate -q " + slift::test::source_dir() + "/configs/flow.yaml --split train --out " +
+                           (dir / "x.h5") + " --set 'simulate.wells=[{cell: [0, 0], rate: 1}, ";
+  expect_one_line_failure(run(flow + "{cell: [3, 3], rate: -1, bogus: 2}]'"), 2,
+                          "flow.yaml (--set simulate.wells): simulate.wells[1].bogus: unknown key");
+  expect_one_line_failure(run(flow + "{cell: [300, 3], rate: -1}]'"), 2,
+                          "flow.yaml (--set simulate.wells): simulate.wells[1].cell");
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"c.yaml"});
+}
+
+// Item 17: `slift inspect` read every declared value for its statistics: a sparse file declaring
+// 7.8 GB (325 million trajectories, almost none written) kept it busy for hours. Now bounded:
+// the first trajectories up to a budget, said so.
+TEST(Reliability, InspectOfAHugeSparseArrayIsBounded) {
+  TempDir dir;
+  const std::string path = dir / "sparse.h5";
+  write_states_file(path);
+  const hsize_t n = 325000000, dims[3] = {n, 3, 2}, chunk[3] = {1, 3, 2};
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  H5Ldelete(f, "states", H5P_DEFAULT);
+  hid_t space = H5Screate_simple(3, dims, nullptr), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 3, chunk);
+  hid_t d = H5Dcreate2(f, "states", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  ASSERT_GE(d, 0);
+  H5Dclose(d), H5Pclose(dcpl), H5Sclose(space);
+  const int64_t count = static_cast<int64_t>(n);
+  hid_t a = H5Aopen(f, "n_trajectories", H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_INT64, &count);
+  H5Aclose(a), H5Fclose(f);
+  ASSERT_LT(fs::file_size(path), 1u << 20);
+
+  const CommandResult r = run("timeout 60 " + slift_bin() + " inspect " + path);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("states: statistics of the first 100000 of 325000000 trajectories"), std::string::npos)
+      << r.output;
+}
+
+namespace {
+
+// The root sum of squares of each stored frame of u for one trajectory of the wave system, its
+// speeds scaled by `speed_factor` (1: the run as the system makes it).
+std::vector<double> wave_frame_norms(const slift::sim::wave::Params& p, uint64_t traj, double speed_factor) {
+  using namespace slift::sim::wave;
+  MediumSampler medium(p);
+  LeapfrogSolver solver(p.n_solve, p.length, p.form, p.dt());
+  Resampler resample(p.n_solve, p.n_out, p.downsample);
+  RealBuffer c(size_t(p.n_solve) * p.n_solve);
+  slift::Rng rng(7, traj, "wave.medium");
+  medium.sample_speed(rng, c.data());
+  for (size_t i = 0; i < c.size(); ++i) c[i] *= speed_factor;
+  const RealBuffer u0 = initial_bump(p);
+  solver.set_medium(c.data());
+  solver.start(u0.data());
+  std::vector<float> frame(size_t(p.n_out) * p.n_out);
+  auto norm = [&] {
+    double sum = 0;
+    for (float v : frame) sum += double(v) * v;
+    return std::sqrt(sum);
+  };
+  resample.apply(u0.data(), frame.data());
+  std::vector<double> norms{norm()};
+  for (int f = 1; f < p.n_frames; ++f) {
+    for (int k = f == 1 ? 1 : 0; k < p.steps_per_frame; ++k) solver.step();
+    resample.apply(solver.u(), frame.data());
+    norms.push_back(norm());
+  }
+  return norms;
+}
+
+}  // namespace
+
+// The wave had no physical bound in its check (the flow's saturation had): now each stored frame
+// must stay within what the leapfrog scheme's conserved energy allows (simulators/wave/solver.cpp).
+// Correct runs near the edges of the valid range (c_min 0, dt at 0.99 of the stability limit, both
+// forms, both downsamplings) stay below it; a medium faster than the speed bound dt was chosen for
+// (an unstable scheme) crosses it while every value is still finite.
+TEST(Reliability, WaveFramesStayWithinTheLeapfrogEnergyBound) {
+  using namespace slift::sim::wave;
+  for (const Form form : {Form::laplacian, Form::divergence})
+    for (const double fraction : {kAutoDtFraction, 0.99}) {
+      Params p;
+      p.n_solve = 32, p.n_out = 16, p.form = form, p.n_frames = 9, p.t_end = 4, p.bump_width = 0.25;
+      p.downsample = fraction < 0.9 ? Downsample::stride : Downsample::spectral;
+      p.steps_per_frame = static_cast<int>(std::ceil(p.frame_dt() / (fraction * leapfrog_dt_limit(p.n_solve, p.length, p.c_max))));
+      SCOPED_TRACE(std::to_string(static_cast<int>(form)) + " dt fraction " + std::to_string(fraction));
+      const std::vector<double> bound = frame_norm_bounds(p);
+      ASSERT_EQ(bound.size(), 9u);
+      double closest = 0;
+      for (uint64_t traj = 0; traj < 3; ++traj) {
+        const std::vector<double> norms = wave_frame_norms(p, traj, 1.0);
+        for (size_t f = 0; f < norms.size(); ++f) {
+          EXPECT_LE(norms[f], bound[f]) << "frame " << f;
+          closest = std::max(closest, norms[f] / bound[f]);
+        }
+      }
+      EXPECT_GT(closest, 0.05) << "the bound is sound but should not be vacuous";
+      const std::vector<double> unstable = wave_frame_norms(p, 0, 2.5 / fraction);
+      size_t first = unstable.size();
+      for (size_t f = 0; f < unstable.size() && first == unstable.size(); ++f)
+        if (!(unstable[f] <= bound[f])) first = f;
+      ASSERT_LT(first, unstable.size()) << "an unstable run stayed within the bound";
+      EXPECT_TRUE(std::isfinite(unstable[first])) << "caught only at inf, which the finiteness check catches anyway";
+    }
+}
+
+// Item 17: the run time has a range before anything runs, like the data size: a wave speed of 1e6
+// (an explosion of the CFL step count: 200 million steps per trajectory) and a flow end time of
+// 1e9 ran forever; an MLP of depth 100000 took 5 GB without progress. The dry run states the
+// estimate of every stage.
+TEST(Reliability, RunTimeHasARangeAndTheDryRunEstimatesIt) {
+  TempDir dir;
+  const std::string simulate = "timeout 60 " + slift_bin() + " simulate " + slift::test::source_dir() + "/configs/";
+  const std::string rest = " --split train -q --set output_dir=" + dir.path() + " --out " + (dir / "x.h5");
+  expect_one_line_failure(run(simulate + "wave.yaml" + rest + " --set simulate.medium.c_max=1e6"), 2,
+                          "simulate.max_core_hours: the solver would take about");
+  expect_one_line_failure(run(simulate + "flow.yaml" + rest + " --set simulate.t_end=1e9"), 2, "simulate.max_core_hours");
+  expect_one_line_failure(run(simulate + "duffing.yaml" + rest + " --set train.depth=100000"), 2, "train.depth: an MLP of");
+  // Within the budget, or the budget raised knowingly, the same run is accepted.
+  const CommandResult raised = run(slift_bin() + " run " + slift::test::source_dir() + "/configs/wave.yaml --dry-run " +
+                                   "--set output_dir=" + dir.path() + "/run --set simulate.medium.c_max=1e6 " +
+                                   "--set simulate.max_core_hours=1e9");
+  EXPECT_EQ(raised.exit_code, 0) << raised.output;
+  for (const char* line : {"estimated time on one core", "simulate (budget simulate.max_core_hours): ", "train sl: ",
+                           "sample ardm_k40: ", "in all: "})
+    EXPECT_NE(raised.output.find(line), std::string::npos) << line << "\n" << raised.output;
+  EXPECT_TRUE(dir.files().empty());
+}
+
+// Item 20: a sweep's dry run of 160,000 runs never finished (each run an experiment in memory, about
+// 150 KB: 24 GB; and the duplicate check of a grid key was quadratic in its values). A grid has a
+// range like every input: max_runs, 10000 unless raised.
+TEST(Reliability, ASweepBeyondItsRunBudgetIsRefusedAtOnce) {
+  TempDir dir;
+  std::string seeds, lrs;
+  for (int i = 0; i < 101; ++i) seeds += (i ? ", " : "") + std::to_string(i);
+  for (int i = 0; i < 100; ++i) lrs += (i ? ", " : "") + std::to_string(1e-4 * (i + 1));
+  slift::test::write_file(dir / "sweep.yaml", "name: s\nbase: " + duffing_config() + "\noutput_dir: " + dir.path() +
+                                                  "/sweep\ngrid:\n  seed: [" + seeds + "]\n  train.lr: [" + lrs + "]\n");
+  expect_one_line_failure(run("timeout 60 " + slift_bin() + " run -q " + (dir / "sweep.yaml") + " --dry-run"), 2,
+                          "grid: expands to 10100 runs, more than max_runs = 10000");
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"sweep.yaml"});
 }

@@ -1,0 +1,33 @@
+// How long a run will take, before it runs: stated cost models, rough on purpose.
+//
+//   simulate: trajectories x the system's seconds per trajectory (System::core_seconds_per_trajectory:
+//             step counts and grid sizes times a measured constant), budget simulate.max_core_hours;
+//   train:    iterations x batch x 6 x the network's multiply-adds per example (forward 2, backward 4
+//             floating-point operations each), at a rate measured for each architecture, plus a fixed
+//             cost per layer and step (what a very deep MLP pays);
+//   sample:   rollouts x frames x network evaluations x 2 x multiply-adds at the same rates.
+// The rates were measured on a 2-core x86 machine with LibTorch on the CPU (2026-11-30): expect a
+// factor of 2-3 either way there, more on other machines; a GPU trains far faster.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "pipeline/experiment.hpp"
+
+namespace slift::pipeline {
+
+struct RunEstimate {
+  double simulate = 0;  // core-seconds, all splits
+  std::vector<std::pair<std::string, double>> train, sample;  // per model / set, core-seconds
+};
+
+RunEstimate estimate_run(const Experiment& e);
+// The dry run's lines: data size, and time per stage on one core and on `threads`.
+std::vector<std::string> describe_estimate(const Experiment& e, int threads);
+
+// An MLP whose weights, optimiser state and activations exceed this machine's memory is refused
+// (depth 100000 took 5 GB and made no progress).
+void check_network_memory(const Experiment& e, config::Section& train);
+
+}  // namespace slift::pipeline
