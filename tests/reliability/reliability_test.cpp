@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "core/dataset.hpp"
-#include "learner/metrics/wasserstein.hpp"
+#include "metrics/wasserstein.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;

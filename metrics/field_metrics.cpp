@@ -1,4 +1,4 @@
-#include "learner/metrics/field_metrics.hpp"
+#include "metrics/field_metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
-#include "learner/metrics/wasserstein.hpp"
+#include "metrics/wasserstein.hpp"
 
 namespace slift::metrics {
 namespace {

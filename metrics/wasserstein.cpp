@@ -1,4 +1,4 @@
-#include "learner/metrics/wasserstein.hpp"
+#include "metrics/wasserstein.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,9 +1,9 @@
-#include "learner/metrics/trajectory_metrics.hpp"
+#include "metrics/trajectory_metrics.hpp"
 
 #include <numeric>
 
 #include "core/error.hpp"
-#include "learner/metrics/wasserstein.hpp"
+#include "metrics/wasserstein.hpp"
 
 namespace slift::metrics {
 
