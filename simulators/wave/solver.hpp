@@ -6,7 +6,7 @@
 // first derivatives drop the Nyquist mode, which has no real derivative). One solver per worker:
 // it plans its transforms once and reuses its buffers for every trajectory.
 #pragma once
-#include "simulators/wave/fftw.hpp"
+#include "simulators/fftw.hpp"
 #include "simulators/wave/params.hpp"
 
 namespace slift::sim::wave {

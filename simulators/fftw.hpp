@@ -1,4 +1,5 @@
-// Owning wrappers of FFTW buffers and 2-D real plans.
+// Owning wrappers of FFTW buffers and 2-D plans, shared by the systems (the wave's spectral
+// solver, the flow's Matérn sampler).
 //
 // Plans are made with FFTW_ESTIMATE: its choice of algorithm depends only on the size, so every
 // rank and thread computes the same bits (FFTW_MEASURE times candidates and may pick different
@@ -12,7 +13,7 @@
 #include <cstddef>
 #include <new>
 
-namespace slift::sim::wave {
+namespace slift::sim {
 
 // A 64-byte aligned array of T from fftw_malloc.
 template <class T>
@@ -63,4 +64,20 @@ class RealFft2d {
   fftw_plan r2c_ = nullptr, c2r_ = nullptr;
 };
 
-}  // namespace slift::sim::wave
+// The forward complex transform of mx x my fields (row-major), in place.
+class ComplexFft2d {
+ public:
+  ComplexFft2d(int mx, int my);
+  ~ComplexFft2d();
+  ComplexFft2d(const ComplexFft2d&) = delete;
+  ComplexFft2d& operator=(const ComplexFft2d&) = delete;
+
+  size_t size() const { return size_t(mx_) * my_; }
+  void forward(std::complex<double>* data) const;
+
+ private:
+  int mx_, my_;
+  fftw_plan plan_ = nullptr;
+};
+
+}  // namespace slift::sim

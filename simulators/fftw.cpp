@@ -1,8 +1,8 @@
-#include "simulators/wave/fftw.hpp"
+#include "simulators/fftw.hpp"
 
 #include "core/error.hpp"
 
-namespace slift::sim::wave {
+namespace slift::sim {
 
 RealFft2d::RealFft2d(int n) : n_(n) {
   // Planning buffers only: FFTW_ESTIMATE does not touch them, execution uses the worker's own.
@@ -28,4 +28,18 @@ void RealFft2d::backward(std::complex<double>* in, double* out) const {
   fftw_execute_dft_c2r(c2r_, reinterpret_cast<fftw_complex*>(in), out);
 }
 
-}  // namespace slift::sim::wave
+ComplexFft2d::ComplexFft2d(int mx, int my) : mx_(mx), my_(my) {
+  SpectrumBuffer planning(size());  // in place, as every execution
+  auto* c = reinterpret_cast<fftw_complex*>(planning.data());
+  plan_ = fftw_plan_dft_2d(mx, my, c, c, FFTW_FORWARD, FFTW_ESTIMATE);
+  SLIFT_ASSERT(plan_, "FFTW could not plan a " + std::to_string(mx) + " x " + std::to_string(my) + " transform");
+}
+
+ComplexFft2d::~ComplexFft2d() { fftw_destroy_plan(plan_); }
+
+void ComplexFft2d::forward(std::complex<double>* data) const {
+  auto* c = reinterpret_cast<fftw_complex*>(data);
+  fftw_execute_dft(plan_, c, c);
+}
+
+}  // namespace slift::sim
