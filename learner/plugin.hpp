@@ -6,17 +6,21 @@
 
 namespace slift::learner {
 
-// Every entry point of learner.hpp, as function pointers; `version` guards against a plugin
-// from another build.
+// The git commit the plugin was built from (learner/build_commit.cpp.in).
+const char* build_commit();
+
+// Every entry point of learner.hpp, as function pointers. `version` (first, read before anything
+// else) and `commit` guard against a plugin from another build.
 struct Api {
   int version;
+  const char* commit;
   decltype(&train_model) train;
   decltype(&sample_model) sample;
   decltype(&one_step_samples) one_step;
   decltype(&label_gradient_norm) gradient_norm;
   decltype(&learner::cuda_available) has_cuda;
 };
-constexpr int kApiVersion = 2;
+constexpr int kApiVersion = 3;
 
 }  // namespace slift::learner
 
