@@ -1,4 +1,4 @@
-#include "pipeline/report/html.hpp"
+#include "pipeline/analysis/report/html.hpp"
 
 #include <cstdio>
 

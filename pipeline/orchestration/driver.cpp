@@ -1,4 +1,4 @@
-#include "pipeline/driver.hpp"
+#include "pipeline/orchestration/driver.hpp"
 
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -12,14 +12,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
-#include "pipeline/lockfile.hpp"
+#include "pipeline/orchestration/lockfile.hpp"
 
 namespace fs = std::filesystem;
 
@@ -205,99 +208,224 @@ pid_t wait_reporting(const std::map<pid_t, Child>& running, const std::string& r
   }
 }
 
-// --jobs N: like make -j, up to N stages at once, each in a forked process whose output goes to
-// its log file (progress bars of parallel stages would garble one terminal). The parent only
-// decides and waits; a child takes the stage lock, decides again, and records the stage itself.
-int run_parallel(const std::vector<Stage>& stages, const std::string& run_dir, const DriverOptions& opt,
-                 const Selection& sel) {
+// How the scheduler runs the stages it decided on. A runner claims a stage that is out of date
+// (another slift may have run it meanwhile), starts it, and reports when a started stage ended.
+class Runner {
+ public:
+  struct Claim {
+    std::string reason;  // why it runs; "" when it does not
+    bool told = false;   // "" and the runner already said why (another slift ran it)
+  };
+  struct Ended {
+    const Stage* stage;
+    bool failed = false;
+    bool refused = false;  // failed as a usage error: nothing new starts, keep_going or not
+  };
+  virtual ~Runner() = default;
+  virtual bool has_room() const = 0;
+  // `decide` gives the stage's reason to run as the lock file now says ("" when up to date).
+  virtual Claim claim(const Stage& s, const std::function<std::string()>& decide) = 0;
+  virtual void start(const Stage& s, const std::string& reason) = 0;
+  virtual bool any_running() const = 0;
+  virtual Ended wait() = 0;  // one started stage's end
+  virtual void finish() {}   // after the last stage
+};
+
+// The one scheduler of `slift run`: stages in dependency order, each once its upstream is done,
+// skipped when an upstream failed; after a failure no new stage starts unless keep_going.
+int schedule(const std::vector<Stage>& stages, const Selection& sel, const DriverOptions& opt, LockFile& lock,
+             Runner& runner) {
   enum class State { pending, running, done, failed };
   std::map<std::string, State> state;
   for (const auto& s : stages)
     if (sel.selected.count(s.name)) state[s.name] = State::pending;
-  std::map<pid_t, Child> running;
-  log::Stopwatch since_report;
   std::set<std::string> forced;
-  LockFile lock(run_dir);
   int n_failed = 0;
-  bool stop = false, usage = false;
-  fs::create_directories(fs::path(run_dir) / "logs");
-  std::cout.flush(), std::fflush(nullptr);  // nothing buffered may be written twice by a child
+  bool stop = false;
   for (;;) {
     bool changed = false;
     for (const auto& s : stages) {
       if (!state.count(s.name) || state[s.name] != State::pending) continue;
-      bool waiting = false, upstream_failed = false;
+      bool waiting = false;
+      std::string failed_upstream;
       for (const auto& a : s.after) {
         if (!state.count(a)) continue;
         waiting |= state[a] == State::pending || state[a] == State::running;
-        upstream_failed |= state[a] == State::failed;
+        if (state[a] == State::failed) failed_upstream = a;
       }
-      if (upstream_failed) {
-        log::info("  " + s.name + ": skipped: an upstream stage failed");
+      if (!failed_upstream.empty()) {
+        log::info("  " + s.name + ": skipped: upstream " + failed_upstream + " failed");
         state[s.name] = State::failed, changed = true;
         continue;
       }
-      if (waiting || stop || static_cast<int>(running.size()) >= opt.jobs) continue;
-      lock.reload();
-      const std::string reason = own_reason(s, sel, opt, forced, &lock);
-      if (reason.empty()) {
-        log::info("  " + s.name + ": up to date");
-        state[s.name] = State::done, changed = true;
+      if (waiting || stop || !runner.has_room()) continue;
+      const Runner::Claim c = runner.claim(s, [&] {
+        lock.reload();
+        return own_reason(s, sel, opt, forced, &lock);
+      });
+      changed = true;
+      if (c.reason.empty()) {
+        if (!c.told) log::info("  " + s.name + ": up to date");
+        state[s.name] = State::done;
         continue;
       }
-      const std::string log_path = stage_log(run_dir, s.name);
-      const pid_t driver = getpid();
-      const pid_t pid = fork();
-      if (pid < 0) runtime_error("cannot fork a process for stage " + s.name);
-      if (pid == 0) {
-        // A stage dies with its driver (killed or terminated): no orphan computes on, holding the stage lock.
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver) _exit(1);
-        int code = 0;
-        const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO), ::close(fd);
-        log::info("==> " + s.name + " (" + reason + ")");
-        try {
-          StageLock held(run_dir, s.name);
-          if (still_to_run(s, reason, lock)) execute_stage(s, run_dir, lock);
-        } catch (const Error& e) {
-          log::error(s.name + ": " + e.what());
-          code = static_cast<int>(e.code());
-        } catch (const std::exception& e) {
-          log::error(s.name + ": " + e.what());
-          code = 1;
-        }
-        std::cout.flush(), std::fflush(nullptr);
-        _exit(code);
-      }
-      log::info("==> " + s.name + " (" + reason + "), log: " + log_path);
-      running.emplace(pid, Child{&s, log::Stopwatch()});
-      state[s.name] = State::running, changed = true;
+      runner.start(s, c.reason);
+      state[s.name] = State::running;
     }
     if (changed) continue;
-    if (running.empty()) break;
-    int status = 0;
-    const pid_t pid = wait_reporting(running, run_dir, status, since_report);
-    const auto it = running.find(pid);
-    if (it == running.end()) continue;
-    const Stage& s = *it->second.stage;
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (code == 0) {
-      log::info("<== " + s.name + " done in " + log::format_duration(it->second.clock.seconds()));
-      state[s.name] = State::done;
-    } else {
-      std::string why = last_line(stage_log(run_dir, s.name));
-      if (why.rfind("error: ", 0) == 0) why.erase(0, 7);
-      log::error(s.name + " failed (exit " + std::to_string(code) + "): " + why);
-      state[s.name] = State::failed;
-      ++n_failed;
-      usage |= code == static_cast<int>(ExitCode::usage);
-      stop |= usage || !opt.keep_going;
-    }
-    running.erase(it);
+    if (!runner.any_running()) break;
+    const Runner::Ended ended = runner.wait();
+    state[ended.stage->name] = ended.failed ? State::failed : State::done;
+    if (ended.failed) ++n_failed, stop |= ended.refused || !opt.keep_going;
   }
-  if (usage) usage_error("a stage was refused; see its log in " + (fs::path(run_dir) / "logs").string());
+  runner.finish();
   return n_failed;
 }
+
+// One stage at a time in this process. Under mpirun/srun every rank runs the driver: rank 0
+// decides and keeps the books, the other ranks join the collective stages (the solvers) and skip
+// the rest. A failure ends the run (an exception) unless keep_going; a refusal always does.
+class InProcessRunner : public Runner {
+ public:
+  InProcessRunner(const std::string& run_dir, const DriverOptions& opt, LockFile& lock)
+      : run_dir_(run_dir), opt_(opt), lock_(lock) {
+    if (mpi::launched_by_mpi()) mpi::ensure_initialized();
+  }
+  bool has_room() const override { return !ended_; }
+  bool any_running() const override { return ended_.has_value(); }
+
+  // Other processes may work in this directory too (array tasks, parallel jobs): a stage runs only
+  // under its stage lock, decided again once it is held.
+  Claim claim(const Stage& s, const std::function<std::string()>& decide) override {
+    Claim c;
+    const bool root = mpi::rank() == 0;
+    if (root) {
+      c.reason = decide();
+      if (!c.reason.empty()) {
+        held_ = std::make_unique<StageLock>(run_dir_, s.name);
+        if (!still_to_run(s, c.reason, lock_)) c.reason.clear(), c.told = true, held_.reset();
+      }
+    }
+    if (mpi::broadcast(c.reason.empty() ? 0 : 1) == 0) return c;
+    if (!root) {  // this rank's part of the stage, if any; rank 0 keeps the books
+      if (s.collective) s.action();
+      return Claim{"", true};
+    }
+    return c;
+  }
+
+  void start(const Stage& s, const std::string& reason) override {
+    log::info("==> " + s.name + " (" + reason + ")");
+    log::Stopwatch clock;
+    ended_ = Ended{&s};
+    try {
+      execute_stage(s, run_dir_, lock_);
+    } catch (const Error& e) {
+      if (e.code() == ExitCode::usage || !opt_.keep_going) throw;
+      log::error(s.name + " failed: " + e.what());
+      ended_->failed = true;
+    }
+    held_.reset();
+    if (!ended_->failed) log::info("<== " + s.name + " done in " + log::format_duration(clock.seconds()));
+  }
+
+  Ended wait() override {
+    const Ended e = *ended_;
+    ended_.reset();
+    return e;
+  }
+
+ private:
+  const std::string& run_dir_;
+  const DriverOptions& opt_;
+  LockFile& lock_;
+  std::unique_ptr<StageLock> held_;
+  std::optional<Ended> ended_;
+};
+
+// --jobs N: like make -j, up to N stages at once, each in a forked process whose output goes to
+// its log file (progress bars of parallel stages would garble one terminal). The parent only
+// decides and waits; a child takes the stage lock, decides again, and records the stage itself.
+class ForkingRunner : public Runner {
+ public:
+  ForkingRunner(const std::string& run_dir, const DriverOptions& opt, LockFile& lock)
+      : run_dir_(run_dir), opt_(opt), lock_(lock) {
+    if (mpi::launched_by_mpi()) usage_error("--jobs runs stages side by side in one process each; under mpirun use --jobs 1");
+    fs::create_directories(fs::path(run_dir) / "logs");
+    std::cout.flush(), std::fflush(nullptr);  // nothing buffered may be written twice by a child
+  }
+  bool has_room() const override { return static_cast<int>(running_.size()) < opt_.jobs; }
+  bool any_running() const override { return !running_.empty(); }
+  Claim claim(const Stage&, const std::function<std::string()>& decide) override { return {decide(), false}; }
+
+  void start(const Stage& s, const std::string& reason) override {
+    const std::string log_path = stage_log(run_dir_, s.name);
+    const pid_t driver = getpid();
+    const pid_t pid = fork();
+    if (pid < 0) runtime_error("cannot fork a process for stage " + s.name);
+    if (pid == 0) {
+      // A stage dies with its driver (killed or terminated): no orphan computes on, holding the stage lock.
+      if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver) _exit(1);
+      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO), ::close(fd);
+      log::info("==> " + s.name + " (" + reason + ")");
+      _exit(run_child(s, reason));
+    }
+    log::info("==> " + s.name + " (" + reason + "), log: " + log_path);
+    running_.emplace(pid, Child{&s, log::Stopwatch()});
+  }
+
+  Ended wait() override {
+    for (;;) {
+      int status = 0;
+      const pid_t pid = wait_reporting(running_, run_dir_, status, since_report_);
+      const auto it = running_.find(pid);
+      if (it == running_.end()) continue;
+      const Stage& s = *it->second.stage;
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      if (code == 0) {
+        log::info("<== " + s.name + " done in " + log::format_duration(it->second.clock.seconds()));
+      } else {
+        std::string why = last_line(stage_log(run_dir_, s.name));
+        if (why.rfind("error: ", 0) == 0) why.erase(0, 7);
+        log::error(s.name + " failed (exit " + std::to_string(code) + "): " + why);
+      }
+      const bool refused = code == static_cast<int>(ExitCode::usage);
+      refused_ |= refused;
+      running_.erase(it);
+      return {&s, code != 0, refused};
+    }
+  }
+
+  void finish() override {
+    if (refused_) usage_error("a stage was refused; see its log in " + (fs::path(run_dir_) / "logs").string());
+  }
+
+ private:
+  // The forked process: the stage under its stage lock, its exit code.
+  int run_child(const Stage& s, const std::string& reason) {
+    int code = 0;
+    try {
+      StageLock held(run_dir_, s.name);
+      if (still_to_run(s, reason, lock_)) execute_stage(s, run_dir_, lock_);
+    } catch (const Error& e) {
+      log::error(s.name + ": " + e.what());
+      code = static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+      log::error(s.name + ": " + e.what());
+      code = 1;
+    }
+    std::cout.flush(), std::fflush(nullptr);
+    return code;
+  }
+
+  const std::string& run_dir_;
+  const DriverOptions& opt_;
+  LockFile& lock_;
+  std::map<pid_t, Child> running_;
+  log::Stopwatch since_report_;
+  bool refused_ = false;
+};
 
 }  // namespace
 
@@ -308,62 +436,13 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
     return 0;
   }
   const Selection sel = select(stages, opt);
-  if (opt.jobs > 1) {
-    if (mpi::launched_by_mpi()) usage_error("--jobs runs stages side by side in one process each; under mpirun use --jobs 1");
-    return run_parallel(stages, run_dir, opt, sel);
-  }
-
-  // Under mpirun/srun every rank runs the driver: rank 0 decides and keeps the books, the other
-  // ranks join the collective stages (the solvers) and skip the rest.
-  if (mpi::launched_by_mpi()) mpi::ensure_initialized();
-  const bool root = mpi::rank() == 0;
   LockFile lock(run_dir);
-  std::set<std::string> failed, forced;
-  int n_failed = 0;
-  for (const auto& s : stages) {
-    if (!sel.selected.count(s.name)) continue;
-    std::string reason;
-    for (const auto& a : s.after)
-      if (failed.count(a)) reason = "skipped: upstream " + a + " failed";
-    if (!reason.empty()) {
-      log::info("  " + s.name + ": " + reason);
-      failed.insert(s.name);
-      continue;
-    }
-    // Other processes may work in this directory too (array tasks, parallel jobs): read their
-    // records, and run a stage only under its stage lock, deciding again once it is held.
-    std::unique_ptr<StageLock> held;
-    if (root) {
-      lock.reload();
-      reason = own_reason(s, sel, opt, forced, &lock);
-      if (!reason.empty()) {
-        held = std::make_unique<StageLock>(run_dir, s.name);
-        if (!still_to_run(s, reason, lock)) reason.clear();
-      }
-    }
-    if (mpi::broadcast(reason.empty() ? 0 : 1) == 0) reason.clear();
-    else if (!root) {
-      if (s.collective) s.action();
-      continue;
-    }
-    if (reason.empty()) {
-      if (!held) log::info("  " + s.name + ": up to date");
-      continue;
-    }
-    log::info("==> " + s.name + " (" + reason + ")");
-    log::Stopwatch clock;
-    try {
-      execute_stage(s, run_dir, lock);
-    } catch (const Error& e) {
-      if (e.code() == ExitCode::usage || !opt.keep_going) throw;
-      log::error(s.name + " failed: " + e.what());
-      failed.insert(s.name);
-      ++n_failed;
-      continue;
-    }
-    log::info("<== " + s.name + " done in " + log::format_duration(clock.seconds()));
+  if (opt.jobs > 1) {
+    ForkingRunner runner(run_dir, opt, lock);
+    return schedule(stages, sel, opt, lock, runner);
   }
-  return n_failed;
+  InProcessRunner runner(run_dir, opt, lock);
+  return schedule(stages, sel, opt, lock, runner);
 }
 
 std::string describe_dag(const std::vector<Stage>& stages, bool dot) {

@@ -1,18 +1,18 @@
 // The report of a field experiment: the metrics table, crossing-time histograms (truth against
 // every generated set), the integrated mass and its per-frame W2 over time beside the floors,
 // frames of truth and generated trajectories, and the memorisation histogram.
-#include "pipeline/report/fields_report.hpp"
+#include "pipeline/analysis/report/fields_report.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "learner/metrics/field_metrics.hpp"
-#include "pipeline/evaluate_fields.hpp"
-#include "pipeline/experiment_stages.hpp"
-#include "pipeline/report/html.hpp"
-#include "pipeline/report/png.hpp"
-#include "pipeline/report/svg_plot.hpp"
+#include "metrics/field_metrics.hpp"
+#include "pipeline/analysis/evaluate_fields.hpp"
+#include "pipeline/analysis/report/html.hpp"
+#include "pipeline/analysis/report/png.hpp"
+#include "pipeline/analysis/report/svg_plot.hpp"
+#include "pipeline/experiment.hpp"
 
 namespace slift::report {
 namespace {
@@ -67,26 +67,9 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-}  // namespace
-
-std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m) {
-  const std::string dir = e.output_dir;
-  const std::vector<double> time = m["time"].get<std::vector<double>>();
-  const bool signed_range = m["normalisation"]["range"] == "[-1, 1]";
-  metrics::FieldNormalisation norm;
-  norm.offset = m["normalisation"]["offset"], norm.scale = m["normalisation"]["scale"], norm.signed_range = signed_range;
-  // The direct map (train.target final) generates frame 0 and the last frame only (metrics.json
-  // "final_frame_only"): the truth is shown on the same two frames, without crossing times.
-  const bool direct = m.value("final_frame_only", false);
-  metrics::FieldEnsemble test = pipeline::load_field_ensemble(pipeline::data_path(e, "test"));
-  std::vector<Set> sets{{"truth (test)", kTruthColor, direct ? pipeline::first_and_last_frames(test) : test}};
-  for (const auto& s : pipeline::sample_sets(e))
-    sets.push_back({s.name, model_color(s.name), pipeline::load_field_ensemble(dir + "/samples/" + s.name + ".h5")});
-  for (auto& s : sets) metrics::normalise(s.fields, norm);
-  const auto& truth = sets[0].fields;
+// The page's head: what was compared, the verdict, the metrics and the throughput.
+void add_summary(Page& page, const nlohmann::json& m, const metrics::FieldEnsemble& truth) {
   const auto& crossing = m["crossing"];
-
-  Page page(e.name + ": Stochastic Lifting report");
   page.paragraph("Dataset <b>" + m.value("dataset", std::string()) + "</b>, field <code>" + m.value("field", std::string()) +
                  "</code>: " + std::to_string(truth.n) + " test trajectories of " + std::to_string(truth.n_time) +
                  " frames on a " + std::to_string(truth.nx) + "&times;" + std::to_string(truth.ny) +
@@ -102,26 +85,28 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
     page.heading("Trajectories per second on this machine");
     page.throughput_table(m["throughput"]);
   }
+}
 
-  if (direct)
-    page.paragraph("Direct map (train.target final): one network evaluation from frame 0 to the last frame; the "
-                   "sets are compared on the last frame only (no crossing time).");
-  else {
-    page.heading("Crossing time");
-    const std::vector<double> ref_times = crossing["reference_times"].get<std::vector<double>>();
-    const double half_bin = 0.5 / std::max<size_t>(1, time.size() - 1);  // one bin per frame
-    const int bins = static_cast<int>(time.size());
-    std::vector<SvgPlot> panels;
-    for (const auto& s : pipeline::sample_sets(e)) {
-      SvgPlot p("crossing time: truth vs " + s.name, "normalised crossing time", "density", 330, 240);
-      p.histogram(ref_times, -half_bin, 1 + half_bin, bins, kTruthColor, "truth");
-      p.histogram(m[s.name]["crossing_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
-      panels.push_back(std::move(p));
-    }
-    share_y_range(panels);
-    for (const auto& p : panels) page.figure(p.svg());
+// Histograms of the crossing times, truth against each generated set, on one y range.
+void add_crossing_times(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const std::vector<double>& time) {
+  page.heading("Crossing time");
+  const std::vector<double> ref_times = m["crossing"]["reference_times"].get<std::vector<double>>();
+  const double half_bin = 0.5 / std::max<size_t>(1, time.size() - 1);  // one bin per frame
+  const int bins = static_cast<int>(time.size());
+  std::vector<SvgPlot> panels;
+  for (const auto& s : pipeline::sample_sets(e)) {
+    SvgPlot p("crossing time: truth vs " + s.name, "normalised crossing time", "density", 330, 240);
+    p.histogram(ref_times, -half_bin, 1 + half_bin, bins, kTruthColor, "truth");
+    p.histogram(m[s.name]["crossing_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
+    panels.push_back(std::move(p));
   }
+  share_y_range(panels);
+  for (const auto& p : panels) page.figure(p.svg());
+}
 
+// The integrated mass of every set over time (mean ± sd), and its per-frame W2 beside the floors.
+void add_integrated_mass(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const std::vector<Set>& sets,
+                         const std::vector<double>& time) {
   page.heading("Integrated mass");
   SvgPlot mass("integrated mass (mean |u|): mean &plusmn; sd", "t", "mass");
   for (const auto& s : sets) {
@@ -139,18 +124,19 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
   page.figure(mass.svg());
   SvgPlot wim("W2 of the integrated mass per frame (WIM = its mean)", "t", "W2");
   wim.log_y(true);
-  for (const std::string& key : [&] {
-         std::vector<std::string> k;
-         for (const auto& s : pipeline::sample_sets(e)) k.push_back(s.name);
-         k.push_back("sampling_floor"), k.push_back("data_floor");
-         return k;
-       }()) {
+  std::vector<std::string> keys;
+  for (const auto& s : pipeline::sample_sets(e)) keys.push_back(s.name);
+  keys.push_back("sampling_floor"), keys.push_back("data_floor");
+  for (const std::string& key : keys) {
     std::vector<double> v = m[key]["per_time"]["w2_mass"].get<std::vector<double>>();
     wim.line(std::vector<double>(time.begin() + 1, time.end()), std::vector<double>(v.begin() + 1, v.end()), model_color(key), key,
              1.6, 1.0, key.find("floor") != std::string::npos);
   }
   page.figure(wim.svg());
+}
 
+// Trajectory 0 over time, then the final frames of six trajectories, for every set.
+void add_frames(Page& page, const std::vector<Set>& sets, const std::vector<double>& time, bool signed_range) {
   page.heading("Frames: trajectory 0 over time, then the final frames (t = " + fmt("%.3g", time.back()) +
                ") of six trajectories");
   page.paragraph("Colour scale (normalised value): " + colour_bar(signed_range));
@@ -166,17 +152,20 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
       row += frame_image(s.fields, i, s.fields.n_time - 1, signed_range, "trajectory " + std::to_string(i));
     page.figure(row + "</div></div>");
   }
+}
 
+// Nearest-training distances of the final frames: the training set's own, the sampling floor's,
+// every generated set's.
+void add_memorisation(Page& page, const pipeline::Experiment& e, const nlohmann::json& m) {
   page.heading("Memorisation check (final frames)");
+  std::string ratios;
+  for (const auto& set : pipeline::sample_sets(e))
+    ratios += set.name + " " + fmt("%.3g", m[set.name]["memorisation"]["median_ratio"]) + ", ";
+  ratios += "sampling floor " + fmt("%.3g", m["sampling_floor"]["memorisation"]["median_ratio"]);
   page.paragraph("RMS distance from each final frame to its nearest training final frame; the training set against "
                  "itself leaves each frame out. A model that copies training data sits near 0; fresh ground truth "
                  "(the sampling floor set) shows what new samples give. Median ratio to the training set's own: " +
-                 [&] {
-                   std::string s;
-                   for (const auto& set : pipeline::sample_sets(e))
-                     s += set.name + " " + fmt("%.3g", m[set.name]["memorisation"]["median_ratio"]) + ", ";
-                   return s + "sampling floor " + fmt("%.3g", m["sampling_floor"]["memorisation"]["median_ratio"]);
-                 }() + ".");
+                 ratios + ".");
   std::vector<std::pair<std::string, std::vector<double>>> dist{
       {"train to train", m["memorisation_train"]["distances"].get<std::vector<double>>()},
       {"sampling_floor", m["sampling_floor"]["memorisation"]["distances"].get<std::vector<double>>()}};
@@ -188,6 +177,34 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
   for (const auto& [name, d] : dist)
     mem.histogram(d, 0, 1.05 * hi + 1e-12, 30, name == "train to train" ? kTruthColor : model_color(name), name);
   page.figure(mem.svg());
+}
+
+}  // namespace
+
+std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m) {
+  const std::vector<double> time = m["time"].get<std::vector<double>>();
+  const bool signed_range = m["normalisation"]["range"] == "[-1, 1]";
+  metrics::FieldNormalisation norm;
+  norm.offset = m["normalisation"]["offset"], norm.scale = m["normalisation"]["scale"], norm.signed_range = signed_range;
+  // The direct map (train.target final) generates frame 0 and the last frame only (metrics.json
+  // "final_frame_only"): the truth is shown on the same two frames, without crossing times.
+  const bool direct = m.value("final_frame_only", false);
+  metrics::FieldEnsemble test = pipeline::load_field_ensemble(pipeline::data_path(e, "test"));
+  std::vector<Set> sets{{"truth (test)", kTruthColor, direct ? pipeline::first_and_last_frames(test) : test}};
+  for (const auto& s : pipeline::sample_sets(e))
+    sets.push_back({s.name, model_color(s.name), pipeline::load_field_ensemble(e.output_dir + "/samples/" + s.name + ".h5")});
+  for (auto& s : sets) metrics::normalise(s.fields, norm);
+
+  Page page(e.name + ": Stochastic Lifting report");
+  add_summary(page, m, sets[0].fields);
+  if (direct)
+    page.paragraph("Direct map (train.target final): one network evaluation from frame 0 to the last frame; the "
+                   "sets are compared on the last frame only (no crossing time).");
+  else
+    add_crossing_times(page, e, m, time);
+  add_integrated_mass(page, e, m, sets, time);
+  add_frames(page, sets, time, signed_range);
+  add_memorisation(page, e, m);
   return page.html();
 }
 

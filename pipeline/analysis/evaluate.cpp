@@ -1,18 +1,15 @@
-#include "pipeline/evaluate.hpp"
+#include "pipeline/analysis/evaluate.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "core/atomic_file.hpp"
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "learner/metrics/trajectory_metrics.hpp"
-#include "learner/metrics/wasserstein.hpp"
-#include "pipeline/evaluate_fields.hpp"
-#include "pipeline/experiment_stages.hpp"
-#include "pipeline/json_file.hpp"
-#include "pipeline/learn_stages.hpp"
-#include "pipeline/throughput.hpp"
+#include "metrics/trajectory_metrics.hpp"
+#include "metrics/wasserstein.hpp"
+#include "pipeline/analysis/evaluate_fields.hpp"
+#include "pipeline/analysis/throughput.hpp"
+#include "pipeline/learner_plugin.hpp"
 
 namespace slift::pipeline {
 namespace {
@@ -83,50 +80,54 @@ nlohmann::json conditional_check(const Experiment& e, const metrics::Ensemble& t
 }
 
 void evaluate_states(const Experiment& e) {
-  const std::string dir = e.output_dir;
   const int proj = static_cast<int>(e.evaluate.sliced_projections);
   metrics::Ensemble train = load_states(data_path(e, "train")), test = load_states(data_path(e, "test")),
                     floor = load_states(data_path(e, "floor"));
-  nlohmann::json j;
-  j["dataset"] = e.system->header().dataset_name;
-  j["n_test"] = test.n;
-  j["sampling_floor"] = to_json(metrics::compare_states(floor, test, proj, e.seed));
-  j["data_floor"] = to_json(metrics::compare_states(train, test, proj, e.seed));
-  auto sets = sample_sets(e);
-  for (const auto& set : sets) {
-    metrics::Ensemble gen = load_states(dir + "/samples/" + set.name + ".h5");
-    nlohmann::json m = to_json(metrics::compare_states(gen, test, proj, e.seed));
-    m["n_generated"] = gen.n;
-    m.update(recorded_facts(e, set, "nfe_per_step"));
-    j[set.name] = m;
-    log::info("  " + set.name + ": w2_mean " + std::to_string(m["w2_mean"].get<double>()) + " (data floor " +
-              std::to_string(j["data_floor"]["w2_mean"].get<double>()) + ", sampling floor " +
-              std::to_string(j["sampling_floor"]["w2_mean"].get<double>()) + ")");
-  }
-  if (j.contains("sl") && j.contains("deterministic")) {
-    j["interpolation_ratio"] = j["sl"]["final_train_loss"].get<double>() /
-                               std::max(1e-300, j["deterministic"]["final_train_loss"].get<double>());
-    log::info("  interpolation ratio (SL loss / label-free loss): " + std::to_string(j["interpolation_ratio"].get<double>()));
-  }
-  j["throughput"] = throughput(e);
+  RunMetrics m;
+  m["dataset"] = e.system->header().dataset_name;
+  m["n_test"] = test.n;
+  m["sampling_floor"] = to_json(metrics::compare_states(floor, test, proj, e.seed));
+  m["data_floor"] = to_json(metrics::compare_states(train, test, proj, e.seed));
+  SetEvaluation how;
+  how.nfe_key = "nfe_per_step";
+  how.compare = [&](const SampleSet& set) {
+    metrics::Ensemble gen = load_states(e.output_dir + "/samples/" + set.name + ".h5");
+    nlohmann::json j = to_json(metrics::compare_states(gen, test, proj, e.seed));
+    j["n_generated"] = gen.n;
+    return j;
+  };
+  how.describe = [](const nlohmann::json& set, const RunMetrics& m) {
+    auto w2 = [](const nlohmann::json& x) { return std::to_string(x["w2_mean"].get<double>()); };
+    return "w2_mean " + w2(set) + " (data floor " + w2(m.at("data_floor")) + ", sampling floor " +
+           w2(m.at("sampling_floor")) + ")";
+  };
+  evaluate_sets(e, m, how);
   if (e.evaluate.conditional_states > 0) {
-    nlohmann::json c = conditional_check(e, test, sets, dir);
-    if (!c.is_null()) j["conditional"] = c;
+    nlohmann::json c = conditional_check(e, test, sample_sets(e), e.output_dir);
+    if (!c.is_null()) m["conditional"] = c;
   }
-  write_file_atomic(dir + "/metrics.json", j.dump(2) + "\n");
+  m.write(e.output_dir);
 }
 
 }  // namespace
 
-nlohmann::json recorded_facts(const Experiment& e, const SampleSet& set, const std::string& nfe_key) {
-  const nlohmann::json trained = read_json(e.output_dir + "/models/" + set.model + ".json");
-  const nlohmann::json sampled = read_json(e.output_dir + "/samples/" + set.name + ".json");
-  nlohmann::json facts = {{"final_train_loss", trained["final_loss"]},
-                           {"label_gradient_norm", trained.value("label_gradient_norm", 0.0)},
-                           {"seconds_per_trajectory", sampled["seconds_per_trajectory"]},
-                           {nfe_key, sampled["nfe_per_step"]}};
-  if (trained.contains("warning") && trained["warning"].is_string()) facts["training_warning"] = trained["warning"];
-  return facts;
+void evaluate_sets(const Experiment& e, RunMetrics& m, const SetEvaluation& how) {
+  for (const auto& set : sample_sets(e)) {
+    nlohmann::json j = how.compare(set);
+    const TrainRecord trained = TrainRecord::read(e.output_dir + "/models/" + set.model + ".json");
+    const SampleRecord sampled = SampleRecord::read(e.output_dir + "/samples/" + set.name + ".json");
+    j["final_train_loss"] = trained.final_loss;
+    j["label_gradient_norm"] = trained.label_gradient_norm;
+    j["seconds_per_trajectory"] = sampled.seconds_per_trajectory;
+    j[how.nfe_key] = sampled.nfe_per_step;
+    if (!trained.warning.empty()) j["training_warning"] = trained.warning;
+    m[set.name] = j;
+    log::info("  " + set.name + ": " + how.describe(j, m));
+  }
+  m.set_interpolation_ratio();
+  if (const auto ratio = m.interpolation_ratio())
+    log::info("  interpolation ratio (SL loss / label-free loss): " + std::to_string(*ratio));
+  m["throughput"] = throughput(e);
 }
 
 void evaluate_stage(const Experiment& e) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/stage.hpp"
+#include "pipeline/orchestration/stage.hpp"
 
 namespace slift::pipeline {
 

@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-#include "learner/metrics/field_metrics.hpp"
+#include "metrics/field_metrics.hpp"
 #include "pipeline/experiment.hpp"
 
 namespace slift::pipeline {

@@ -1,4 +1,4 @@
-#include "pipeline/lockfile.hpp"
+#include "pipeline/orchestration/lockfile.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

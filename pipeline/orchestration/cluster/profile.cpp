@@ -1,4 +1,4 @@
-#include "pipeline/cluster/profile.hpp"
+#include "pipeline/orchestration/cluster/profile.hpp"
 
 #include <regex>
 

@@ -1,4 +1,4 @@
-#include "pipeline/report/svg_plot.hpp"
+#include "pipeline/analysis/report/svg_plot.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,17 +1,14 @@
-#include "pipeline/evaluate_fields.hpp"
+#include "pipeline/analysis/evaluate_fields.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/atomic_file.hpp"
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "learner/metrics/wasserstein.hpp"
-#include "pipeline/evaluate.hpp"
-#include "pipeline/experiment_stages.hpp"
-#include "pipeline/json_file.hpp"
-#include "pipeline/throughput.hpp"
+#include "metrics/wasserstein.hpp"
+#include "pipeline/analysis/evaluate.hpp"
+#include "pipeline/analysis/throughput.hpp"
 
 namespace slift::pipeline {
 namespace {
@@ -109,7 +106,7 @@ void evaluate_fields(const Experiment& e) {
     time = {time.front(), time.back()};
   }
 
-  nlohmann::json j;
+  RunMetrics j;
   j["dataset"] = header.dataset_name;
   j["n_test"] = test.n;
   j["field"] = test_reader.state_field();
@@ -137,26 +134,24 @@ void evaluate_fields(const Experiment& e) {
   const double train_median = j["memorisation_train"]["q50"].get<double>();
   j["sampling_floor"]["memorisation"] = memorisation_json(floor, train, train_median);
 
-  for (const auto& set : sample_sets(e)) {
+  SetEvaluation how;
+  how.nfe_key = "nfe_per_frame";  // a frame is a step
+  how.compare = [&](const SampleSet& set) {
     metrics::FieldEnsemble gen = load_field_ensemble(dir + "/samples/" + set.name + ".h5");
     metrics::normalise(gen, norm);
     nlohmann::json m = to_json(metrics::compare_fields(gen, test, o), direct);
     m["n_generated"] = gen.n;
-    m.update(recorded_facts(e, set, "nfe_per_frame"));  // a frame is a step
     m["memorisation"] = memorisation_json(gen, train, train_median);
-    j[set.name] = m;
-    // "wct / wim": the direct map has no crossing time (wct "-").
+    return m;
+  };
+  // "wct, wim": the direct map has no crossing time (wct "-").
+  how.describe = [](const nlohmann::json& set, const RunMetrics& m) {
     auto pair = [](const nlohmann::json& x) { return metric_text(x, "wct") + ", " + metric_text(x, "wim"); };
-    log::info("  " + set.name + ": wct, wim " + pair(m) + " (data floor " + pair(j["data_floor"]) + "; sampling floor " +
-              pair(j["sampling_floor"]) + ")");
-  }
-  if (j.contains("sl") && j.contains("deterministic")) {
-    j["interpolation_ratio"] = j["sl"]["final_train_loss"].get<double>() /
-                               std::max(1e-300, j["deterministic"]["final_train_loss"].get<double>());
-    log::info("  interpolation ratio (SL loss / label-free loss): " + std::to_string(j["interpolation_ratio"].get<double>()));
-  }
-  j["throughput"] = throughput(e);
-  write_file_atomic(dir + "/metrics.json", j.dump(2) + "\n");
+    return "wct, wim " + pair(set) + " (data floor " + pair(m.at("data_floor")) + "; sampling floor " +
+           pair(m.at("sampling_floor")) + ")";
+  };
+  evaluate_sets(e, j, how);
+  j.write(dir);
 }
 
 }  // namespace slift::pipeline

@@ -1,17 +1,17 @@
-#include "pipeline/experiment_stages.hpp"
+#include "pipeline/orchestration/experiment_stages.hpp"
 
 #include <omp.h>
 
 #include <nlohmann/json.hpp>
 
-#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
-#include "pipeline/evaluate.hpp"
-#include "pipeline/learn_stages.hpp"
-#include "pipeline/report.hpp"
+#include "pipeline/analysis/evaluate.hpp"
+#include "pipeline/analysis/records.hpp"
+#include "pipeline/analysis/report.hpp"
+#include "pipeline/orchestration/learn_stages.hpp"
 #include "simulators/ensemble.hpp"
 
 namespace slift::pipeline {
@@ -49,9 +49,9 @@ void simulate_all(const Experiment& e) {
     seconds += st.seconds, computed += st.computed;
   }
   if (mpi::rank() != 0) return;
-  nlohmann::json j = {{"ranks", mpi::size()}, {"threads", omp_get_max_threads()}, {"splits", splits}};
-  if (computed > 0) j["seconds_per_trajectory"] = seconds / static_cast<double>(computed);
-  write_file_atomic(e.data_dir + "/simulate.json", j.dump(2) + "\n");
+  SimulateRecord r{mpi::size(), omp_get_max_threads(), splits, std::nullopt};
+  if (computed > 0) r.seconds_per_trajectory = seconds / static_cast<double>(computed);
+  r.write(e.data_dir + "/simulate.json");
 }
 
 // Keys added after runs existed (how the learner runs on a device) enter a stage's parameters only
@@ -80,17 +80,6 @@ std::string train_params_for(const YAML::Node& train, const std::string& model) 
 }
 
 }  // namespace
-
-std::vector<SampleSet> sample_sets(const Experiment& e) {
-  std::vector<SampleSet> sets;
-  for (const auto& m : e.train.models) {
-    if (m == "ardm")
-      for (auto k : e.sample.ardm_steps) sets.push_back({"ardm_k" + std::to_string(k), m, k});
-    else
-      sets.push_back({m, m, 0});
-  }
-  return sets;
-}
 
 static std::vector<std::string> with(std::vector<std::string> v, const std::string& s) {
   v.push_back(s);

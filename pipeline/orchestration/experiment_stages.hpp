@@ -7,17 +7,10 @@
 #include <vector>
 
 #include "pipeline/experiment.hpp"
-#include "pipeline/stage.hpp"
+#include "pipeline/orchestration/stage.hpp"
 #include "simulators/ensemble.hpp"
 
 namespace slift::pipeline {
-
-// Generated sets: one per model, ARDM once per sampling step count ("ardm_k40").
-struct SampleSet {
-  std::string name, model;
-  int64_t ardm_steps = 0;
-};
-std::vector<SampleSet> sample_sets(const Experiment& e);
 
 // Where the stages of one experiment sit in the driver's run directory. A single run uses the
 // defaults; a sweep puts each run under its own prefix and shares one simulate stage (and its

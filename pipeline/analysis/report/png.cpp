@@ -1,4 +1,4 @@
-#include "pipeline/report/png.hpp"
+#include "pipeline/analysis/report/png.hpp"
 
 #include <algorithm>
 

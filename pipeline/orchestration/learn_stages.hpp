@@ -2,7 +2,6 @@
 // in a build without LibTorch they refuse with a clear error.
 #pragma once
 #include "pipeline/experiment.hpp"
-#include "pipeline/experiment_stages.hpp"
 
 namespace slift::pipeline {
 
@@ -11,8 +10,5 @@ void sample_stage(const Experiment& e, const SampleSet& set);      // samples/<n
 // `device: cuda` (train or sample) where LibTorch sees no usable GPU: a usage error naming the key,
 // before any stage runs (loads the learner only when a device is cuda).
 void check_devices(const Experiment& e);
-// One-step samples of a trained model at given states (n_states x n x dim), for evaluation.
-std::vector<float> one_step_model_samples(const std::string& model_path, const std::vector<float>& states,
-                                          int64_t n_states, int64_t n, uint64_t seed);
 
 }  // namespace slift::pipeline

@@ -1,4 +1,4 @@
-#include "pipeline/cluster/slurm_cli.hpp"
+#include "pipeline/orchestration/cluster/slurm_cli.hpp"
 
 #include <sys/wait.h>
 

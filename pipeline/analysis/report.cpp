@@ -1,21 +1,18 @@
-#include "pipeline/report.hpp"
+#include "pipeline/analysis/report.hpp"
 
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "pipeline/report/fields_report.hpp"
-#include "pipeline/report/states_report.hpp"
+#include "pipeline/analysis/records.hpp"
+#include "pipeline/analysis/report/fields_report.hpp"
+#include "pipeline/analysis/report/states_report.hpp"
 
 namespace slift::pipeline {
 
 void report_stage(const Experiment& e) {
-  std::ifstream in(e.output_dir + "/metrics.json");
-  if (!in) runtime_error("no metrics.json in " + e.output_dir + ": run the evaluate stage first");
-  nlohmann::json metrics = nlohmann::json::parse(in);
+  const nlohmann::json metrics = RunMetrics::read(e.output_dir).json();
   std::string kind = DatasetReader(data_path(e, "test")).header().kind;
   if (kind != "states" && kind != "fields")
     usage_error("reports of '" + kind + "' datasets are not available in this version yet");

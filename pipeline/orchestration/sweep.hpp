@@ -7,19 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/analysis/summary.hpp"
 #include "pipeline/experiment.hpp"
-#include "pipeline/stage.hpp"
+#include "pipeline/orchestration/experiment_stages.hpp"
+#include "pipeline/orchestration/stage.hpp"
 
 namespace slift::pipeline {
 
-struct Sweep {
-  std::string name, output_dir, file;
-  std::string x_key;                        // the grid key the summary plots against
-  std::string model = "sl";                 // the metrics.json object the summary reads; "all": every set
-  std::vector<std::string> metrics;         // keys of that object
-  std::vector<std::string> run_ids;         // e.g. "label_dim=4"
-  std::vector<std::string> x_values;        // the x_key value of each run (YAML text)
-  std::vector<std::unique_ptr<Experiment>> runs;
+struct Sweep : SweepRuns {
+  // Each run as loaded, its data directory (Experiment::data_dir) already the one it shares, and
+  // where its stages sit in the sweep's DAG.
+  std::vector<std::unique_ptr<const Experiment>> runs;
+  std::vector<StageLayout> layouts;
 };
 
 // True when the file is a sweep (it has a `grid`), not a single experiment.

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/cluster/profile.hpp"
-#include "pipeline/driver.hpp"
-#include "pipeline/stage.hpp"
+#include "pipeline/orchestration/cluster/profile.hpp"
+#include "pipeline/orchestration/driver.hpp"
+#include "pipeline/orchestration/stage.hpp"
 
 namespace slift::pipeline::cluster {
 

@@ -1,4 +1,4 @@
-#include "pipeline/cluster/sbatch.hpp"
+#include "pipeline/orchestration/cluster/sbatch.hpp"
 
 #include <algorithm>
 #include <cctype>
