@@ -217,9 +217,9 @@ uint64_t product(const std::vector<uint64_t>& shape) {
   return std::accumulate(shape.begin(), shape.end(), uint64_t{1}, std::multiplies<>());
 }
 
-// Creates the whole layout, with data arrays sized for n_traj and chunked by trajectory.
-void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySpec>& arrays, uint64_t n_traj,
-                   bool compress) {
+// The root attributes: the format, provenance, size, resume counter and the simulation
+// parameters (returned: their names).
+std::vector<std::string> write_root_attributes(hid_t file, const DatasetHeader& h, uint64_t n_traj) {
   attr_string(file, "slift_format", h.kind);
   attr_string(file, "slift_format_version", kFormatVersion);
   attr_string(file, "dataset_name", h.dataset_name);
@@ -236,77 +236,58 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
     // replace provenance or the resume counter.
     for (const char* r : {"slift_format", "slift_format_version", "dataset_name", "created_by", "created_at", "config",
                           "params_hash", "seed", "n_trajectories", "slift_n_done", "slift_complete",
-                          "simulation_parameters", "state_names", "grid_type", "n_spatial_dims"})
+                          "simulation_parameters", "state_names", "grid_type", "n_spatial_dims", "slift_state_field"})
       SLIFT_ASSERT(k != r, "simulation parameter '" + k + "' clashes with a reserved root attribute");
     param_names.push_back(k);
     attr_scalar<double>(file, k, H5T_NATIVE_DOUBLE, v);
   }
   attr_strings(file, "simulation_parameters", param_names);
+  return param_names;
+}
 
-  // The Well stores its dimensions as float32; the states kind keeps its float64 times.
-  const hid_t dim_type = h.kind == "fields" ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-  Handle dims = group(file, "dimensions");
-  write_vector(dims, "time", h.time, dim_type);
-  {
-    Handle t(H5Dopen2(dims, "time", H5P_DEFAULT), H5Dclose);
-    attr_bool(t, "sample_varying", false);
-    attr_bool(t, "time_varying", true);
+// The Well's boundary conditions: one group each, with a 1-D mask along the condition's axis.
+void write_boundary_conditions(hid_t file, const DatasetHeader& h, const std::vector<ArraySpec>& arrays) {
+  Handle bcs = group(file, "boundary_conditions");
+  for (const auto& bc : h.boundary_conditions) {
+    Handle g = group(bcs, bc.name);
+    attr_string(g, "bc_type", bc.bc_type);
+    attr_strings(g, "associated_dims", bc.associated_dims);
+    std::vector<std::string> fields;
+    for (const auto& a : arrays) fields.push_back(a.path.substr(a.path.find('/') + 1));
+    attr_strings(g, "associated_fields", fields);
+    attr_bool(g, "sample_varying", false);
+    attr_bool(g, "time_varying", false);
+    // The Well's mask: 1-D along the condition's axis, true on the two boundary cells.
+    SLIFT_ASSERT(bc.associated_dims.size() == 1, "boundary condition '" + bc.name + "' needs exactly one axis");
+    const std::vector<double>& axis = bc.associated_dims[0] == "x" ? h.x : h.y;
+    hsize_t n = axis.size();
+    std::vector<int8_t> mask(n, 0);
+    if (n) mask.front() = mask.back() = 1;
+    Handle type = bool_type();
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    Handle d(check_id(H5Dcreate2(g, "mask", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "mask"), H5Dclose);
+    check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask.data()), "write mask");
   }
-  if (h.kind == "states") {
-    attr_strings(file, "state_names", h.state_names);
-    attr_strings(dims, "spatial_dims", {});
-  } else {
-    attr_string(file, "grid_type", h.grid_type);
-    attr_scalar<int64_t>(file, "n_spatial_dims", H5T_NATIVE_INT64, 2);
-    attr_strings(dims, "spatial_dims", {"x", "y"});
-    for (auto [name, values] : {std::pair{"x", &h.x}, std::pair{"y", &h.y}}) {
-      write_vector(dims, name, *values, dim_type);
-      Handle d(H5Dopen2(dims, name, H5P_DEFAULT), H5Dclose);
-      attr_bool(d, "sample_varying", false);
-      attr_bool(d, "time_varying", false);
-    }
-    Handle bcs = group(file, "boundary_conditions");
-    for (const auto& bc : h.boundary_conditions) {
-      Handle g = group(bcs, bc.name);
-      attr_string(g, "bc_type", bc.bc_type);
-      attr_strings(g, "associated_dims", bc.associated_dims);
-      std::vector<std::string> fields;
-      for (const auto& a : arrays) fields.push_back(a.path.substr(a.path.find('/') + 1));
-      attr_strings(g, "associated_fields", fields);
-      attr_bool(g, "sample_varying", false);
-      attr_bool(g, "time_varying", false);
-      // The Well's mask: 1-D along the condition's axis, true on the two boundary cells.
-      SLIFT_ASSERT(bc.associated_dims.size() == 1, "boundary condition '" + bc.name + "' needs exactly one axis");
-      const std::vector<double>& axis = bc.associated_dims[0] == "x" ? h.x : h.y;
-      hsize_t n = axis.size();
-      std::vector<int8_t> mask(n, 0);
-      if (n) mask.front() = mask.back() = 1;
-      Handle type = bool_type();
-      Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-      Handle d(check_id(H5Dcreate2(g, "mask", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "mask"), H5Dclose);
-      check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask.data()), "write mask");
-    }
-    // The Well lists each simulation parameter both as a root attribute and as a constant scalar.
-    Handle scalars = group(file, "scalars");
-    attr_strings(scalars, "field_names", param_names);
-    for (const auto& [k, v] : h.simulation_parameters) {
-      Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-      Handle d(check_id(H5Dcreate2(scalars, k.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                        "scalar " + k),
-               H5Dclose);
-      check(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v), "write scalar " + k);
-      attr_bool(d, "sample_varying", false);
-      attr_bool(d, "time_varying", false);
-    }
-    for (const char* g : {"t0_fields", "t1_fields", "t2_fields"}) {
-      Handle grp = group(file, g);
-      std::vector<std::string> names;
-      for (const auto& a : arrays)
-        if (a.path.rfind(std::string(g) + "/", 0) == 0) names.push_back(a.path.substr(a.path.find('/') + 1));
-      attr_strings(grp, "field_names", names);
-    }
-  }
+}
 
+// The Well lists each simulation parameter both as a root attribute and as a constant scalar.
+void write_scalars(hid_t file, const DatasetHeader& h, const std::vector<std::string>& param_names) {
+  Handle scalars = group(file, "scalars");
+  attr_strings(scalars, "field_names", param_names);
+  for (const auto& [k, v] : h.simulation_parameters) {
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    Handle d(check_id(H5Dcreate2(scalars, k.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                      "scalar " + k),
+             H5Dclose);
+    check(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v), "write scalar " + k);
+    attr_bool(d, "sample_varying", false);
+    attr_bool(d, "time_varying", false);
+  }
+}
+
+// The data arrays, sized for n_traj and chunked by trajectory.
+void create_arrays(hid_t file, const DatasetHeader& h, const std::vector<ArraySpec>& arrays, uint64_t n_traj,
+                   bool compress) {
   for (const auto& a : arrays) {
     std::vector<hsize_t> dims_full{n_traj};
     dims_full.insert(dims_full.end(), a.shape.begin(), a.shape.end());
@@ -327,6 +308,46 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
     attr_bool(d, "time_varying", a.time_varying);
     if (h.kind == "fields") attr_bools(d, "dim_varying", a.dim_varying.empty() ? std::vector<bool>{true, true} : a.dim_varying);
   }
+}
+
+// Creates the whole layout, with data arrays sized for n_traj and chunked by trajectory.
+void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySpec>& arrays, uint64_t n_traj,
+                   bool compress) {
+  const std::vector<std::string> param_names = write_root_attributes(file, h, n_traj);
+  // The Well stores its dimensions as float32; the states kind keeps its float64 times.
+  const hid_t dim_type = h.kind == "fields" ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  Handle dims = group(file, "dimensions");
+  write_vector(dims, "time", h.time, dim_type);
+  {
+    Handle t(H5Dopen2(dims, "time", H5P_DEFAULT), H5Dclose);
+    attr_bool(t, "sample_varying", false);
+    attr_bool(t, "time_varying", true);
+  }
+  if (h.kind == "states") {
+    attr_strings(file, "state_names", h.state_names);
+    attr_strings(dims, "spatial_dims", {});
+  } else {
+    attr_string(file, "grid_type", h.grid_type);
+    attr_scalar<int64_t>(file, "n_spatial_dims", H5T_NATIVE_INT64, 2);
+    if (!h.state_field.empty()) attr_string(file, "slift_state_field", h.state_field);
+    attr_strings(dims, "spatial_dims", {"x", "y"});
+    for (auto [name, values] : {std::pair{"x", &h.x}, std::pair{"y", &h.y}}) {
+      write_vector(dims, name, *values, dim_type);
+      Handle d(H5Dopen2(dims, name, H5P_DEFAULT), H5Dclose);
+      attr_bool(d, "sample_varying", false);
+      attr_bool(d, "time_varying", false);
+    }
+    write_boundary_conditions(file, h, arrays);
+    write_scalars(file, h, param_names);
+    for (const char* g : {"t0_fields", "t1_fields", "t2_fields"}) {
+      Handle grp = group(file, g);
+      std::vector<std::string> names;
+      for (const auto& a : arrays)
+        if (a.path.rfind(std::string(g) + "/", 0) == 0) names.push_back(a.path.substr(a.path.find('/') + 1));
+      attr_strings(grp, "field_names", names);
+    }
+  }
+  create_arrays(file, h, arrays, n_traj, compress);
 }
 
 // ---- writer ---------------------------------------------------------------------------------
@@ -504,6 +525,32 @@ Handle open_array(hid_t file, const std::string& file_path, const std::string& a
   return d;
 }
 
+// A group of the file; an invalid handle when it is absent (callers read nothing from it), a bad
+// input file when the name is something else.
+Handle open_group(hid_t parent, const std::string& file_path, const std::string& name) {
+  if (parent < 0 || H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0) return Handle(-1, H5Gclose);
+  Handle g(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), H5Gclose);
+  if (g < 0) usage_error(file_path + ": '" + name + "' is not a group");
+  return g;
+}
+
+// The names of a group's members, in the group's own order (none for an invalid handle).
+std::vector<std::string> member_names(hid_t group, const std::string& what) {
+  std::vector<std::string> names;
+  if (group < 0) return names;
+  H5G_info_t info;
+  if (H5Gget_info(group, &info) < 0) usage_error(what + ": cannot list its members");
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t n = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (n < 0) usage_error(what + ": cannot read the name of member " + std::to_string(i));
+    std::string name(static_cast<size_t>(n) + 1, '\0');
+    H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+    name.resize(static_cast<size_t>(n));
+    names.push_back(name);
+  }
+  return names;
+}
+
 // The shape every reader relies on: one entry per trajectory, one frame per saved time, then the
 // grid (fields) or one value per state name (states). Refused as a bad input file otherwise.
 void check_shape(const std::string& file_path, const DatasetHeader& h, uint64_t n_traj, const ArraySpec& s,
@@ -571,7 +618,7 @@ void DatasetReader::read_layout() {
     h.simulation_parameters[k] = read_attr_scalar<double>(f, k, H5T_NATIVE_DOUBLE, 0.0);
   impl_->n_traj = static_cast<uint64_t>(read_attr_scalar<int64_t>(f, "n_trajectories", H5T_NATIVE_INT64, 0));
   {
-    Handle dims(H5Gopen2(f, "dimensions", H5P_DEFAULT), H5Gclose);
+    Handle dims = open_group(f, path, "dimensions");  // absent: the time axis check below refuses it
     h.time = read_vector(dims, "time");
     h.x = read_vector(dims, "x");
     h.y = read_vector(dims, "y");
@@ -580,20 +627,16 @@ void DatasetReader::read_layout() {
     impl_->arrays = {"states"};
   } else {
     h.grid_type = read_attr_string(f, "grid_type");
+    h.state_field = read_attr_string(f, "slift_state_field");
     for (const char* g : {"t0_fields", "t1_fields", "t2_fields"}) {
-      Handle grp(H5Gopen2(f, g, H5P_DEFAULT), H5Gclose);
+      Handle grp = open_group(f, path, g);
       for (const auto& n : read_attr_strings(grp, "field_names")) impl_->arrays.push_back(std::string(g) + "/" + n);
     }
-    if (H5Lexists(f, "boundary_conditions", H5P_DEFAULT) > 0) {
-      Handle bcs(H5Gopen2(f, "boundary_conditions", H5P_DEFAULT), H5Gclose);
-      hsize_t n = 0;
-      H5Gget_num_objs(bcs, &n);
-      for (hsize_t i = 0; i < n; ++i) {
-        char name[256];
-        H5Gget_objname_by_idx(bcs, i, name, sizeof name);
-        Handle g(H5Gopen2(bcs, name, H5P_DEFAULT), H5Gclose);
-        h.boundary_conditions.push_back({name, read_attr_string(g, "bc_type"), read_attr_strings(g, "associated_dims")});
-      }
+    Handle bcs = open_group(f, path, "boundary_conditions");
+    for (const auto& name : member_names(bcs, path + ": boundary_conditions")) {
+      Handle g = open_group(bcs, path, name);
+      if (g < 0) usage_error(path + ": boundary condition '" + name + "' is not a group");
+      h.boundary_conditions.push_back({name, read_attr_string(g, "bc_type"), read_attr_strings(g, "associated_dims")});
     }
   }
   if (h.time.empty() || !std::all_of(h.time.begin(), h.time.end(), [](double t) { return std::isfinite(t); }) ||
@@ -624,13 +667,20 @@ ArraySpec DatasetReader::spec(const std::string& array_path) const {
 }
 
 std::string DatasetReader::state_field() const {
-  std::vector<std::string> dynamic;
-  for (const char* preferred : {"t0_fields/u", "t0_fields/s"})
-    if (std::find(impl_->arrays.begin(), impl_->arrays.end(), preferred) != impl_->arrays.end()) return preferred;
+  std::vector<std::string> dynamic;  // the time-varying t0 fields, in the file's order
   for (const auto& a : impl_->arrays)
     if (a.rfind("t0_fields/", 0) == 0 && spec(a).time_varying) dynamic.push_back(a);
-  if (dynamic.size() != 1) usage_error(impl_->path + ": cannot tell which time-varying t0 field is the state");
-  return dynamic[0];
+  const std::string& named = impl_->header.state_field;
+  if (!named.empty()) {
+    const std::string array = "t0_fields/" + named;
+    if (std::find(dynamic.begin(), dynamic.end(), array) == dynamic.end())
+      usage_error(impl_->path + ": slift_state_field '" + named + "' is not a time-varying field of t0_fields");
+    return array;
+  }
+  const bool by_slift = impl_->header.created_by.rfind("slift ", 0) == 0;
+  if (dynamic.size() == 1 || (by_slift && !dynamic.empty())) return dynamic[0];
+  usage_error(impl_->path + ": cannot tell which time-varying t0 field is the state (name it in the root attribute "
+              "slift_state_field)");
 }
 
 std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t first, uint64_t count) const {

@@ -39,6 +39,7 @@ struct DatasetHeader {
   std::vector<double> time;        // saved times (length n_time)
   std::vector<std::string> state_names;     // kind "states": names of the components
   std::vector<double> x, y;        // kind "fields": cell-centre coordinates
+  std::string state_field;         // kind "fields": the t0 field that is the system's state, e.g. "u"
   std::string grid_type = "cartesian";
   std::vector<BoundaryCondition> boundary_conditions;
   std::map<std::string, double> simulation_parameters;  // also written as root attributes
@@ -81,8 +82,10 @@ class DatasetReader {
   uint64_t n_traj() const;
   std::vector<std::string> array_paths() const;
   ArraySpec spec(const std::string& array_path) const;
-  // The time-varying field that is the system's state (kind "fields"): t0_fields/u or
-  // t0_fields/s when present (wave, flow), otherwise the only time-varying t0 field. Learning and
+  // The time-varying field that is the system's state (kind "fields"), as the file names it (root
+  // attribute `slift_state_field`, written from DatasetHeader::state_field). Files without it
+  // (older slift, The Well's format written by others): the only time-varying t0 field; several
+  // in a file slift wrote: the first listed (older slift listed the state first). Learning and
   // evaluation both use this, so they always look at the same array.
   std::string state_field() const;
   // Trajectories [first, first + count) of an array (count = 0: all), as float32.

@@ -1,4 +1,4 @@
-// Version and git commit, fixed at configure time (core/version.cpp.in).
+// Version and git commit, stamped at build time (core/version.cpp.in, cmake/SliftCommitStamp.cmake).
 #pragma once
 namespace slift {
 const char* version();

@@ -7,10 +7,14 @@
 
 namespace slift::learner {
 
-// Every entry point of learner.hpp, as function pointers; `version` guards against a plugin
-// from another build.
+// The git commit the plugin was built from (learner/build_commit.cpp.in).
+const char* build_commit();
+
+// Every entry point of learner.hpp, as function pointers. `version` (first, read before anything
+// else) and `commit` guard against a plugin from another build.
 struct Api {
   int version;
+  const char* commit;
   decltype(&train_model) train;
   decltype(&sample_model) sample;
   decltype(&one_step_samples) one_step;
@@ -18,7 +22,7 @@ struct Api {
   decltype(&learner::cuda_available) has_cuda;
   decltype(&export_model) export_torchscript;
 };
-constexpr int kApiVersion = 3;
+constexpr int kApiVersion = 4;
 
 }  // namespace slift::learner
 

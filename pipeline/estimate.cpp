@@ -5,7 +5,7 @@
 
 #include "core/dataset.hpp"
 #include "core/machine.hpp"
-#include "pipeline/experiment_stages.hpp"
+#include "pipeline/orchestration/experiment_stages.hpp"
 
 namespace slift::pipeline {
 namespace {

@@ -27,7 +27,7 @@ struct Experiment {
   std::string name;
   uint64_t seed = 0;
   std::string output_dir;
-  std::string data_dir;  // <output_dir>/data, or a directory shared by the runs of a sweep
+  std::string data_dir;  // <output_dir>/data; a sweep's runs: the one they share (load_sweep)
   SimulateOptions simulate;
   std::unique_ptr<sim::System> system;  // null when the data come from files (section `data`)
   // Section `data` instead of `simulate`: split -> an existing field data set in The Well's
@@ -52,5 +52,12 @@ uint64_t split_seed(uint64_t seed, const std::string& split);
 int64_t split_size(const Experiment& e, const std::string& split);
 // <data_dir>/<split>.h5, or the file the `data` section names.
 std::string data_path(const Experiment& e, const std::string& split);
+
+// Generated sets: one per model, ARDM once per sampling step count ("ardm_k40").
+struct SampleSet {
+  std::string name, model;
+  int64_t ardm_steps = 0;
+};
+std::vector<SampleSet> sample_sets(const Experiment& e);
 
 }  // namespace slift::pipeline

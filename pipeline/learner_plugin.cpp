@@ -3,30 +3,49 @@
 #include <dlfcn.h>
 
 #include "core/error.hpp"
+#include "core/version.hpp"
 
 namespace slift::pipeline {
+
+void check_plugin(const learner::Api& api, const std::string& file) {
+  // The version first: a plugin of another API may not even have the commit field.
+  if (api.version != learner::kApiVersion)
+    runtime_error(file + " is from another slift build (plugin API " + std::to_string(api.version) + ", this slift " +
+                  std::to_string(learner::kApiVersion) + "): rebuild or reinstall slift and its plugin together");
+  if (std::string(api.commit) != git_commit())
+    runtime_error(file + " is from another slift build (commit " + api.commit + ", this slift " + git_commit() +
+                  "): rebuild or reinstall slift and its plugin together");
+}
 
 const learner::Api& learner_api() {
   static const learner::Api* api = [] {
     // The plugin of this build tree first, then the library search path (installed: ../lib).
     void* handle = nullptr;
-    std::string errors;
+    std::string errors, file;
     for (const char* name : {SLIFT_LEARNER_PLUGIN, "libslift_learner.so"}) {
       if (!*name) continue;
       handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-      if (handle) break;
+      if (handle) {
+        file = name;
+        break;
+      }
       errors += std::string("\n  ") + dlerror();
     }
     if (!handle)
       usage_error("this slift has no learner: it was built without LibTorch (SLIFT_WITH_TORCH=OFF) or "
                   "libslift_learner.so is missing" + errors);
     auto entry = reinterpret_cast<const learner::Api* (*)()>(dlsym(handle, "slift_learner_api"));
-    if (!entry) runtime_error("libslift_learner.so has no slift_learner_api");
+    if (!entry) runtime_error(file + " has no slift_learner_api");
     const learner::Api* a = entry();
-    if (a->version != learner::kApiVersion) runtime_error("libslift_learner.so is from another slift build");
+    check_plugin(*a, file);
     return a;
   }();
   return *api;
+}
+
+std::vector<float> one_step_model_samples(const std::string& model_path, const std::vector<float>& states,
+                                          int64_t n_states, int64_t n, uint64_t seed) {
+  return learner_api().one_step(model_path, states, n_states, n, seed);
 }
 
 }  // namespace slift::pipeline

@@ -9,7 +9,8 @@ preset=release
 case "${1:-}" in release | cuda | no-torch | debug-sanitize) preset=$1 && shift ;; esac
 scripts/install-deps.sh "$@"
 if [ "$preset" = cuda ]; then scripts/torch-venv.sh; fi
-cmake --preset "$preset" >/dev/null
+# Warnings are errors in every build this script makes (CI's): a new warning fails the build.
+cmake --preset "$preset" -DSLIFT_WERROR=ON >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)"
 if [ "$preset" = release ]; then
   # `slift` on PATH: a link in /usr/local/bin (root) or ~/.local/bin; the build tree finds its plugin.

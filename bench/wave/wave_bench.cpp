@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "simulators/fftw.hpp"
 #include "simulators/wave/medium.hpp"
 #include "simulators/wave/solver.hpp"
 
+using namespace slift::sim;
 using namespace slift::sim::wave;
 
 namespace {

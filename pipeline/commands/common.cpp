@@ -32,4 +32,23 @@ void apply_common(const CommonFlags& f) {
     usage_error("OMP_NUM_THREADS=" + std::to_string(omp_get_max_threads()) + ": " + range);
 }
 
+LoadedRun::LoadedRun(const std::string& config, const std::vector<std::string>& overrides) {
+  if (is_sweep_file(config)) {
+    sweep = load_sweep(config, overrides);
+    stages = sweep_stages(sweep);
+    run_dir = sweep.output_dir, name = sweep.name;
+  } else {
+    single = std::make_unique<Experiment>(load_experiment(config, overrides));
+    stages = experiment_stages(*single);
+    run_dir = single->output_dir, name = single->name;
+  }
+}
+
+std::vector<const Experiment*> LoadedRun::experiments() const {
+  if (single) return {single.get()};
+  std::vector<const Experiment*> runs;
+  for (const auto& r : sweep.runs) runs.push_back(r.get());
+  return runs;
+}
+
 }  // namespace slift::pipeline

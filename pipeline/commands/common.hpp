@@ -1,8 +1,13 @@
 // Flags every subcommand shares, and the registration of each subcommand.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "pipeline/experiment.hpp"
+#include "pipeline/orchestration/stage.hpp"
+#include "pipeline/orchestration/sweep.hpp"
 
 namespace slift::pipeline {
 
@@ -17,6 +22,20 @@ struct CommonFlags {
 void add_common(CLI::App* cmd, CommonFlags& flags, bool config_required = true);
 // Applies --threads / --quiet / --verbose; call first in every command.
 void apply_common(const CommonFlags& flags);
+
+// The stage graph of a config, a sweep's or a single experiment's, loaded with every config check
+// before any work or write. Built in place: the stages refer to the experiments and the sweep.
+struct LoadedRun {
+  LoadedRun(const std::string& config, const std::vector<std::string>& overrides);
+  LoadedRun(const LoadedRun&) = delete;
+  LoadedRun& operator=(const LoadedRun&) = delete;
+  std::vector<const Experiment*> experiments() const;  // the single one, or every run of the sweep
+
+  std::unique_ptr<Experiment> single;  // null for a sweep
+  Sweep sweep;
+  std::vector<Stage> stages;
+  std::string run_dir, name;
+};
 
 // Each subcommand registers itself on the top-level app.
 void add_simulate(CLI::App& app);

@@ -8,8 +8,8 @@
 #include "core/atomic_file.hpp"
 #include "core/dataset.hpp"
 #include "core/error.hpp"
+#include "pipeline/analysis/report/png.hpp"
 #include "pipeline/commands/inspect_plot.hpp"
-#include "pipeline/report/png.hpp"
 
 namespace slift::pipeline {
 namespace {

@@ -9,11 +9,11 @@
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
 #include "pipeline/commands/common.hpp"
-#include "pipeline/driver.hpp"
+#include "pipeline/orchestration/driver.hpp"
 #include "pipeline/estimate.hpp"
-#include "pipeline/experiment_stages.hpp"
-#include "pipeline/learn_stages.hpp"
-#include "pipeline/sweep.hpp"
+#include "pipeline/orchestration/experiment_stages.hpp"
+#include "pipeline/orchestration/learn_stages.hpp"
+#include "pipeline/orchestration/sweep.hpp"
 
 namespace slift::pipeline {
 namespace {
@@ -26,20 +26,10 @@ struct RunFlags {
 
 void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   apply_common(f.common);
-  // Every config check happens while loading, before any work or write.
-  std::unique_ptr<Experiment> single;
-  Sweep sweep;
-  std::vector<Stage> stages;
-  std::string run_dir;
-  if (is_sweep_file(f.common.config)) {
-    sweep = load_sweep(f.common.config, f.common.overrides);
-    stages = sweep_stages(sweep);
-    run_dir = sweep.output_dir;
-  } else {
-    single = std::make_unique<Experiment>(load_experiment(f.common.config, f.common.overrides));
-    stages = experiment_stages(*single);
-    run_dir = single->output_dir;
-  }
+  const LoadedRun loaded(f.common.config, f.common.overrides);
+  const std::vector<Stage>& stages = loaded.stages;
+  const std::string& run_dir = loaded.run_dir;
+  const Experiment* single = loaded.single.get();
   if (!f.dag.empty()) {
     std::cout << describe_dag(stages, f.dag == "dot");
     return;
@@ -51,8 +41,7 @@ void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
                           return t.size() < 8 || t.compare(t.size() - 8, 8, "simulate") != 0;
                         });
   if (!opt.dry_run && learning) {
-    if (single) check_devices(*single);
-    for (const auto& r : sweep.runs) check_devices(*r);
+    for (const Experiment* e : loaded.experiments()) check_devices(*e);
   }
   if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();  // so only rank 0 prints
   log::info("slift run " + f.common.config + " -> " + run_dir + (opt.dry_run ? " (dry run)" : ""));

@@ -1,12 +1,12 @@
 // slift simulate: run the solver of an experiment and write its data sets.
 #include <filesystem>
 
-#include "core/log.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "pipeline/commands/common.hpp"
-#include "pipeline/driver.hpp"
 #include "pipeline/experiment.hpp"
-#include "pipeline/experiment_stages.hpp"
+#include "pipeline/orchestration/driver.hpp"
+#include "pipeline/orchestration/experiment_stages.hpp"
 
 namespace slift::pipeline {
 namespace {

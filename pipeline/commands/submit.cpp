@@ -12,13 +12,13 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "pipeline/cluster/profile.hpp"
-#include "pipeline/cluster/sbatch.hpp"
-#include "pipeline/cluster/slurm_cli.hpp"
 #include "pipeline/commands/common.hpp"
-#include "pipeline/driver.hpp"
-#include "pipeline/experiment_stages.hpp"
-#include "pipeline/sweep.hpp"
+#include "pipeline/orchestration/cluster/profile.hpp"
+#include "pipeline/orchestration/cluster/sbatch.hpp"
+#include "pipeline/orchestration/cluster/slurm_cli.hpp"
+#include "pipeline/orchestration/driver.hpp"
+#include "pipeline/orchestration/experiment_stages.hpp"
+#include "pipeline/orchestration/sweep.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,22 +51,9 @@ void refuse_if_still_queued(const fs::path& jobs_file) {
 
 void execute(const SubmitFlags& f) {
   apply_common(f.common);
-  // Every config check happens while loading, before anything is written or submitted.
-  std::unique_ptr<Experiment> single;
-  Sweep sweep;
-  std::vector<Stage> stages;
-  std::string run_dir, name;
-  if (is_sweep_file(f.common.config)) {
-    sweep = load_sweep(f.common.config, f.common.overrides);
-    stages = sweep_stages(sweep);
-    run_dir = sweep.output_dir;
-    name = sweep.name;
-  } else {
-    single = std::make_unique<Experiment>(load_experiment(f.common.config, f.common.overrides));
-    stages = experiment_stages(*single);
-    run_dir = single->output_dir;
-    name = single->name;
-  }
+  const LoadedRun loaded(f.common.config, f.common.overrides);  // every config check, before anything is written
+  const std::vector<Stage>& stages = loaded.stages;
+  const std::string &run_dir = loaded.run_dir, &name = loaded.name;
   const cluster::Profile profile = cluster::load_profile(f.profile);
   DriverOptions opt;
   opt.targets = f.targets;

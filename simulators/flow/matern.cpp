@@ -30,19 +30,16 @@ int fft_size(int n) {
 // Eigenvalues of the circulant embedding: the DFT of its first row, which is real because the
 // embedded covariance is even in both lags.
 std::vector<double> eigenvalues(int mx, int my, double hx, double hy, const MaternParams& p) {
-  fftw_complex* buf = fftw_alloc_complex(static_cast<size_t>(mx) * my);
-  fftw_plan plan = fftw_plan_dft_2d(mx, my, buf, buf, FFTW_FORWARD, FFTW_ESTIMATE);
+  const ComplexFft2d fft(mx, my);
+  SpectrumBuffer buf(fft.size());
   for (int i = 0; i < mx; ++i)
     for (int j = 0; j < my; ++j) {
       const double dx = hx * std::min(i, mx - i), dy = hy * std::min(j, my - j);
-      buf[i * my + j][0] = matern(std::hypot(dx, dy), p) + (i == 0 && j == 0 ? p.nugget : 0.0);
-      buf[i * my + j][1] = 0;
+      buf[i * my + j] = matern(std::hypot(dx, dy), p) + (i == 0 && j == 0 ? p.nugget : 0.0);
     }
-  fftw_execute(plan);
-  std::vector<double> lambda(static_cast<size_t>(mx) * my);
-  for (size_t k = 0; k < lambda.size(); ++k) lambda[k] = buf[k][0];
-  fftw_destroy_plan(plan);
-  fftw_free(buf);
+  fft.forward(buf.data());
+  std::vector<double> lambda(fft.size());
+  for (size_t k = 0; k < lambda.size(); ++k) lambda[k] = buf[k].real();
   return lambda;
 }
 
@@ -89,30 +86,21 @@ double Embedding::covariance(int dx, int dy) const {
   return c;
 }
 
-FieldSampler::FieldSampler(std::shared_ptr<const Embedding> e) : e_(std::move(e)) {
-  buf_ = fftw_alloc_complex(static_cast<size_t>(e_->mx()) * e_->my());
-  // FFTW_ESTIMATE: the plan must not depend on timings, or two processes could pick different
-  // algorithms and the fields would differ in the last bit between rank counts.
-  plan_ = fftw_plan_dft_2d(e_->mx(), e_->my(), buf_, buf_, FFTW_FORWARD, FFTW_ESTIMATE);
-}
-
-FieldSampler::~FieldSampler() {
-  fftw_destroy_plan(plan_);
-  fftw_free(buf_);
-}
+FieldSampler::FieldSampler(std::shared_ptr<const Embedding> e)
+    : e_(std::move(e)), fft_(e_->mx(), e_->my()), buf_(fft_.size()) {}
 
 void FieldSampler::sample(Rng& rng, double* g1, double* g2) {
   const std::vector<double>& scale = e_->scale();
   for (size_t k = 0; k < scale.size(); ++k) {
-    buf_[k][0] = scale[k] * rng.normal();
-    buf_[k][1] = scale[k] * rng.normal();
+    const double re = scale[k] * rng.normal();  // real part first: the order of the draws
+    buf_[k] = {re, scale[k] * rng.normal()};
   }
-  fftw_execute(plan_);
+  fft_.forward(buf_.data());
   const int nx = e_->nx(), ny = e_->ny(), my = e_->my();
   for (int i = 0; i < nx; ++i)
     for (int j = 0; j < ny; ++j) {
-      g1[i * ny + j] = buf_[i * my + j][0];
-      g2[i * ny + j] = buf_[i * my + j][1];
+      g1[i * ny + j] = buf_[i * my + j].real();
+      g2[i * ny + j] = buf_[i * my + j].imag();
     }
 }
 

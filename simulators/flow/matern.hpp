@@ -8,14 +8,13 @@
 // eigenvalues are one FFT of the embedded covariance. When they are all >= 0, a complex FFT of
 // scaled complex white noise gives two independent fields with exactly the grid covariance.
 #pragma once
-#include <fftw3.h>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/rng.hpp"
+#include "simulators/fftw.hpp"
 
 namespace slift::sim::flow {
 
@@ -57,16 +56,14 @@ class Embedding {
 class FieldSampler {
  public:
   explicit FieldSampler(std::shared_ptr<const Embedding> e);
-  ~FieldSampler();
-  FieldSampler(const FieldSampler&) = delete;
-  FieldSampler& operator=(const FieldSampler&) = delete;
   // Two independent zero-mean fields on the nx x ny grid, index i * ny + j.
   void sample(Rng& rng, double* g1, double* g2);
 
  private:
   std::shared_ptr<const Embedding> e_;
-  fftw_complex* buf_;
-  fftw_plan plan_;
+  ComplexFft2d fft_;  // FFTW_ESTIMATE: the plan must not depend on timings, or two processes could
+                      // pick different algorithms and the fields would differ between rank counts
+  SpectrumBuffer buf_;
 };
 
 }  // namespace slift::sim::flow

@@ -14,7 +14,7 @@ Transport::Transport(const Problem& pb) : pb_(pb) {
   const int m = 100000;
   for (int k = 0; k <= m; ++k) {
     const double S = static_cast<double>(k) / m;
-    const double lw = S * S / pb.fluid.mu_w, lo = (1 - S) * (1 - S) / pb.fluid.mu_o, f = lw / (lw + lo);
+    const double f = pb.fluid.fractional_flow_normalised(S);
     if (k > 0) slope = std::max(slope, (f - prev) * m);
     prev = f;
   }
@@ -72,10 +72,10 @@ void Transport::find_wet(const std::vector<double>& s) {
 
 namespace {
 
-// f_w of the normalised saturation, with the divisions of the normalisation hoisted (a = 1 / (1 -
-// swc - sor), b = swc a, iw and io the inverse viscosities), so that the loops vectorise.
+// Fluid's f_w of the saturation with the divisions hoisted (a = 1 / (1 - swc - sor), b = swc a,
+// iw and io the inverse viscosities), so that the loops vectorise.
 inline double fractional_flow(double s, double a, double b, double iw, double io) {
-  const double S = std::min(std::max(s * a - b, 0.0), 1.0), lw = S * S * iw, lo = (1 - S) * (1 - S) * io;
+  const double S = std::min(std::max(s * a - b, 0.0), 1.0), lw = corey_water(S) * iw, lo = corey_oil(S) * io;
   return lw / (lw + lo);
 }
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
-#include "simulators/wave/fftw.hpp"
+#include "simulators/fftw.hpp"
 #include "simulators/wave/params.hpp"
 
 namespace slift::sim::wave {

@@ -7,7 +7,7 @@
 #pragma once
 #include <memory>
 
-#include "simulators/wave/fftw.hpp"
+#include "simulators/fftw.hpp"
 #include "simulators/wave/params.hpp"
 
 namespace slift::sim::wave {

@@ -8,7 +8,7 @@
 #pragma once
 #include <vector>
 
-#include "simulators/wave/fftw.hpp"
+#include "simulators/fftw.hpp"
 #include "simulators/wave/params.hpp"
 
 namespace slift::sim::wave {

@@ -51,6 +51,7 @@ class WaveSystem : public System {
     DatasetHeader h;
     h.kind = "fields";
     h.dataset_name = "wave";
+    h.state_field = "u";  // the displacement; t0_fields/c is the medium
     for (int f = 0; f < p_.n_frames; ++f) h.time.push_back(f * p_.frame_dt());
     for (int i = 0; i < p_.n_out; ++i) h.x.push_back(i * p_.length / p_.n_out);
     h.y = h.x;

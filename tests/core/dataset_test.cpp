@@ -218,6 +218,46 @@ TEST(Dataset, FieldsRoundTripInTheWellLayout) {
   H5Fclose(f);
 }
 
+// The state field is named by the file (slift_state_field), not by the system's name; files
+// without the attribute (older slift, The Well's format written by others) still read.
+TEST(Dataset, TheFileNamesItsStateField) {
+  TempDir dir;
+  const uint64_t n = 2, nt = 3, nx = 4, ny = 4;
+  auto write = [&](const std::string& path, const std::string& state_field) {
+    DatasetHeader h;
+    h.kind = "fields";
+    h.dataset_name = "toy";
+    h.time = {0.0, 0.5, 1.0};
+    for (uint64_t i = 0; i < nx; ++i) h.x.push_back(i + 0.5), h.y.push_back(i + 0.5);
+    h.state_field = state_field;
+    h.params_hash = "h";
+    // Two time-varying fields, the second the state when the file says so.
+    DatasetWriter w(path, h,
+                    {{"t0_fields/p", {nt, nx, ny}, true, {true, true}}, {"t0_fields/q", {nt, nx, ny}, true, {true, true}}},
+                    n);
+    const auto v = ramp(n * nt * nx * ny, 0.0f);
+    w.write(0, 0, n, v.data());
+    w.write(1, 0, n, v.data());
+    w.finish();
+  };
+  write(dir / "named.h5", "q");
+  EXPECT_EQ(DatasetReader(dir / "named.h5").state_field(), "t0_fields/q");
+  // Older slift wrote no attribute and listed the state first.
+  write(dir / "older.h5", "");
+  EXPECT_EQ(DatasetReader(dir / "older.h5").state_field(), "t0_fields/p");
+  // A name that is not a time-varying t0 field: refused with the file named.
+  write(dir / "wrong.h5", "c");
+  EXPECT_NE(usage_message([&] { DatasetReader(dir / "wrong.h5").state_field(); }).find("wrong.h5: slift_state_field 'c'"),
+            std::string::npos);
+  // Written by others (no slift provenance) with two time-varying fields: must be named.
+  hid_t f = H5Fopen((dir / "older.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  H5Adelete(f, "created_by");
+  H5Fclose(f);
+  EXPECT_NE(usage_message([&] { DatasetReader(dir / "older.h5").state_field(); }).find("cannot tell which"),
+            std::string::npos);
+}
+
 TEST(Dataset, FormatVersionOneStillReads) {
   // Version 1 stored booleans as uint8: rewrite this file's completion mark and a field's
   // time_varying that way, and read it again.

@@ -10,8 +10,8 @@
 
 #include "core/dataset.hpp"
 #include "core/rng.hpp"
-#include "pipeline/evaluate.hpp"
-#include "pipeline/report.hpp"
+#include "pipeline/analysis/evaluate.hpp"
+#include "pipeline/analysis/report.hpp"
 #include "support/test_support.hpp"
 
 namespace slift {

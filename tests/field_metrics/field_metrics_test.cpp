@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
-#include "learner/metrics/field_metrics.hpp"
+#include "metrics/field_metrics.hpp"
 
 using namespace slift::metrics;
 

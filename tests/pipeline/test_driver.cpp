@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dataset.hpp"
-#include "pipeline/lockfile.hpp"
+#include "pipeline/orchestration/lockfile.hpp"
 #include "support/test_support.hpp"
 
 using namespace slift;
@@ -170,7 +170,9 @@ TEST_F(DriverTest, InterruptedStageIsRedone) {
   auto killed = run("timeout -s KILL 0.5 " + slift("run " + config + " simulate --set simulate.n_test=200000"));
   ASSERT_NE(killed.exit_code, 0) << "the run finished before it could be killed";
   EXPECT_FALSE(std::filesystem::exists(dir / "run/data/test.h5"));
-  if (std::filesystem::exists(dir / "run/slift.lock.json")) EXPECT_FALSE(lock()["stages"].contains("simulate"));
+  if (std::filesystem::exists(dir / "run/slift.lock.json")) {
+    EXPECT_FALSE(lock()["stages"].contains("simulate"));
+  }
   auto r = run(slift("run " + config + " simulate --dry-run --set simulate.n_test=200000"));
   EXPECT_NE(r.output.find("simulate: would run"), std::string::npos) << r.output;
 }

@@ -2,7 +2,7 @@
 // or does worse than the label-free model, a plain confirmation otherwise.
 #include <gtest/gtest.h>
 
-#include "pipeline/report/html.hpp"
+#include "pipeline/analysis/report/html.hpp"
 
 using slift::report::Page;
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "pipeline/experiment_stages.hpp"
+#include "pipeline/orchestration/experiment_stages.hpp"
 #include "support/test_support.hpp"
 
 using namespace slift;

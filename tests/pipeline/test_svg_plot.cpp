@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "pipeline/report/svg_plot.hpp"
+#include "pipeline/analysis/report/svg_plot.hpp"
 
 using slift::report::SvgPlot;
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/sweep.hpp"
+#include "pipeline/orchestration/sweep.hpp"
 #include "support/test_support.hpp"
 
 using namespace slift;

@@ -20,7 +20,7 @@
 
 #include "core/dataset.hpp"
 #include "core/rng.hpp"
-#include "learner/metrics/wasserstein.hpp"
+#include "metrics/wasserstein.hpp"
 #include "simulators/wave/medium.hpp"
 #include "simulators/wave/resample.hpp"
 #include "simulators/wave/solver.hpp"

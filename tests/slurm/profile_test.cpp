@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "pipeline/cluster/profile.hpp"
+#include "pipeline/orchestration/cluster/profile.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/cluster/sbatch.hpp"
+#include "pipeline/orchestration/cluster/sbatch.hpp"
 #include "support/test_support.hpp"
 
 using namespace slift::pipeline;

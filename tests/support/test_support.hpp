@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -12,17 +13,21 @@ namespace slift::test {
 // mpiexec as root, with any number of ranks on any number of cores.
 inline const std::string kMpiexec = "mpiexec --allow-run-as-root --oversubscribe";
 
-// Runs f and returns the message of the usage error it throws ("" if nothing was thrown); any
-// other error code fails the test.
+// Runs f and returns the message of the error it throws ("" if nothing was thrown); an error of
+// another code than `code` fails the test.
 template <class F>
-std::string usage_message(F&& f) {
+std::string error_message(ExitCode code, F&& f) {
   try {
     f();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+    EXPECT_EQ(e.code(), code) << e.what();
     return e.what();
   }
   return "";
+}
+template <class F>
+std::string usage_message(F&& f) {
+  return error_message(ExitCode::usage, std::forward<F>(f));
 }
 
 struct CommandResult {

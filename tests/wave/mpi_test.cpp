@@ -19,7 +19,7 @@ TEST(WaveMpi, OneAndTwoRanksWriteByteIdenticalData) {
                        "  n_solve: 64\n  n_out: 32\n  t_end: 3.0\n  n_frames: 7\n  form: divergence\n");
   auto run = [&](int ranks, int threads) {
     const std::string out = dir / ("np" + std::to_string(ranks) + "t" + std::to_string(threads) + ".h5");
-    auto r = test::run(std::string(SLIFT_MPIEXEC) + " --allow-run-as-root --oversubscribe -n " + std::to_string(ranks) +
+    auto r = test::run(test::kMpiexec + " -n " + std::to_string(ranks) +
                        " " + test::slift_bin() + " simulate " + config + " --split train --out " + out +
                        " -q --threads " + std::to_string(threads));
     EXPECT_EQ(r.exit_code, 0) << r.output;

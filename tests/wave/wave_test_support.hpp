@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "simulators/wave/fftw.hpp"
+#include "simulators/fftw.hpp"
 
 namespace slift::sim::wave::test {
 

@@ -1,0 +1,157 @@
+#include "pipeline/analysis/evaluate_fields.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/dataset.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "metrics/wasserstein.hpp"
+#include "pipeline/analysis/evaluate.hpp"
+#include "pipeline/analysis/throughput.hpp"
+
+namespace slift::pipeline {
+namespace {
+
+nlohmann::json to_json(const metrics::FieldMetrics& m, bool final_frame_only) {
+  nlohmann::json j = m.summary;
+  // The final frame alone (what the direct map generates; comparable across both targets).
+  for (const char* key : {"w2_mass", "w2_energy", "w2_points"})
+    if (m.per_time.count(key) && !m.per_time.at(key).empty()) j[std::string(key) + "_final"] = m.per_time.at(key).back();
+  // Two frames carry no crossing time: every trajectory would cross "at the end" or never.
+  if (final_frame_only)
+    for (const char* key : {"wct", "crossing_mean", "crossing_std", "never_crossed"}) j.erase(key);
+  j["per_time"] = m.per_time;
+  j["crossing_times"] = m.crossing_times;
+  return j;
+}
+
+nlohmann::json distances_json(const std::vector<double>& d) {
+  return {{"q05", metrics::quantile(d, 0.05)}, {"q50", metrics::quantile(d, 0.5)}, {"q95", metrics::quantile(d, 0.95)},
+          {"distances", d}};
+}
+
+// Memorisation of a set: its nearest-training distances, and their median over the training
+// set's own (leave-one-out) median: near 0 means copies of training frames, near the sampling
+// floor's ratio means fresh samples.
+nlohmann::json memorisation_json(const metrics::FieldEnsemble& set, const metrics::FieldEnsemble& train, double train_median) {
+  nlohmann::json j = distances_json(metrics::nearest_final_frame_distances(set, train, false));
+  j["median_ratio"] = j["q50"].get<double>() / std::max(1e-300, train_median);
+  return j;
+}
+
+// The crossing mask from the options and the boundary conditions (auto: edges for periodic
+// data, where the wave reaches the domain edge; the lower-right corner otherwise, the flow's
+// producer side).
+std::vector<uint8_t> crossing_mask(const Experiment& e, const DatasetHeader& h, int64_t nx, int64_t ny,
+                                   nlohmann::json& info) {
+  std::string mask = e.evaluate.crossing_mask;
+  if (mask == "auto") {
+    bool periodic = std::any_of(h.boundary_conditions.begin(), h.boundary_conditions.end(),
+                                [](const BoundaryCondition& b) { return b.bc_type == "PERIODIC"; });
+    mask = periodic ? "edges" : "corner";
+  }
+  info["mask"] = mask;
+  if (mask == "edges") return metrics::edges_mask(nx, ny);
+  int64_t k = e.evaluate.corner_size > 0 ? e.evaluate.corner_size : std::max<int64_t>(1, std::min(nx, ny) / 8);
+  info["corner_size"] = k;
+  return metrics::corner_mask(nx, ny, k);
+}
+
+}  // namespace
+
+metrics::FieldEnsemble first_and_last_frames(const metrics::FieldEnsemble& e) {
+  metrics::FieldEnsemble r = e;
+  r.n_time = 2;
+  r.data.resize(static_cast<size_t>(e.n * 2 * e.cells()));
+  for (int64_t i = 0; i < e.n; ++i)
+    for (int64_t t : {int64_t(0), e.n_time - 1}) {
+      const float* src = e.frame(i, t);
+      std::copy(src, src + e.cells(), r.data.data() + (i * 2 + (t > 0)) * e.cells());
+    }
+  return r;
+}
+
+metrics::FieldEnsemble load_field_ensemble(const std::string& path) {
+  DatasetReader r(path, "fields");
+  std::string array = r.state_field();
+  ArraySpec s = r.spec(array);
+  if (s.shape.size() != 3) usage_error(path + ": " + array + " is not (n_traj, n_time, nx, ny)");
+  metrics::FieldEnsemble e;
+  e.data = r.read(array);
+  e.n = static_cast<int64_t>(r.n_traj());
+  e.n_time = static_cast<int64_t>(s.shape[0]);
+  e.nx = static_cast<int64_t>(s.shape[1]);
+  e.ny = static_cast<int64_t>(s.shape[2]);
+  metrics::require_finite(e.data, e.n_time, e.cells(), path);
+  return e;
+}
+
+void evaluate_fields(const Experiment& e) {
+  const std::string dir = e.output_dir;
+  DatasetReader test_reader(data_path(e, "test"), "fields");
+  const DatasetHeader& header = test_reader.header();
+  metrics::FieldEnsemble test = load_field_ensemble(data_path(e, "test")),
+                         train = load_field_ensemble(data_path(e, "train")),
+                         floor = load_field_ensemble(data_path(e, "floor"));
+  // One normalisation for every set, fitted on the reference.
+  const metrics::FieldNormalisation norm = metrics::fit_normalisation(test);
+  for (auto* set : {&test, &train, &floor}) metrics::normalise(*set, norm);
+  // The direct map (train.target final) generates the last frame only: every set is compared on
+  // frame 0 and the last frame (WIM is then the final frame's W2 of the mass; no crossing time).
+  const bool direct = e.train.target == "final";
+  std::vector<double> time = header.time;
+  if (direct) {
+    for (auto* set : {&test, &train, &floor}) *set = first_and_last_frames(*set);
+    time = {time.front(), time.back()};
+  }
+
+  RunMetrics j;
+  j["dataset"] = header.dataset_name;
+  j["n_test"] = test.n;
+  j["field"] = test_reader.state_field();
+  j["normalisation"] = {{"offset", norm.offset}, {"scale", norm.scale}, {"range", norm.signed_range ? "[-1, 1]" : "[0, 1]"}};
+  j["time"] = time;
+  j["final_frame_only"] = direct;
+
+  metrics::FieldMetricOptions o;
+  o.time = time;
+  o.threshold = e.evaluate.crossing_threshold;
+  o.bootstrap = e.evaluate.bootstrap;
+  o.seed = e.seed;
+  nlohmann::json crossing = {{"threshold", o.threshold}};
+  o.mask = crossing_mask(e, header, test.nx, test.ny, crossing);
+  for (size_t k = 0; k + 1 < e.evaluate.points.size(); k += 2)
+    o.points.push_back(metrics::point_cell(e.evaluate.points[k], e.evaluate.points[k + 1], test.nx, test.ny));
+  crossing["reference_times"] = metrics::crossing_times(test, o.time, o.mask, o.threshold);
+  j["crossing"] = crossing;
+  j["points"] = o.points;
+
+  j["sampling_floor"] = to_json(metrics::compare_fields(floor, test, o), direct);
+  j["data_floor"] = to_json(metrics::compare_fields(train, test, o), direct);
+  const std::vector<double> train_to_train = metrics::nearest_final_frame_distances(train, train, true);
+  j["memorisation_train"] = distances_json(train_to_train);
+  const double train_median = j["memorisation_train"]["q50"].get<double>();
+  j["sampling_floor"]["memorisation"] = memorisation_json(floor, train, train_median);
+
+  SetEvaluation how;
+  how.nfe_key = "nfe_per_frame";  // a frame is a step
+  how.compare = [&](const SampleSet& set) {
+    metrics::FieldEnsemble gen = load_field_ensemble(dir + "/samples/" + set.name + ".h5");
+    metrics::normalise(gen, norm);
+    nlohmann::json m = to_json(metrics::compare_fields(gen, test, o), direct);
+    m["n_generated"] = gen.n;
+    m["memorisation"] = memorisation_json(gen, train, train_median);
+    return m;
+  };
+  // "wct, wim": the direct map has no crossing time (wct "-").
+  how.describe = [](const nlohmann::json& set, const RunMetrics& m) {
+    auto pair = [](const nlohmann::json& x) { return metric_text(x, "wct") + ", " + metric_text(x, "wim"); };
+    return "wct, wim " + pair(set) + " (data floor " + pair(m.at("data_floor")) + "; sampling floor " +
+           pair(m.at("sampling_floor")) + ")";
+  };
+  evaluate_sets(e, j, how);
+  j.write(dir);
+}
+
+}  // namespace slift::pipeline

@@ -1,0 +1,211 @@
+// The report of a field experiment: the metrics table, crossing-time histograms (truth against
+// every generated set), the integrated mass and its per-frame W2 over time beside the floors,
+// frames of truth and generated trajectories, and the memorisation histogram.
+#include "pipeline/analysis/report/fields_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "metrics/field_metrics.hpp"
+#include "pipeline/analysis/evaluate_fields.hpp"
+#include "pipeline/analysis/report/html.hpp"
+#include "pipeline/analysis/report/png.hpp"
+#include "pipeline/analysis/report/svg_plot.hpp"
+#include "pipeline/experiment.hpp"
+
+namespace slift::report {
+namespace {
+
+struct Set {
+  std::string name, color;
+  metrics::FieldEnsemble fields;  // normalised
+};
+
+// Colour of a normalised value: blue - white - red on [-1, 1] for signed fields, white to dark
+// blue on [0, 1] otherwise.
+void colour(double v, bool signed_range, uint8_t* rgb) {
+  auto mix = [&](const double a[3], const double b[3], double t) {
+    t = std::clamp(t, 0.0, 1.0);
+    for (int k = 0; k < 3; ++k) rgb[k] = static_cast<uint8_t>(std::lround(a[k] + t * (b[k] - a[k])));
+  };
+  static const double white[3] = {255, 255, 255}, red[3] = {178, 24, 43}, blue[3] = {33, 102, 172},
+                      dark[3] = {8, 48, 107};
+  if (!signed_range) return mix(white, dark, v);
+  if (v >= 0) return mix(white, red, v);
+  mix(white, blue, -v);
+}
+
+// One frame as an <img> with its caption, the first axis drawn downwards (so the corner mask is
+// lower right).
+std::string frame_image(const metrics::FieldEnsemble& e, int64_t traj, int64_t t, bool signed_range, const std::string& caption) {
+  std::vector<uint8_t> rgb(e.cells() * 3);
+  const float* f = e.frame(traj, t);
+  for (int64_t c = 0; c < e.cells(); ++c) colour(f[c], signed_range, &rgb[c * 3]);
+  const int scale = std::max<int>(1, static_cast<int>(96 / std::max(e.nx, e.ny)));
+  return "<figure><img src='" + png_data_uri(static_cast<int>(e.ny), static_cast<int>(e.nx), rgb) +
+         "' style='width:" + std::to_string(e.ny * scale) + "px;height:" + std::to_string(e.nx * scale) +
+         "px;image-rendering:pixelated;border:1px solid #ccc'/><figcaption>" + caption + "</figcaption></figure>";
+}
+
+// The colour scale of the frames, with its ends and middle labelled (normalised units).
+std::string colour_bar(bool signed_range) {
+  const int n = 128;
+  std::vector<uint8_t> rgb(n * 3);
+  const double lo = signed_range ? -1 : 0;
+  for (int i = 0; i < n; ++i) colour(lo + (1 - lo) * i / (n - 1.0), signed_range, &rgb[i * 3]);
+  const std::string mid = signed_range ? "0" : "0.5";
+  return "<span style='display:inline-block;vertical-align:middle;font-size:11px'><img src='" + png_data_uri(n, 1, rgb) +
+         "' style='width:200px;height:14px;image-rendering:pixelated;border:1px solid #ccc'/><span "
+         "style='display:flex;justify-content:space-between;width:202px'><span>" +
+         std::string(signed_range ? "-1" : "0") + "</span><span>" + mid + "</span><span>1</span></span></span>";
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+// The page's head: what was compared, the verdict, the metrics and the throughput.
+void add_summary(Page& page, const nlohmann::json& m, const metrics::FieldEnsemble& truth) {
+  const auto& crossing = m["crossing"];
+  page.paragraph("Dataset <b>" + m.value("dataset", std::string()) + "</b>, field <code>" + m.value("field", std::string()) +
+                 "</code>: " + std::to_string(truth.n) + " test trajectories of " + std::to_string(truth.n_time) +
+                 " frames on a " + std::to_string(truth.nx) + "&times;" + std::to_string(truth.ny) +
+                 " grid, normalised to " + m["normalisation"]["range"].get<std::string>() +
+                 " (appendix D.5). Crossing time: first frame (time normalised to [0, 1]) at which a cell of the <b>" +
+                 crossing["mask"].get<std::string>() + "</b> mask exceeds " + fmt("%.3g", crossing["threshold"]) +
+                 "; never &rarr; 1. Generated trajectories start from the test set's initial frames, one network "
+                 "evaluation per frame for SL and the deterministic model, K for ARDM-K.");
+  page.verdict(m, {"wct", "wim"});
+  page.metrics_table(m, {"wct", "wim", "w2_mass_final", "w2_energy_mean", "w2_points_mean", "crossing_mean", "crossing_std", "never_crossed", "mass_step_correlation",
+                         "final_train_loss", "nfe_per_frame", "seconds_per_trajectory"});
+  if (m.contains("throughput")) {
+    page.heading("Trajectories per second on this machine");
+    page.throughput_table(m["throughput"]);
+  }
+}
+
+// Histograms of the crossing times, truth against each generated set, on one y range.
+void add_crossing_times(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const std::vector<double>& time) {
+  page.heading("Crossing time");
+  const std::vector<double> ref_times = m["crossing"]["reference_times"].get<std::vector<double>>();
+  const double half_bin = 0.5 / std::max<size_t>(1, time.size() - 1);  // one bin per frame
+  const int bins = static_cast<int>(time.size());
+  std::vector<SvgPlot> panels;
+  for (const auto& s : pipeline::sample_sets(e)) {
+    SvgPlot p("crossing time: truth vs " + s.name, "normalised crossing time", "density", 330, 240);
+    p.histogram(ref_times, -half_bin, 1 + half_bin, bins, kTruthColor, "truth");
+    p.histogram(m[s.name]["crossing_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
+    panels.push_back(std::move(p));
+  }
+  share_y_range(panels);
+  for (const auto& p : panels) page.figure(p.svg());
+}
+
+// The integrated mass of every set over time (mean ± sd), and its per-frame W2 beside the floors.
+void add_integrated_mass(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const std::vector<Set>& sets,
+                         const std::vector<double>& time) {
+  page.heading("Integrated mass");
+  SvgPlot mass("integrated mass (mean |u|): mean &plusmn; sd", "t", "mass");
+  for (const auto& s : sets) {
+    std::vector<double> v = metrics::integrated_mass(s.fields), mean(time.size()), lo(time.size()), hi(time.size());
+    for (size_t t = 0; t < time.size(); ++t) {
+      double a = 0, a2 = 0;
+      for (int64_t i = 0; i < s.fields.n; ++i) a += v[i * s.fields.n_time + t], a2 += v[i * s.fields.n_time + t] * v[i * s.fields.n_time + t];
+      a /= s.fields.n;
+      double sd = std::sqrt(std::max(0.0, a2 / s.fields.n - a * a));
+      mean[t] = a, lo[t] = std::max(0.0, a - sd), hi[t] = a + sd;  // a mass is never negative
+    }
+    mass.band(time, lo, hi, s.color);
+    mass.line(time, mean, s.color, s.name);
+  }
+  page.figure(mass.svg());
+  SvgPlot wim("W2 of the integrated mass per frame (WIM = its mean)", "t", "W2");
+  wim.log_y(true);
+  std::vector<std::string> keys;
+  for (const auto& s : pipeline::sample_sets(e)) keys.push_back(s.name);
+  keys.push_back("sampling_floor"), keys.push_back("data_floor");
+  for (const std::string& key : keys) {
+    std::vector<double> v = m[key]["per_time"]["w2_mass"].get<std::vector<double>>();
+    wim.line(std::vector<double>(time.begin() + 1, time.end()), std::vector<double>(v.begin() + 1, v.end()), model_color(key), key,
+             1.6, 1.0, key.find("floor") != std::string::npos);
+  }
+  page.figure(wim.svg());
+}
+
+// Trajectory 0 over time, then the final frames of six trajectories, for every set.
+void add_frames(Page& page, const std::vector<Set>& sets, const std::vector<double>& time, bool signed_range) {
+  page.heading("Frames: trajectory 0 over time, then the final frames (t = " + fmt("%.3g", time.back()) +
+               ") of six trajectories");
+  page.paragraph("Colour scale (normalised value): " + colour_bar(signed_range));
+  for (const auto& s : sets) {
+    std::string row = "<div><b style='color:" + s.color + "'>" + s.name +
+                      "</b><div style='display:flex;gap:4px;align-items:flex-end'>";
+    for (int q = 0; q <= 4; ++q) {
+      int64_t t = q * (s.fields.n_time - 1) / 4;
+      row += frame_image(s.fields, 0, t, signed_range, "t = " + fmt("%.3g", time[t]));
+    }
+    row += "<span style='width:16px'></span>";
+    for (int64_t i = 0; i < std::min<int64_t>(6, s.fields.n); ++i)
+      row += frame_image(s.fields, i, s.fields.n_time - 1, signed_range, "trajectory " + std::to_string(i));
+    page.figure(row + "</div></div>");
+  }
+}
+
+// Nearest-training distances of the final frames: the training set's own, the sampling floor's,
+// every generated set's.
+void add_memorisation(Page& page, const pipeline::Experiment& e, const nlohmann::json& m) {
+  page.heading("Memorisation check (final frames)");
+  std::string ratios;
+  for (const auto& set : pipeline::sample_sets(e))
+    ratios += set.name + " " + fmt("%.3g", m[set.name]["memorisation"]["median_ratio"]) + ", ";
+  ratios += "sampling floor " + fmt("%.3g", m["sampling_floor"]["memorisation"]["median_ratio"]);
+  page.paragraph("RMS distance from each final frame to its nearest training final frame; the training set against "
+                 "itself leaves each frame out. A model that copies training data sits near 0; fresh ground truth "
+                 "(the sampling floor set) shows what new samples give. Median ratio to the training set's own: " +
+                 ratios + ".");
+  std::vector<std::pair<std::string, std::vector<double>>> dist{
+      {"train to train", m["memorisation_train"]["distances"].get<std::vector<double>>()},
+      {"sampling_floor", m["sampling_floor"]["memorisation"]["distances"].get<std::vector<double>>()}};
+  for (const auto& s : pipeline::sample_sets(e))
+    dist.push_back({s.name, m[s.name]["memorisation"]["distances"].get<std::vector<double>>()});
+  double hi = 0;
+  for (const auto& d : dist) hi = std::max(hi, *std::max_element(d.second.begin(), d.second.end()));
+  SvgPlot mem("nearest-training distance of final frames", "RMS distance", "density");
+  for (const auto& [name, d] : dist)
+    mem.histogram(d, 0, 1.05 * hi + 1e-12, 30, name == "train to train" ? kTruthColor : model_color(name), name);
+  page.figure(mem.svg());
+}
+
+}  // namespace
+
+std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m) {
+  const std::vector<double> time = m["time"].get<std::vector<double>>();
+  const bool signed_range = m["normalisation"]["range"] == "[-1, 1]";
+  metrics::FieldNormalisation norm;
+  norm.offset = m["normalisation"]["offset"], norm.scale = m["normalisation"]["scale"], norm.signed_range = signed_range;
+  // The direct map (train.target final) generates frame 0 and the last frame only (metrics.json
+  // "final_frame_only"): the truth is shown on the same two frames, without crossing times.
+  const bool direct = m.value("final_frame_only", false);
+  metrics::FieldEnsemble test = pipeline::load_field_ensemble(pipeline::data_path(e, "test"));
+  std::vector<Set> sets{{"truth (test)", kTruthColor, direct ? pipeline::first_and_last_frames(test) : test}};
+  for (const auto& s : pipeline::sample_sets(e))
+    sets.push_back({s.name, model_color(s.name), pipeline::load_field_ensemble(e.output_dir + "/samples/" + s.name + ".h5")});
+  for (auto& s : sets) metrics::normalise(s.fields, norm);
+
+  Page page(e.name + ": Stochastic Lifting report");
+  add_summary(page, m, sets[0].fields);
+  if (direct)
+    page.paragraph("Direct map (train.target final): one network evaluation from frame 0 to the last frame; the "
+                   "sets are compared on the last frame only (no crossing time).");
+  else
+    add_crossing_times(page, e, m, time);
+  add_integrated_mass(page, e, m, sets, time);
+  add_frames(page, sets, time, signed_range);
+  add_memorisation(page, e, m);
+  return page.html();
+}
+
+}  // namespace slift::report

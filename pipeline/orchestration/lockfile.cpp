@@ -1,0 +1,206 @@
+#include "pipeline/orchestration/lockfile.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/hash.hpp"
+
+namespace fs = std::filesystem;
+
+namespace slift::pipeline {
+namespace {
+
+nlohmann::json empty_doc() {
+  return {{"format", 1}, {"stages", nlohmann::json::object()}, {"files", nlohmann::json::object()}};
+}
+
+// The types every reader of the lock relies on (a record of wrong types ended in a JSON type error
+// that named no file).
+bool well_formed(const nlohmann::json& j) {
+  // Each field may be missing (readers take a default), never of another type.
+  auto is = [](const nlohmann::json& o, const char* key, bool (nlohmann::json::*type)() const noexcept) {
+    const auto it = o.find(key);
+    return it == o.end() || ((*it).*type)();
+  };
+  auto strings = [](const nlohmann::json& o, const char* key) {
+    const auto it = o.find(key);
+    return it == o.end() || (it->is_object() && std::all_of(it->begin(), it->end(), [](const nlohmann::json& v) {
+                               return v.is_string();
+                             }));
+  };
+  using J = nlohmann::json;
+  if (!j.is_object() || j.value("format", 0) != 1 || !j.contains("stages") || !j["stages"].is_object() ||
+      !j.contains("files") || !j["files"].is_object())
+    return false;
+  for (const auto& r : j["stages"])
+    if (!r.is_object() || !is(r, "version", &J::is_number_integer) || !is(r, "params", &J::is_string) ||
+        !strings(r, "inputs") || !strings(r, "outputs"))
+      return false;
+  for (const auto& f : j["files"])
+    if (!f.is_object() || !is(f, "size", &J::is_number_unsigned) || !is(f, "inode", &J::is_number_unsigned) ||
+        !is(f, "mtime", &J::is_number_integer) || !is(f, "ctime", &J::is_number_integer) ||
+        !is(f, "hashed_at", &J::is_number_integer) || !is(f, "sha256", &J::is_string))
+      return false;
+  return true;
+}
+
+nlohmann::json read_doc(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return empty_doc();
+  try {
+    nlohmann::json j = nlohmann::json::parse(in);
+    if (well_formed(j)) return j;
+  } catch (const nlohmann::json::exception&) {
+    // A damaged lock only costs reruns: start from an empty one.
+  }
+  return empty_doc();
+}
+
+// An open file descriptor with an flock on it; closing it releases the lock.
+class Flock {
+ public:
+  Flock(const std::string& path, int operation) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) runtime_error("cannot open " + path);
+    if (::flock(fd_, operation) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~Flock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Flock(const Flock&) = delete;
+  Flock& operator=(const Flock&) = delete;
+  bool held() const { return fd_ >= 0; }
+  int release() {  // hands the descriptor (and the lock) to the caller
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// A file's hash is reused only while its identity is what it was when hashed: size, inode,
+// modification time and change time. The change time catches an in-place edit that kept (or
+// restored) the modification time: every write and every utime() sets it, and no user can set it
+// back. Timestamps are kept with a coarse clock (a few ms here, 1-2 s on some filesystems), so a
+// file changed within kRacyNs before its hash was taken could change again with the same stamps:
+// such a hash is never reused (git's "racy" rule). Rehashing every time instead would cost 10-17 s
+// per GB on a loaded 2-core machine (2026-11-30; coreutils sha256sum 7.9 s), minutes per `slift run`
+// at paper scale.
+constexpr int64_t kRacyNs = 2'000'000'000;
+
+int64_t ns(const timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
+timespec now() {
+  timespec t {};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return t;
+}
+
+nlohmann::json file_key(const struct stat& st) {
+  return {{"size", static_cast<uint64_t>(st.st_size)},
+          {"inode", static_cast<uint64_t>(st.st_ino)},
+          {"mtime", ns(st.st_mtim)},
+          {"ctime", ns(st.st_ctim)}};
+}
+
+bool trusted(const nlohmann::json& cached, const nlohmann::json& key) {
+  for (const auto& [field, value] : key.items())
+    if (!cached.contains(field) || cached[field] != value) return false;
+  const int64_t changed = std::max(key["mtime"].get<int64_t>(), key["ctime"].get<int64_t>());
+  return cached.contains("sha256") && cached.contains("hashed_at") &&
+         changed + kRacyNs < cached["hashed_at"].get<int64_t>();
+}
+
+// "label_dim=4/train:sl" -> "label_dim_4_train_sl": a file name.
+std::string file_name(const std::string& stage) {
+  std::string out = stage;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  return out;
+}
+
+}  // namespace
+
+LockFile::LockFile(std::string run_dir) : run_dir_(std::move(run_dir)), path_(run_dir_ + "/slift.lock.json") {
+  doc_ = read_doc(path_);
+}
+
+void LockFile::reload() {
+  doc_ = read_doc(path_);
+  for (const auto& [rel, entry] : hashed_.items()) doc_["files"][rel] = entry;
+}
+
+std::optional<std::string> LockFile::hash(const std::string& rel) {
+  const std::string p = (fs::path(run_dir_) / rel).string();
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  const nlohmann::json key = file_key(st);
+  auto& cache = doc_["files"];
+  if (cache.contains(rel) && trusted(cache[rel], key)) return cache[rel]["sha256"].get<std::string>();
+  // The clock is read before hashing: a change made while the hash runs falls within the margin.
+  const int64_t hashed_at = ns(now());
+  nlohmann::json entry = key;
+  entry["hashed_at"] = hashed_at;
+  entry["sha256"] = sha256_file(p);
+  cache[rel] = hashed_[rel] = entry;
+  return entry["sha256"].get<std::string>();
+}
+
+const nlohmann::json* LockFile::stage(const std::string& name) const {
+  const auto& stages = doc_["stages"];
+  return stages.contains(name) ? &stages[name] : nullptr;
+}
+
+void LockFile::commit(const std::string& name, const nlohmann::json& entry) {
+  fs::create_directories(run_dir_);
+  Flock guard(path_ + ".flock", LOCK_EX);  // blocks: others hold it only for a read and a rename
+  if (!guard.held()) runtime_error("cannot lock " + path_ + ".flock");
+  reload();
+  if (entry.is_null()) doc_["stages"].erase(name);
+  else doc_["stages"][name] = entry;
+  write_file_atomic(path_, doc_.dump(2) + "\n");
+}
+
+StageLock::StageLock(const std::string& run_dir, const std::string& stage) {
+  const std::string dir = run_dir + "/.slift-locks";
+  fs::create_directories(dir);
+  const std::string path = dir + "/" + file_name(stage);
+  Flock lock(path, LOCK_EX | LOCK_NB);
+  if (!lock.held()) {
+    std::ifstream in(path);
+    std::string holder;
+    std::getline(in, holder);
+    usage_error("stage " + stage + " in " + run_dir + " is being run by another slift (" +
+                (holder.empty() ? "pid ?" : holder) + "); wait for it to finish (its lock is released when it exits)");
+  }
+  fd_ = lock.release();
+  std::string who = "pid " + std::to_string(::getpid());
+  if (const char* job = std::getenv("SLURM_JOB_ID")) who += ", SLURM job " + std::string(job);
+  who += "\n";
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, who.data(), who.size(), 0) < 0) {
+    // Who holds the lock is only informative; the flock is what protects the stage.
+  }
+}
+
+StageLock::~StageLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+}  // namespace slift::pipeline

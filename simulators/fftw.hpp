@@ -1,0 +1,83 @@
+// Owning wrappers of FFTW buffers and 2-D plans, shared by the systems (the wave's spectral
+// solver, the flow's Matérn sampler).
+//
+// Plans are made with FFTW_ESTIMATE: its choice of algorithm depends only on the size, so every
+// rank and thread computes the same bits (FFTW_MEASURE times candidates and may pick different
+// algorithms on different ranks, which breaks byte-identical output). Plans are executed with
+// the new-array interface on buffers allocated here (same alignment as at planning time), so one
+// plan serves every field of a worker. Planning is not thread-safe: make plans on one thread.
+#pragma once
+#include <fftw3.h>
+
+#include <complex>
+#include <cstddef>
+#include <new>
+
+namespace slift::sim {
+
+// A 64-byte aligned array of T from fftw_malloc.
+template <class T>
+class FftwBuffer {
+ public:
+  FftwBuffer() = default;
+  explicit FftwBuffer(size_t n) : n_(n), p_(static_cast<T*>(fftw_malloc(n * sizeof(T)))) {
+    if (!p_ && n > 0) throw std::bad_alloc();
+    for (size_t i = 0; i < n; ++i) p_[i] = T{};
+  }
+  ~FftwBuffer() { fftw_free(p_); }
+  FftwBuffer(FftwBuffer&& o) noexcept : n_(o.n_), p_(o.p_) { o.p_ = nullptr, o.n_ = 0; }
+  FftwBuffer& operator=(FftwBuffer&& o) noexcept {
+    std::swap(n_, o.n_), std::swap(p_, o.p_);
+    return *this;
+  }
+  T* data() { return p_; }
+  const T* data() const { return p_; }
+  size_t size() const { return n_; }
+  T& operator[](size_t i) { return p_[i]; }
+  const T& operator[](size_t i) const { return p_[i]; }
+
+ private:
+  size_t n_ = 0;
+  T* p_ = nullptr;
+};
+
+using RealBuffer = FftwBuffer<double>;
+using SpectrumBuffer = FftwBuffer<std::complex<double>>;  // layout-compatible with fftw_complex
+
+// Forward (r2c) and backward (c2r, unnormalised, destroys its input) transforms of n x n real
+// fields; spectra are n x (n/2 + 1), row-major.
+class RealFft2d {
+ public:
+  explicit RealFft2d(int n);
+  ~RealFft2d();
+  RealFft2d(const RealFft2d&) = delete;
+  RealFft2d& operator=(const RealFft2d&) = delete;
+
+  int n() const { return n_; }
+  size_t real_size() const { return size_t(n_) * n_; }
+  size_t spectrum_size() const { return size_t(n_) * (n_ / 2 + 1); }
+  void forward(const double* in, std::complex<double>* out) const;
+  void backward(std::complex<double>* in, double* out) const;
+
+ private:
+  int n_;
+  fftw_plan r2c_ = nullptr, c2r_ = nullptr;
+};
+
+// The forward complex transform of mx x my fields (row-major), in place.
+class ComplexFft2d {
+ public:
+  ComplexFft2d(int mx, int my);
+  ~ComplexFft2d();
+  ComplexFft2d(const ComplexFft2d&) = delete;
+  ComplexFft2d& operator=(const ComplexFft2d&) = delete;
+
+  size_t size() const { return size_t(mx_) * my_; }
+  void forward(std::complex<double>* data) const;
+
+ private:
+  int mx_, my_;
+  fftw_plan plan_ = nullptr;
+};
+
+}  // namespace slift::sim
