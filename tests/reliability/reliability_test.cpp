@@ -507,6 +507,7 @@ namespace {
 // speeds scaled by `speed_factor` (1: the run as the system makes it).
 std::vector<double> wave_frame_norms(const slift::sim::wave::Params& p, uint64_t traj, double speed_factor) {
   using namespace slift::sim::wave;
+  using slift::sim::RealBuffer;
   MediumSampler medium(p);
   LeapfrogSolver solver(p.n_solve, p.length, p.form, p.dt());
   Resampler resample(p.n_solve, p.n_out, p.downsample);
