@@ -94,6 +94,8 @@ Fits unet_only(bool (*set)(const O&), std::string what) {
   return [set, what](const O& o) { return set(o) && o.arch != "unet" ? std::optional<std::string>(what) : std::nullopt; };
 }
 
+// The table: one row per setting, in the order the section is read (errors, the resolved config);
+// long because it is a list, not an algorithm.
 std::vector<S> make_settings() {
   using Since = S::Since;
   return {
@@ -252,6 +254,14 @@ std::string training_identity(const TrainOptions& o, const std::string& model) {
     id += "|" + s.key + "=" + to_text(s.get(o));
   }
   return id;
+}
+
+std::vector<std::string> unhashed_sample_keys(const SampleOptions& o) {
+  const SampleOptions defaults;
+  std::vector<std::string> keys;
+  if (o.device == defaults.device) keys.push_back("device");
+  if (o.precision == defaults.precision) keys.push_back("precision");
+  return keys;
 }
 
 SampleOptions parse_sample(config::Section& s) {

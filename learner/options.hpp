@@ -119,6 +119,10 @@ struct EvaluateOptions {
   int64_t bootstrap = 200;
 };
 
+// The sample section's keys its stages do not hash: those that came after runs existed (how the
+// learner runs on a device), while at their defaults.
+std::vector<std::string> unhashed_sample_keys(const SampleOptions& o);
+
 TrainOptions parse_train(config::Section& s);
 SampleOptions parse_sample(config::Section& s);
 EvaluateOptions parse_evaluate(config::Section& s);

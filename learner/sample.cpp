@@ -20,6 +20,31 @@ LoadedModel load_for_inference(const std::string& model_path, const torch::Devic
   return m;
 }
 
+// Trajectories first .. first + count - 1 of the sample, count x n_out x dim: every one starts
+// from its test trajectory's state 0, repeated to fill the window (as the training inputs at t = 0
+// do), and draws its labels (or the ARDM's noise) from its own stream, so the batch size changes nothing.
+std::vector<float> roll_out(LoadedModel& m, const Model& model, const Trajectories& test, int64_t n_out, uint64_t seed,
+                            const Execution& exec, int64_t first, int64_t count) {
+  const int64_t dim = m.spec.dim, w = m.spec.window();
+  std::vector<float> start(count * w * dim);
+  std::vector<Rng> rngs;
+  for (int64_t r = 0; r < count; ++r) {
+    const float* x0 = &test.states[((first + r) % test.n_traj) * test.n_time * dim];
+    for (int64_t s = 0; s < w; ++s) std::copy(x0, x0 + dim, &start[(r * w + s) * dim]);
+    rngs.emplace_back(seed, static_cast<uint64_t>(first + r), "learner.sample");
+  }
+  auto windows = to_tensor(start, {count, w * dim}).to(exec.device);
+  std::vector<torch::Tensor> frames{windows.slice(1, (w - 1) * dim)};  // on the device until the batch is done
+  Autocast autocast(exec);
+  for (int64_t t = 1; t < n_out; ++t) {
+    const auto next = step(m, model, windows, rngs);
+    frames.push_back(next);
+    windows = w > 1 ? torch::cat({windows.slice(1, dim), next}, 1) : next;
+  }
+  const auto host = torch::stack(frames, 1).to(torch::kCPU).contiguous();
+  return std::vector<float>(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
+}
+
 }  // namespace
 
 SampleResult sample_model(const std::string& model_path, const SampleOptions& options, const std::string& init_data,
@@ -30,7 +55,7 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   c10::InferenceMode inference;
   auto m = load_for_inference(model_path, device);
   const auto model = model_for_sampling(m.spec, m.seed, ardm_steps, model_path);
-  const int64_t dim = m.spec.dim, w = m.spec.window();
+  const int64_t dim = m.spec.dim;
   const int64_t nfe = model->evaluations();  // network evaluations per generated frame
 
   DatasetReader init(init_data);
@@ -38,11 +63,10 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   if (test.dim != dim || (test.kind == "fields") != m.spec.unet())
     usage_error(init_data + ": " + test.kind + " of dimension " + std::to_string(test.dim) + ", but " + model_path +
                 " expects " + (m.spec.unet() ? "fields" : "states") + " of dimension " + std::to_string(dim));
-  const int64_t n_test = test.n_traj, n_time = test.n_time;
   // Rolled out: every frame of the test set; the direct map (target final): frame 0 and the last
   // frame only, generated in one evaluation.
-  const int64_t n_out = m.spec.direct() ? 2 : n_time;
-  const int64_t n_traj = options.n_trajectories > 0 ? options.n_trajectories : n_test;
+  const int64_t n_out = m.spec.direct() ? 2 : test.n_time;
+  const int64_t n_traj = options.n_trajectories > 0 ? options.n_trajectories : test.n_traj;
 
   // The same layout as the test set's learned array (fields: the static medium is not written).
   DatasetHeader header = init.header();
@@ -58,29 +82,6 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   }
   DatasetWriter writer(out_path, header, {spec}, static_cast<uint64_t>(n_traj));
 
-  // Trajectories first .. first + count - 1, count x n_out x dim: every one starts from its test
-  // trajectory's state 0, repeated to fill the window (as the training inputs at t = 0 do), and
-  // draws its labels (or the ARDM's noise) from its own stream, so the batch size changes nothing.
-  auto roll_out = [&](int64_t first, int64_t count) {
-    std::vector<float> start(count * w * dim);
-    std::vector<Rng> rngs;
-    for (int64_t r = 0; r < count; ++r) {
-      const float* x0 = &test.states[((first + r) % n_test) * n_time * dim];
-      for (int64_t s = 0; s < w; ++s) std::copy(x0, x0 + dim, &start[(r * w + s) * dim]);
-      rngs.emplace_back(seed, static_cast<uint64_t>(first + r), "learner.sample");
-    }
-    auto windows = to_tensor(start, {count, w * dim}).to(device);
-    std::vector<torch::Tensor> frames{windows.slice(1, (w - 1) * dim)};  // on the device until the batch is done
-    Autocast autocast(exec);
-    for (int64_t t = 1; t < n_out; ++t) {
-      const auto next = step(m, *model, windows, rngs);
-      frames.push_back(next);
-      windows = w > 1 ? torch::cat({windows.slice(1, dim), next}, 1) : next;
-    }
-    const auto host = torch::stack(frames, 1).to(torch::kCPU).contiguous();
-    return std::vector<float>(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
-  };
-
   log::Progress progress("sample " + m.spec.model, static_cast<uint64_t>(n_traj), "traj");
   progress.advance(writer.n_done());
   int64_t batch = options.batch_size;
@@ -88,7 +89,7 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
     const int64_t count = std::min(batch, n_traj - first);
     std::vector<float> out;
     try {
-      out = roll_out(first, count);
+      out = roll_out(m, *model, test, n_out, seed, exec, first, count);
     } catch (const c10::OutOfMemoryError&) {
       if (count == 1) throw;
       batch = (count + 1) / 2;  // a GPU too small for this batch: the same trajectories in halves
