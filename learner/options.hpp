@@ -63,8 +63,8 @@ std::string to_text(const SettingValue& v);
 //             identity); training: changes what training computes (checkpoint identity);
 //             run: how it runs (stage hash only);
 //   since     start: known from the first runs on; model_files: came after model files and
-//             checkpoints existed: a model file without it loads with the default and the
-//             checkpoint identity has it only away from the default; runs: came after runs
+//             checkpoints existed (older files lack it; any entry a model file lacks loads as its
+//             default), so the checkpoint identity has it only away from its default; runs: came after runs
 //             existed, so that the stage hash too has it only away from its default (an upgraded
 //             slift neither retrains nor resamples a finished run).
 struct ModelSetting {

@@ -16,7 +16,7 @@ struct Api {
   decltype(&label_gradient_norm) gradient_norm;
   decltype(&learner::cuda_available) has_cuda;
 };
-constexpr int kApiVersion = 2;
+constexpr int kApiVersion = 3;
 
 }  // namespace slift::learner
 
