@@ -145,6 +145,12 @@ std::string kept_checkpoint(int64_t step) {
   return step > 0 ? "the last checkpoint (step " + std::to_string(step) + ") is kept" : "no checkpoint was written yet";
 }
 
+int64_t parameter_count(const Net& net) {
+  int64_t n = 0;
+  for (const auto& p : net.module()->parameters()) n += p.numel();
+  return n;
+}
+
 bool all_finite(const Net& net) {
   for (const auto& p : net.module()->parameters())
     if (!torch::isfinite(p).all().item<bool>()) return false;
@@ -327,7 +333,7 @@ TrainResult Trainer::result() const {
   r.device = exec_.device.str();
   r.peak_memory_bytes = peak_memory_bytes(exec_.device);
   r.steps = step_;
-  for (const auto& p : module_->parameters()) r.parameters += p.numel();
+  r.parameters = parameter_count(m_.net);
   r.samples_per_second = r.seconds > 0 ? static_cast<double>((step_ - first_) * o_.batch_size) / r.seconds : 0.0;
   const size_t tail = std::max<size_t>(10, losses_.size() / 100);  // the last 1%, at least 10
   r.final_loss = tail_mean(losses_, tail);
@@ -340,15 +346,17 @@ TrainResult Trainer::result() const {
 TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
                         const std::string& config_yaml) {
-  const ModelKind& kind = model_kind(model);
-  check_options(kind, options);
+  // Spec: what is trained, and where.
+  check_options(model_kind(model), options);
   const Execution exec = setup_execution(options.device, options.precision, options.threads, options.deterministic);
-
   auto data = read_trajectories(train_data);
   LoadedModel m = describe(model, options, data, train_data, seed, config_yaml);
-  const TrainingSet set(data, m, exec.device);
   const auto regression = model_for_training(m.spec, seed);
 
+  // Data: the transitions, their labels and the normalisation, on the device.
+  const TrainingSet set(data, m, exec.device);
+
+  // Loop: AdamW from the initial weights, or from this run's checkpoint.
   torch::manual_seed(seed);  // initial weights
   m.net = Net(m.spec);
   m.net.module()->to(exec.device);
@@ -358,15 +366,14 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       sha256(training_identity(options, model) + "|seed=" + std::to_string(seed) + "|data=" + sha256_file(train_data));
   Trainer trainer(m, *regression, set, exec, checkpoint_path, identity);
   trainer.resume();
-  int64_t parameters = 0;
-  for (const auto& p : m.net.module()->parameters()) parameters += p.numel();
   log::info("train " + model + ": " + std::to_string(set.size()) + " transitions, " + network_text(m.spec) + ", label dim " +
-            std::to_string(m.spec.label_dim()) + ", " + std::to_string(parameters) + " parameters, " +
+            std::to_string(m.spec.label_dim()) + ", " + std::to_string(parameter_count(m.net)) + " parameters, " +
             std::to_string(torch::get_num_threads()) + " threads, " + exec.device.str() +
             (exec.autocast ? ", bfloat16 autocast" : ""));
 
   trainer.run(options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations);
 
+  // Finish: the model file (weights, settings, normalisation, losses) replaces the checkpoint.
   const TrainResult r = trainer.result();
   if (trainer.steps() < options.iterations) return r;  // stopped early: the checkpoint is the result
   if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");
