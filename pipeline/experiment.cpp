@@ -145,8 +145,8 @@ std::string data_path(const Experiment& e, const std::string& split) {
 std::vector<SampleSet> sample_sets(const Experiment& e) {
   std::vector<SampleSet> sets;
   for (const auto& m : e.train.models) {
-    if (m == "ardm")
-      for (auto k : e.sample.ardm_steps) sets.push_back({"ardm_k" + std::to_string(k), m, k});
+    if (learner::model_kind(m).diffusion)
+      for (auto k : e.sample.ardm_steps) sets.push_back({m + "_k" + std::to_string(k), m, k});
     else
       sets.push_back({m, m, 0});
   }

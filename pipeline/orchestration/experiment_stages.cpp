@@ -54,28 +54,11 @@ void simulate_all(const Experiment& e) {
   r.write(e.data_dir + "/simulate.json");
 }
 
-// Keys added after runs existed (how the learner runs on a device) enter a stage's parameters only
-// when set away from their defaults, so that an upgraded slift neither retrains nor resamples a
-// finished run.
-YAML::Node without_new_defaults(YAML::Node p, std::initializer_list<std::pair<const char*, const char*>> defaults) {
-  for (const auto& [key, value] : defaults)
-    if (p[key] && p[key].IsScalar() && p[key].Scalar() == value) p.remove(key);
-  return p;
-}
-
-std::string sample_params(const YAML::Node& sample) {
-  return config::canonical(without_new_defaults(YAML::Clone(sample), {{"device", "auto"}, {"precision", "float32"}}));
-}
-
-// The train section as one model's stage sees it: without the model list (adding a model to it
-// must not retrain the others) and without the keys that model ignores (the label's for the
-// label-free model and the ARDM, the diffusion's for the others).
-std::string train_params_for(const YAML::Node& train, const std::string& model) {
-  YAML::Node p = without_new_defaults(YAML::Clone(train),
-                                     {{"precision", "float32"}, {"deterministic", "true"}, {"channels_last", "false"}});
-  p.remove("models");
-  if (model != "sl") p.remove("label_dim"), p.remove("label_channels");
-  if (model != "ardm") p.remove("ardm_prediction"), p.remove("ardm_train_steps");
+// A section as a stage hashes it: without the keys the learner says do not count (those a model
+// does not read, and those that came after runs existed while at their defaults).
+std::string stage_params(const YAML::Node& section, const std::vector<std::string>& unhashed) {
+  YAML::Node p = YAML::Clone(section);
+  for (const auto& key : unhashed) p.remove(key);
   return config::canonical(p);
 }
 
@@ -108,14 +91,15 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   std::vector<std::string> model_files, sample_stages, sample_files;
   for (const auto& m : e.train.models) {
     std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
-    stages.push_back({name("train:" + m), 1, train_params_for(e.train_params, m) + "|model=" + m + seed, {data("train")},
-                      outs, simulated, [&e, m] { train_stage(e, m); }});
+    const std::string params = stage_params(e.train_params, learner::unhashed_train_keys(e.train, m));
+    stages.push_back({name("train:" + m), 1, params + "|model=" + m + seed, {data("train")}, outs, simulated,
+                      [&e, m] { train_stage(e, m); }});
     model_files.insert(model_files.end(), outs.begin(), outs.end());
   }
+  const std::string sample_params = stage_params(e.sample_params, learner::unhashed_sample_keys(e.sample));
   for (const auto& set : sample_sets(e)) {
     std::vector<std::string> outs{path("samples/" + set.name + ".h5"), path("samples/" + set.name + ".json")};
-    stages.push_back({name("sample:" + set.name), 1,
-                      sample_params(e.sample_params) + "|k=" + std::to_string(set.ardm_steps) + seed,
+    stages.push_back({name("sample:" + set.name), 1, sample_params + "|k=" + std::to_string(set.ardm_steps) + seed,
                       {path("models/" + set.model + ".pt"), data("test")}, outs, with(simulated, name("train:" + set.model)),
                       [&e, set] { sample_stage(e, set); }});
     sample_stages.push_back(name("sample:" + set.name));
