@@ -160,12 +160,12 @@ std::string mlp_source(const ModelSpec& spec) {
       {"silu", "torch.silu"}, {"relu", "torch.relu"}, {"gelu", "torch.gelu"}, {"tanh", "torch.tanh"}};
   std::ostringstream s;
   s << "def net(self, x: Tensor, cond: Tensor) -> Tensor:\n";
-  if (spec.label_dim > 0) s << "    x = torch.cat([x, cond], 1)\n";
-  for (int64_t i = 0; i <= spec.depth; ++i) {  // Sequential: linear layers at even indices
+  if (spec.label_dim() > 0) s << "    x = torch.cat([x, cond], 1)\n";
+  for (int64_t i = 0; i <= spec.options.depth; ++i) {  // Sequential: linear layers at even indices
     const std::string layer = "self.layers_" + std::to_string(2 * i);
     const std::string y = "self.linear(x, " + layer + "_weight, " + layer + "_bias)";
-    if (i < spec.depth)
-      s << "    x = " << activations.at(spec.activation) << "(" << y << ")\n";
+    if (i < spec.options.depth)
+      s << "    x = " << activations.at(spec.options.activation) << "(" << y << ")\n";
     else
       s << "    return " << y << "\n";
   }
@@ -188,7 +188,7 @@ std::string unet_source(const ModelSpec& spec, const std::map<std::string, bool>
   std::ostringstream s;
   s << "def net(self, x: Tensor, cond: Tensor) -> Tensor:\n"
     << "    b = x.size(0)\n"
-    << "    h = x.reshape(b, " << spec.window << ", " << spec.nx << ", " << spec.ny << ")\n";
+    << "    h = x.reshape(b, " << spec.window() << ", " << spec.nx << ", " << spec.ny << ")\n";
   if (u.cond_dim > 0)
     s << "    emb: Optional[Tensor] = torch.silu(torch.linear(torch.silu(torch.linear(cond, self.embed_0_weight, "
          "self.embed_0_bias)), self.embed_2_weight, self.embed_2_bias))\n";
@@ -227,9 +227,9 @@ torch::Tensor vector_tensor(const std::vector<float>& v) { return to_tensor(v, {
 void export_model(const std::string& model_path, const std::string& out_path) {
   auto m = load_model(model_path);
   const ModelSpec& spec = m.spec;
-  if (spec.ardm())
+  if (spec.kind().diffusion)
     usage_error(model_path + ": an ARDM is not exported (its sampler takes K network evaluations per frame); "
-                "export an sl or deterministic model");
+                "export a model without diffusion");
   torch::NoGradGuard no_grad;
   torch::jit::Module module("slift_model");
   std::map<std::string, bool> has;
@@ -241,22 +241,22 @@ void export_model(const std::string& model_path, const std::string& out_path) {
   module.register_buffer("in_mean", vector_tensor(m.norm.in_mean));
   module.register_buffer("in_std", vector_tensor(m.norm.in_std));
   module.register_buffer("out_scale", vector_tensor(m.norm.out_scale));
-  const bool unet = spec.arch == "unet";
+  const bool unet = spec.options.arch == "unet";
   auto attribute = [&](const std::string& name, const c10::TypePtr& type, const c10::IValue& value) {
     module.register_attribute(name, type, value);
   };
   attribute("model", c10::StringType::get(), spec.model);
-  attribute("arch", c10::StringType::get(), spec.arch);
+  attribute("arch", c10::StringType::get(), spec.options.arch);
   attribute("config_yaml", c10::StringType::get(), m.config_yaml);
   attribute("dim", c10::IntType::get(), spec.dim);
-  attribute("window", c10::IntType::get(), spec.window);
-  attribute("label_dim", c10::IntType::get(), spec.label_dim);
+  attribute("window", c10::IntType::get(), spec.window());
+  attribute("label_dim", c10::IntType::get(), spec.label_dim());
   attribute("state_shape", c10::ListType::ofInts(),
             unet ? std::vector<int64_t>{spec.nx, spec.ny} : std::vector<int64_t>{spec.dim});
   attribute("extrapolate", c10::BoolType::get(), spec.extrapolate());
   attribute("direct", c10::BoolType::get(), spec.direct());
   attribute("periodic", c10::BoolType::get(), spec.periodic);
-  attribute("film", c10::BoolType::get(), spec.film);
+  attribute("film", c10::BoolType::get(), spec.options.conditioning == "film");
   // learner::linear's oneDNN inner product, where this LibTorch has it (a user may switch it off).
   attribute("use_mkldnn", c10::BoolType::get(), at::hasMKLDNN());
   // core::Rng's key for (seed, kSamplePurpose): the purpose and its product with 0x9E3779B9.
@@ -269,7 +269,7 @@ void export_model(const std::string& model_path, const std::string& out_path) {
   std::ostringstream bytes;
   module.save(bytes);
   write_file_atomic(out_path, bytes.str());
-  log::info("wrote " + out_path + ": " + spec.model + " " + spec.arch + " as TorchScript (forward, labels, rollout)");
+  log::info("wrote " + out_path + ": " + spec.model + " " + spec.options.arch + " as TorchScript (forward, labels, rollout)");
 }
 
 }  // namespace slift::learner

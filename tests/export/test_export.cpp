@@ -11,6 +11,7 @@
 #include "learner/export.hpp"
 #include "learner/learner.hpp"
 #include "learner/model.hpp"
+#include "learner/models.hpp"
 #include "support/test_support.hpp"
 #include "../learner/toy_data.hpp"
 
@@ -45,24 +46,24 @@ ModelSpec mlp(const std::string& model, int64_t label_dim, const std::string& ac
   ModelSpec s;
   s.model = model;
   s.dim = 3;
-  s.window = window;
-  s.label_dim = label_dim;
-  s.width = 32;
-  s.depth = 2;
-  s.activation = activation;
+  s.options.window = window;
+  s.options.label_dim = label_dim;
+  s.options.width = 32;
+  s.options.depth = 2;
+  s.options.activation = activation;
   return s;
 }
 
 ModelSpec unet(const std::string& model, int64_t label_dim, bool periodic) {
   ModelSpec s;
   s.model = model;
-  s.arch = "unet";
+  s.options.arch = "unet";
   s.nx = s.ny = 8;
   s.dim = 64;
-  s.window = 3;
-  s.label_dim = label_dim;
-  s.unet_widths = {8, 16};
-  s.embed_dim = 16;
+  s.options.window = 3;
+  s.options.label_dim = label_dim;
+  s.options.unet_widths = {8, 16};
+  s.options.embed_dim = 16;
   s.periodic = periodic;
   return s;
 }
@@ -79,13 +80,13 @@ std::vector<std::pair<std::string, ModelSpec>> variants() {
       {"unet_deterministic_walls", unet("deterministic", 0, false)},
       {"unet_deterministic_periodic", unet("deterministic", 0, true)},
   };
-  v[4].second.label_channels = true;
-  v[4].second.output = "extrapolation";
-  v[5].second.unet_widths = {8, 16, 24};  // three levels; skip convolutions between widths
-  v[5].second.unet_blocks = 2;
+  v[4].second.options.label_channels = true;
+  v[4].second.options.output = "extrapolation";
+  v[5].second.options.unet_widths = {8, 16, 24};  // three levels; skip convolutions between widths
+  v[5].second.options.unet_blocks = 2;
   auto shift = unet("sl", 2, true);
-  shift.film = false;
-  shift.label_channels = true;
+  shift.options.conditioning = "shift";
+  shift.options.label_channels = true;
   v.emplace_back("unet_sl_shift_walls", shift);
   v.back().second.periodic = false;
   return v;
@@ -101,11 +102,15 @@ TEST(Export, ForwardIsLearnerStep) {
     auto m = learner::load_model(path);
     auto ts = torch::jit::load(dir / (name + ".ts"));
     const int64_t b = 5;
-    const auto windows = torch::randn({b, spec.window * spec.dim});
-    const auto z = torch::randn({b, spec.label_dim});
-    const auto expected = learner::step(m, windows, z);
-    std::vector<int64_t> shape{b, spec.window};
-    if (spec.arch == "unet")
+    const auto windows = torch::randn({b, spec.window() * spec.dim});
+    // The labels learner::step draws from these streams, drawn again from copies for the export.
+    std::vector<Rng> rngs;
+    for (int64_t r = 0; r < b; ++r) rngs.emplace_back(3, static_cast<uint64_t>(r), "test.labels");
+    std::vector<Rng> copies = rngs;
+    const auto z = learner::draw_normals(copies, spec.label_dim());
+    const auto expected = learner::step(m, *learner::model_for_sampling(m.spec, m.seed, 0, path), windows, rngs);
+    std::vector<int64_t> shape{b, spec.window()};
+    if (spec.unet())
       shape.insert(shape.end(), {spec.nx, spec.ny});
     else
       shape.push_back(spec.dim);
@@ -191,8 +196,8 @@ TEST(Export, RolloutReproducesSampleModel) {
 
   test::write_fields(dir / "fields.h5", 4, 5, 8, 8, test::drifting_bumps(4, 5, 2), true);
   auto spec = unet("sl", 4, true);
-  spec.label_channels = true;
-  spec.output = "extrapolation";
+  spec.options.label_channels = true;
+  spec.options.output = "extrapolation";
   expect_rollout_reproduces(write_model(dir, spec, "unet"), dir / "fields.h5", dir.path(), "t0_fields/u");
 }
 
