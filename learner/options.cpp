@@ -52,6 +52,10 @@ TrainOptions parse_train(config::Section& s) {
   o.grad_clip = s.get("grad_clip", o.grad_clip, config::non_negative());
   o.device = s.get("device", o.device, config::one_of({"auto", "cpu", "cuda"}));
   o.threads = s.get("threads", o.threads, config::int_range(0, machine::max_threads()));
+  o.ranks = s.get("ranks", o.ranks, config::int_range(1, 4096));
+  if (o.batch_size % o.ranks)
+    s.fail("ranks", "batch_size " + std::to_string(o.batch_size) + " does not split evenly over " +
+                        std::to_string(o.ranks) + " ranks: make it a multiple of the rank count");
   o.precision = s.get("precision", o.precision, config::one_of({"float32", "bfloat16"}));
   o.deterministic = s.get("deterministic", o.deterministic);
   o.channels_last = s.get("channels_last", o.channels_last);

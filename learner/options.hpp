@@ -38,6 +38,10 @@ struct TrainOptions {
   double lr = 1e-3, weight_decay = 1e-4, grad_clip = 0.0;
   std::string device = "auto";       // auto | cpu | cuda
   int64_t threads = 0;               // CPU threads of training; 0: the process's (--threads)
+  // Data-parallel ranks (learner/distributed.hpp): `slift run` starts a training on this many
+  // MPI ranks (mpirun -np ranks) and `slift submit` renders it with as many tasks; batch_size is
+  // the global batch, split evenly over them. Under a launcher the launcher's count rules.
+  int64_t ranks = 1;
   // bfloat16: the network's forward under autocast (weights, optimizer, loss and metrics stay float32).
   std::string precision = "float32"; // float32 | bfloat16
   // CUDA only. true: deterministic kernels, no TF32, so that a run repeats itself bit for bit;

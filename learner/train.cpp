@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "core/rng.hpp"
 #include "learner/diffusion.hpp"
+#include "learner/distributed.hpp"
 #include "learner/learner.hpp"
 #include "learner/model.hpp"
 
@@ -118,6 +119,9 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     usage_error("target final (the direct map) trains sl or deterministic with arch unet");
   if (options.output == "extrapolation" && (options.arch != "unet" || options.window < 2))
     usage_error("output extrapolation needs arch unet and window >= 2");
+  // One rank, or this rank of a data-parallel training (learner/distributed.hpp).
+  const DataParallel ranks(options.batch_size);
+  ranks.select_gpu();
   const Execution exec = setup_execution(options.device, options.precision, options.threads, options.deterministic);
   const torch::Device device = exec.device;
 
@@ -212,6 +216,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   State st;
   if (load_checkpoint(checkpoint_path, identity, st, batch_rng, *module, opt, device))
     log::info("train " + model + ": resuming from step " + std::to_string(st.step) + " (" + checkpoint_path + ")");
+  ranks.broadcast(module->parameters());
   int64_t last_checkpoint = st.step;
 
   int64_t parameters = 0;
@@ -224,7 +229,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   }
   log::info("train " + model + ": " + std::to_string(n) + " transitions, " + net + ", label dim " + std::to_string(d) +
             ", " + std::to_string(parameters) + " parameters, " + std::to_string(torch::get_num_threads()) +
-            " threads, " + device.str() + (exec.autocast ? ", bfloat16 autocast" : ""));
+            " threads" + (ranks.size() > 1 ? " x " + std::to_string(ranks.size()) + " ranks" : "") + ", " + device.str() + (exec.autocast ? ", bfloat16 autocast" : ""));
 
   const int64_t end = options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations;
   const int64_t first = st.step;
@@ -246,7 +251,8 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     const double lr = learning_rate(options, st.step);
     group_options.lr(lr);
     for (int64_t i = 0; i < options.batch_size; ++i) batch_index[i] = static_cast<int64_t>(batch_rng.below(static_cast<uint64_t>(n)));
-    const auto idx = batch.to(device, /*non_blocking=*/true);
+    // Every rank draws the whole global batch and computes its shard of it.
+    const auto idx = ranks.shard(batch).to(device, /*non_blocking=*/true);
     opt.zero_grad();
     const auto [x, y] = minibatch(idx);
     // The network's input, its conditioning (label, or the ARDM's time embedding) and the target.
@@ -255,8 +261,8 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       // Diffusion steps and noise from a generator keyed by the step, so that a resumed run
       // draws exactly what an uninterrupted one does.
       auto gen = at::detail::createCPUGenerator(Rng(seed, static_cast<uint64_t>(st.step), "learner.ardm").next_u64());
-      const auto steps = torch::randint(1, options.ardm_train_steps + 1, {options.batch_size}, gen, torch::kLong);
-      const auto eps = torch::randn({options.batch_size, dim}, gen, torch::kFloat32).to(device);
+      const auto steps = ranks.shard(torch::randint(1, options.ardm_train_steps + 1, {options.batch_size}, gen, torch::kLong));
+      const auto eps = ranks.shard(torch::randn({options.batch_size, dim}, gen, torch::kFloat32)).to(device);
       const auto ex = diffusion.training_example(y, steps, eps);
       input = torch::cat({x, ex.x_t}, 1);
       cond = time_embedding(ex.s, options.embed_dim);
@@ -269,10 +275,13 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       return m.net.forward(input, cond);
     }();
     const auto loss = torch::mse_loss(prediction, target);
-    if (st.step >= end - tail_steps) mean_losses.push_back((target - target.mean(0)).pow(2).mean().item<float>());
+    if (st.step >= end - tail_steps)
+      mean_losses.push_back(static_cast<float>(
+          ranks.mean((target - ranks.global_column_mean(target)).pow(2).mean().item<double>())));
     loss.backward();
+    // The gradient and the loss of the global batch, before clipping.
+    const double value = ranks.average_gradients(module->parameters(), loss.item<double>());
     if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module->parameters(), options.grad_clip);
-    const double value = loss.item<double>();
     if (!std::isfinite(value))
       runtime_error("train " + model + ": the loss is not finite at step " + std::to_string(st.step + 1) + " (lr " +
                     std::to_string(lr) + "); " + kept_checkpoint(last_checkpoint) + ": lower lr or set grad_clip");
@@ -284,6 +293,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
     progress.advance(1, extra);
     const int64_t done = st.step + 1;
     if (done % options.log_every == 0 || done == end) {
+      ranks.check_identical(module->parameters(), done);
       synchronize(device);
       const double now = clock.seconds();
       const double ms = 1e3 * (now - window_start) / static_cast<double>(done - window_step);
@@ -300,7 +310,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
       if (!all_finite(m.net))
         runtime_error("train " + model + ": weights are not finite after step " + std::to_string(done) + "; " +
                       kept_checkpoint(last_checkpoint));
-      save_checkpoint(checkpoint_path, identity, done, st, batch_rng, *module, opt);
+      if (ranks.root()) save_checkpoint(checkpoint_path, identity, done, st, batch_rng, *module, opt);
       last_checkpoint = done;
     }
   }
@@ -325,6 +335,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
 
   if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");
   m.losses = st.losses;
+  if (!ranks.root()) return r;  // rank 0 writes the model
   save_model(model_path, m);
   if (!checkpoint_path.empty()) std::filesystem::remove(checkpoint_path);
   return r;

@@ -72,7 +72,7 @@ std::string sample_params(const YAML::Node& sample) {
 // label-free model and the ARDM, the diffusion's for the others).
 std::string train_params_for(const YAML::Node& train, const std::string& model) {
   YAML::Node p = without_new_defaults(YAML::Clone(train),
-                                     {{"precision", "float32"}, {"deterministic", "true"}, {"channels_last", "false"}});
+                                     {{"precision", "float32"}, {"deterministic", "true"}, {"channels_last", "false"}, {"ranks", "1"}});
   p.remove("models");
   if (model != "sl") p.remove("label_dim"), p.remove("label_channels");
   if (model != "ardm") p.remove("ardm_prediction"), p.remove("ardm_train_steps");
@@ -120,7 +120,8 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   for (const auto& m : e.train.models) {
     std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
     stages.push_back({name("train:" + m), 1, train_params_for(e.train_params, m) + "|model=" + m + seed, {data("train")},
-                      outs, simulated, [&e, m] { train_stage(e, m); }});
+                      outs, simulated, [&e, m] { train_stage(e, m); }, /*collective=*/true, false,
+                      static_cast<int>(e.train.ranks)});
     model_files.insert(model_files.end(), outs.begin(), outs.end());
   }
   for (const auto& set : sample_sets(e)) {
