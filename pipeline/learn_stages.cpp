@@ -84,12 +84,21 @@ void train_ranks_worker(const std::string& config_file, const std::string& model
   if (mpi::rank() == 0) write_file_atomic(prefix + ".ranks.json", to_json(r).dump(2));
 }
 
+void check_ranks(const Experiment& e) {
+  const int ranks = mpi::size();
+  if (ranks == 1) return;
+  const std::string where = "config error: " + e.config.file() + ": ";
+  if (e.train.ranks > 1 && e.train.ranks != ranks)
+    usage_error(where + "train.ranks: " + std::to_string(e.train.ranks) + ", but the launcher started " +
+                std::to_string(ranks) + " ranks");
+  if (e.train.batch_size % ranks)
+    usage_error(where + "train.batch_size: " + std::to_string(e.train.batch_size) + " does not split evenly over the " +
+                std::to_string(ranks) + " ranks the launcher started");
+}
+
 void train_stage(const Experiment& e, const std::string& model) {
   const std::string dir = e.output_dir + "/models/";
   // Under a launcher every rank trains (the stage is collective) and rank 0 goes on alone.
-  if (mpi::launched_by_mpi() && e.train.ranks > 1 && mpi::size() != e.train.ranks)
-    usage_error("config error: " + e.config.file() + ": train.ranks: " + std::to_string(e.train.ranks) +
-                ", but the launcher started " + std::to_string(mpi::size()) + " ranks");
   learner::TrainResult r;
   if (!mpi::launched_by_mpi() && e.train.ranks > 1)
     r = train_on_ranks(e, model);

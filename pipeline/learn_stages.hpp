@@ -16,6 +16,9 @@ void sample_stage(const Experiment& e, const SampleSet& set);      // samples/<n
 // `device: cuda` (train or sample) where LibTorch sees no usable GPU: a usage error naming the key,
 // before any stage runs (loads the learner only when a device is cuda).
 void check_devices(const Experiment& e);
+// Under a launcher of several ranks (a data-parallel training): train.batch_size splits evenly over
+// them and train.ranks, if set, is their count; a usage error naming the key otherwise.
+void check_ranks(const Experiment& e);
 // One-step samples of a trained model at given states (n_states x n x dim), for evaluation.
 std::vector<float> one_step_model_samples(const std::string& model_path, const std::vector<float>& states,
                                           int64_t n_states, int64_t n, uint64_t seed);

@@ -150,10 +150,15 @@ TEST(DataParallel, SliftTrainOnTwoRanks) {
   EXPECT_EQ(a.losses, b.losses);
   EXPECT_EQ(a.parameters, b.parameters);
 
-  // Uneven: refused while the config is read, before anything runs.
+  // Uneven: refused while the config is read, or by rank 0 before any stage runs under a
+  // launcher; nothing written either way.
   r = run(slift + " train " + config + " --set train.ranks=3 --set output_dir=" + (dir / "uneven"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("train.ranks"), std::string::npos) << r.output;
+  r = run(kMpiexec + " -n 3 " + slift + " train " + config + " --set output_dir=" + (dir / "uneven"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("train.batch_size: 64 does not split evenly over the 3 ranks"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("error (rank"), std::string::npos) << "rank 0 alone says it\n" << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "uneven"));
 }
 
