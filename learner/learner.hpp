@@ -24,9 +24,10 @@ struct TrainResult {
 // Whether LibTorch sees a usable CUDA device (a CPU-only LibTorch: never).
 bool cuda_available();
 
-// Trains `model` ("sl", "deterministic" or "ardm") on the training dataset and writes the model
-// file atomically (weights + options + normalisation + config text). A "states" dataset needs
-// arch mlp, a "fields" dataset arch unet (its time-varying t0 field is learned); ardm needs unet. Checkpoints go to
+// Trains `model` (a name in model_kinds(): sl, deterministic, ardm) on the training dataset and
+// writes the model file atomically (weights + settings + normalisation + config text). A "states"
+// dataset needs arch mlp, a "fields" dataset arch unet (its time-varying t0 field is learned); the
+// diffusion model (ardm) needs unet. Checkpoints go to
 // `checkpoint_path` every options.checkpoint_every steps; an existing checkpoint of the same
 // run is resumed exactly. `seed` keys labels, minibatches and initialisation.
 TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,

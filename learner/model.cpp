@@ -33,20 +33,21 @@ static const char* kMlpFormat = "slift-mlp-1";
 static const char* kUnetFormat = "slift-unet-1";
 
 UNetSpec ModelSpec::unet_spec() const {
+  const bool diffusion = kind().diffusion;  // the noisy increment as one more channel, conditioned on the time
   UNetSpec u;
-  u.label_channels = !ardm() && label_channels ? label_dim : 0;
-  u.in_channels = (ardm() ? window + 1 : window) + u.label_channels;
-  u.widths = unet_widths;
-  u.blocks = unet_blocks;
-  u.embed_dim = embed_dim;
-  u.film = film;
+  u.label_channels = options.label_channels ? label_dim() : 0;
+  u.in_channels = (diffusion ? window() + 1 : window()) + u.label_channels;
+  u.widths = options.unet_widths;
+  u.blocks = options.unet_blocks;
+  u.embed_dim = options.embed_dim;
+  u.film = options.conditioning == "film";
   u.periodic = periodic;
-  u.cond_dim = ardm() ? embed_dim : label_dim;
+  u.cond_dim = diffusion ? options.embed_dim : label_dim();
   return u;
 }
 
 Net::Net(const ModelSpec& spec) : nx(spec.nx), ny(spec.ny) {
-  if (spec.arch == "unet")
+  if (spec.unet())
     unet = UNet(spec.unet_spec());
   else
     mlp = Mlp(spec);
@@ -76,21 +77,22 @@ void Net::use_channels_last() {
 }
 
 MlpImpl::MlpImpl(const ModelSpec& spec) {
+  const TrainOptions& o = spec.options;
   auto activation = [&]() -> torch::nn::AnyModule {
-    if (spec.activation == "silu") return torch::nn::AnyModule(torch::nn::SiLU());
-    if (spec.activation == "relu") return torch::nn::AnyModule(torch::nn::ReLU());
-    if (spec.activation == "gelu") return torch::nn::AnyModule(torch::nn::GELU());
-    if (spec.activation == "tanh") return torch::nn::AnyModule(torch::nn::Tanh());
-    usage_error("unknown activation '" + spec.activation + "'");
+    if (o.activation == "silu") return torch::nn::AnyModule(torch::nn::SiLU());
+    if (o.activation == "relu") return torch::nn::AnyModule(torch::nn::ReLU());
+    if (o.activation == "gelu") return torch::nn::AnyModule(torch::nn::GELU());
+    if (o.activation == "tanh") return torch::nn::AnyModule(torch::nn::Tanh());
+    usage_error("unknown activation '" + o.activation + "'");
   };
   int64_t in = spec.input_size();
-  for (int64_t i = 0; i <= spec.depth; ++i) {
-    linears.emplace_back(in, i < spec.depth ? spec.width : spec.dim);
+  for (int64_t i = 0; i <= o.depth; ++i) {
+    linears.emplace_back(in, i < o.depth ? o.width : spec.dim);
     layers->push_back(linears.back());
-    if (i == spec.depth) break;
+    if (i == o.depth) break;
     activations.push_back(activation());
     layers->push_back(activations.back());
-    in = spec.width;
+    in = o.width;
   }
   register_module("layers", layers);
 }
@@ -123,34 +125,44 @@ static std::vector<float> as_vector(const torch::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
+// The settings a model file stores: those that rebuild its network or its training transitions,
+// for its architecture and model (model_settings()).
+static bool stored(const ModelSetting& s, const ModelSpec& spec) {
+  return s.effect == ModelSetting::Effect::network && s.read_by(spec.kind()) && s.on(spec.options.arch);
+}
+
+static c10::IValue to_ivalue(const SettingValue& v) {
+  return std::visit([](const auto& x) { return c10::IValue(x); }, v);
+}
+
+// The entry as a value of the setting's type (that of its default).
+static SettingValue from_ivalue(const c10::IValue& v, const SettingValue& like) {
+  return std::visit(
+      [&](const auto& d) -> SettingValue {
+        using T = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<T, bool>) return v.toBool();
+        else if constexpr (std::is_same_v<T, int64_t>) return v.toInt();
+        else if constexpr (std::is_same_v<T, double>) return v.toDouble();
+        else if constexpr (std::is_same_v<T, std::string>) return v.toStringRef();
+        else return v.toIntVector();
+      },
+      like);
+}
+
 void save_model(const std::string& path, LoadedModel& m) {
   torch::serialize::OutputArchive a;
-  const bool unet = m.spec.arch == "unet";
+  const bool unet = m.spec.unet();
   a.write("format", c10::IValue(std::string(unet ? kUnetFormat : kMlpFormat)));
   a.write("model", c10::IValue(m.spec.model));
   a.write("dim", c10::IValue(m.spec.dim));
-  a.write("window", c10::IValue(m.spec.window));
-  a.write("label_dim", c10::IValue(m.spec.label_dim));
   if (unet) {
     a.write("nx", c10::IValue(m.spec.nx));
     a.write("ny", c10::IValue(m.spec.ny));
-    a.write("unet_widths", c10::IValue(m.spec.unet_widths));
-    a.write("unet_blocks", c10::IValue(m.spec.unet_blocks));
-    a.write("embed_dim", c10::IValue(m.spec.embed_dim));
-    a.write("film", c10::IValue(m.spec.film));
     a.write("periodic", c10::IValue(m.spec.periodic));
-    a.write("ardm_prediction", c10::IValue(m.spec.ardm_prediction));
-    a.write("ardm_train_steps", c10::IValue(m.spec.ardm_train_steps));
-    a.write("target", c10::IValue(m.spec.target));
-    a.write("output", c10::IValue(m.spec.output));
-    a.write("label_channels", c10::IValue(m.spec.label_channels));
-  } else {
-    a.write("activation", c10::IValue(m.spec.activation));
-    a.write("width", c10::IValue(m.spec.width));
-    a.write("depth", c10::IValue(m.spec.depth));
   }
+  for (const auto& s : model_settings())
+    if (stored(s, m.spec)) a.write(s.key, to_ivalue(s.get(m.spec.options)));
   a.write("seed", c10::IValue(static_cast<int64_t>(m.seed)));
-  a.write("shuffle_fraction", c10::IValue(m.shuffle_fraction));
   a.write("config_yaml", c10::IValue(m.config_yaml));
   a.write("in_mean", as_tensor(m.norm.in_mean));
   a.write("in_std", as_tensor(m.norm.in_std));
@@ -188,31 +200,18 @@ LoadedModel load_model(const std::string& path) {
   LoadedModel m;
   m.spec.model = read("model").toStringRef();
   m.spec.dim = read("dim").toInt();
-  m.spec.window = read("window").toInt();
-  m.spec.label_dim = read("label_dim").toInt();
+  m.spec.options.arch = format == kUnetFormat ? "unet" : "mlp";
   if (format == kUnetFormat) {
-    m.spec.arch = "unet";
     m.spec.nx = read("nx").toInt();
     m.spec.ny = read("ny").toInt();
-    m.spec.unet_widths = read("unet_widths").toIntVector();
-    m.spec.unet_blocks = read("unet_blocks").toInt();
-    m.spec.embed_dim = read("embed_dim").toInt();
-    m.spec.film = read("film").toBool();
     m.spec.periodic = read("periodic").toBool();
-    m.spec.ardm_prediction = read("ardm_prediction").toStringRef();
-    m.spec.ardm_train_steps = read("ardm_train_steps").toInt();
-    c10::IValue target;  // files from before the direct map have none: one frame ahead
-    if (a.try_read("target", target)) m.spec.target = target.toStringRef();
-    c10::IValue output, label_channels;  // likewise: increment, FiLM only
-    if (a.try_read("output", output)) m.spec.output = output.toStringRef();
-    if (a.try_read("label_channels", label_channels)) m.spec.label_channels = label_channels.toBool();
-  } else {
-    m.spec.activation = read("activation").toStringRef();
-    m.spec.width = read("width").toInt();
-    m.spec.depth = read("depth").toInt();
   }
+  // A setting the file lacks (it came later, or the file is older than the table) has its default.
+  c10::IValue v;
+  if (a.try_read("film", v)) m.spec.options.conditioning = v.toBool() ? "film" : "shift";  // files before `conditioning`
+  for (const auto& s : model_settings())
+    if (stored(s, m.spec) && a.try_read(s.key, v)) s.set(m.spec.options, from_ivalue(v, s.fallback));
   m.seed = static_cast<uint64_t>(read("seed").toInt());
-  m.shuffle_fraction = read("shuffle_fraction").toDouble();
   m.config_yaml = read("config_yaml").toStringRef();
   torch::Tensor t;
   a.read("in_mean", t);
@@ -235,10 +234,10 @@ ModelInfo read_model_info(const std::string& path) {
   auto m = load_model(path);
   ModelInfo info;
   info.model = m.spec.model;
-  info.arch = m.spec.arch;
+  info.arch = m.spec.options.arch;
   info.dim = m.spec.dim;
-  info.window = m.spec.window;
-  info.label_dim = m.spec.label_dim;
+  info.window = m.spec.window();
+  info.label_dim = m.spec.label_dim();
   info.losses = m.losses;
   for (const auto& p : m.net.module()->parameters()) {
     const auto v = as_vector(p.flatten());
@@ -350,20 +349,16 @@ int64_t peak_memory_bytes(const torch::Device& device) {
 
 torch::Tensor normalise_windows(const ModelSpec& spec, const Normalisation& norm, const torch::Tensor& windows) {
   const auto device = windows.device();
-  const auto mean = as_tensor(norm.in_mean).to(device).repeat({spec.window});
-  const auto std = as_tensor(norm.in_std).to(device).repeat({spec.window});
+  const auto mean = as_tensor(norm.in_mean).to(device).repeat({spec.window()});
+  const auto std = as_tensor(norm.in_std).to(device).repeat({spec.window()});
   return (windows - mean) / std;
 }
 
 torch::Tensor prediction_base(const ModelSpec& spec, const torch::Tensor& windows) {
-  const auto current = windows.slice(1, (spec.window - 1) * spec.dim);
+  const int64_t w = spec.window();
+  const auto current = windows.slice(1, (w - 1) * spec.dim);
   if (!spec.extrapolate()) return current;
-  return 2 * current - windows.slice(1, (spec.window - 2) * spec.dim, (spec.window - 1) * spec.dim);
-}
-
-torch::Tensor step(LoadedModel& m, const torch::Tensor& windows, const torch::Tensor& labels) {
-  const auto scale = as_tensor(m.norm.out_scale).to(windows.device());
-  return prediction_base(m.spec, windows) + m.net.forward(normalise_windows(m.spec, m.norm, windows), labels) * scale;
+  return 2 * current - windows.slice(1, (w - 2) * spec.dim, (w - 1) * spec.dim);
 }
 
 }  // namespace slift::learner

@@ -8,37 +8,28 @@
 #include <string>
 #include <vector>
 
+#include "learner/options.hpp"
 #include "learner/transitions.hpp"
 #include "learner/unet.hpp"
 
 namespace slift::learner {
 
-// What rebuilds the network and maps its input and output to states.
+// What rebuilds the network and maps its input and output to states: the model, its settings
+// (learner/options.hpp; those it does not read stay at their defaults) and the data's shape.
 struct ModelSpec {
-  std::string model = "sl";  // sl | deterministic | ardm
-  std::string arch = "mlp";  // mlp (states) | unet (fields)
-  int64_t dim = 0, window = 1, label_dim = 0;  // label_dim 0: no label input
-  // MLP
-  int64_t width = 512, depth = 3;
-  std::string activation = "silu";
-  // UNet: the grid (dim = nx * ny) and the backbone
-  int64_t nx = 0, ny = 0;
-  std::vector<int64_t> unet_widths{32, 64, 128};
-  int64_t unet_blocks = 1, embed_dim = 256;
-  bool film = true, periodic = false;
-  // next: one frame ahead, rolled out; final: the direct map from frame 0 to the last frame
-  std::string target = "next";
-  // increment: x_{t+1} = x_t + s f; extrapolation: x_{t+1} = 2 x_t - x_{t-1} + s f
-  std::string output = "increment";
-  bool label_channels = false;  // SL UNet: the label also as constant input channels
-  // ARDM: the diffusion it was trained with
-  std::string ardm_prediction = "v";
-  int64_t ardm_train_steps = 1000;
+  std::string model = "sl";  // a row of model_kinds()
+  TrainOptions options;
+  int64_t dim = 0;           // values per state; fields: nx * ny
+  int64_t nx = 0, ny = 0;    // fields: the grid
+  bool periodic = false;     // fields: the convolutions wrap around
 
-  bool ardm() const { return model == "ardm"; }
-  bool direct() const { return target == "final"; }
-  bool extrapolate() const { return output == "extrapolation"; }
-  int64_t input_size() const { return window * dim + label_dim; }
+  const ModelKind& kind() const { return model_kind(model); }
+  int64_t label_dim() const { return kind().labels ? options.label_dim : 0; }  // 0: no label input
+  int64_t window() const { return options.window; }
+  bool unet() const { return options.arch == "unet"; }
+  bool direct() const { return options.target == "final"; }
+  bool extrapolate() const { return options.output == "extrapolation"; }
+  int64_t input_size() const { return window() * dim + label_dim(); }
   UNetSpec unet_spec() const;
 };
 
@@ -81,7 +72,6 @@ struct LoadedModel {
   Normalisation norm;
   Net net;
   uint64_t seed = 0;            // training seed: keys the training labels
-  double shuffle_fraction = 0;  // to rebuild the training transitions
   std::string config_yaml;
   std::vector<float> losses;    // training loss per step
 };
@@ -126,9 +116,6 @@ void synchronize(const torch::Device& device);
 // CUDA: the most memory LibTorch's allocator held for tensors since setup_execution; CPU: 0.
 int64_t peak_memory_bytes(const torch::Device& device);
 
-// The one-step network on raw states: window states (b x window x dim, flattened) and labels
-// (b x label_dim) in, next states out (both normalisations applied).
-torch::Tensor step(LoadedModel& m, const torch::Tensor& windows, const torch::Tensor& labels);
 // What the network's output is added to (raw or normalised windows alike, b x window x dim
 // flattened): the newest frame, or 2 x_t - x_{t-1} for output extrapolation.
 torch::Tensor prediction_base(const ModelSpec& spec, const torch::Tensor& windows);

@@ -2,59 +2,101 @@
 // sections. Torch-free, so configs are checked even in a build without the learner.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/config.hpp"
 
 namespace slift::learner {
 
+// The models the learner trains: one row each (learner/models.cpp implements them).
+struct ModelKind {
+  std::string name;
+  bool labels = false;     // reads a Gaussian label z (Stochastic Lifting): the label settings apply
+  bool diffusion = false;  // samples its increment by diffusion (ARDM): needs arch unet, the diffusion settings apply
+};
+const std::vector<ModelKind>& model_kinds();
+// The row of `name`; a usage error naming the known models otherwise.
+const ModelKind& model_kind(const std::string& name);
+
+// A model's settings (the `train` section). Every field but `models` and `stop_after` is one row
+// of model_settings() below, which gives its key, default, check and doc and says where it counts;
+// the constructor sets the defaults from there.
 struct TrainOptions {
-  std::vector<std::string> models{"sl", "deterministic"};  // sl | deterministic | ardm
-  std::string arch = "mlp";          // mlp (states) | unet (fields)
-  // MLP
-  int64_t width = 512, depth = 3;
-  std::string activation = "silu";   // silu | relu | gelu | tanh
-  // UNet
-  std::vector<int64_t> unet_widths{32, 64, 128};
-  int64_t unet_blocks = 1, embed_dim = 256;
-  std::string conditioning = "film"; // film | shift
-  // Stochastic Lifting
-  int64_t label_dim = 64;
-  int64_t window = 1;                // Markov window: number of past states in the input
-  double shuffle_fraction = 0.0;     // share of training trajectories whose pairing is broken
-  // What a transition maps to: `next` (frame t -> frame t + 1, rolled out frame by frame) or
-  // `final` (the direct map, paper figure 4 right: frame 0 -> the last frame, one transition
-  // per trajectory, sampled in one evaluation; fields only, sl and deterministic only).
-  std::string target = "next";       // next | final
-  // Fields: what the network's output adds to. `increment`: the newest frame (x_{t+1} = x_t + s f);
-  // `extrapolation`: the linear extrapolation of the last two frames (x_{t+1} = 2 x_t - x_{t-1}
-  // + s f), so that a wave's travel is built in and the network learns the correction (window >= 2).
-  std::string output = "increment";  // increment | extrapolation
-  // SL: besides FiLM, feed the label as label_dim constant input channels of the UNet.
-  bool label_channels = false;
-  // Optimisation
-  int64_t iterations = 6000, batch_size = 1024, warmup = 100, checkpoint_every = 1000, log_every = 500;
-  double lr = 1e-3, weight_decay = 1e-4, grad_clip = 0.0;
-  std::string device = "auto";       // auto | cpu | cuda
-  int64_t threads = 0;               // CPU threads of training; 0: the process's (--threads)
-  // Data-parallel ranks (learner/distributed.hpp): `slift run` starts a training on this many
-  // MPI ranks (mpirun -np ranks) and `slift submit` renders it with as many tasks; batch_size is
-  // the global batch, split evenly over them. Under a launcher the launcher's count rules.
-  int64_t ranks = 1;
-  // bfloat16: the network's forward under autocast (weights, optimizer, loss and metrics stay float32).
-  std::string precision = "float32"; // float32 | bfloat16
-  // CUDA only. true: deterministic kernels, no TF32, so that a run repeats itself bit for bit;
-  // false: cuDNN's benchmark mode and TF32, faster, not repeatable (docs/gpu.md).
-  bool deterministic = true;
-  bool channels_last = false;        // UNet activations in NHWC (faster convolutions on GPUs)
+  TrainOptions();
+  std::vector<std::string> models{"sl", "deterministic"};  // the experiment's models, each trained on its own
+  std::string arch;
+  int64_t width, depth;                 // MLP
+  std::string activation;
+  std::vector<int64_t> unet_widths;     // UNet
+  int64_t unet_blocks, embed_dim;
+  std::string conditioning;
+  int64_t label_dim;                    // Stochastic Lifting
+  int64_t window;
+  double shuffle_fraction;
+  std::string target, output;
+  bool label_channels;
+  int64_t iterations, batch_size, warmup, checkpoint_every, log_every;  // optimisation
+  double lr, weight_decay, grad_clip;
+  std::string device;
+  int64_t threads;
+  int64_t ranks;                        // data-parallel MPI ranks (learner/distributed.hpp)
+  std::string precision;
+  bool deterministic, channels_last;
+  std::string ardm_prediction;          // ARDM baseline
+  int64_t ardm_train_steps;
   // Not a config key: stop this run after this step (0: never), leaving a checkpoint to resume
   // from and no model file (tests; jobs with a time limit).
   int64_t stop_after = 0;
-  // ARDM baseline
-  std::string ardm_prediction = "v"; // eps | v
-  int64_t ardm_train_steps = 1000;   // discretisation of the diffusion time in training
 };
+
+// A setting's value as the table compares, hashes and stores it.
+using SettingValue = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>>;
+std::string to_text(const SettingValue& v);
+
+// One setting of a model. Where it counts follows from four traits:
+//   arch      the network that reads it (any, mlp, unet); the model file stores it for that network;
+//   reads     the models that read it (all, those with labels, the diffusion); a model's stage
+//             hashes, and its model file stores, only what it reads;
+//   effect    network: rebuilds the network or its training transitions (model file and checkpoint
+//             identity); training: changes what training computes (checkpoint identity);
+//             run: how it runs (stage hash only);
+//   since     start: known from the first runs on; model_files: came after model files and
+//             checkpoints existed: a model file without it loads with the default and the
+//             checkpoint identity has it only away from the default; runs: came after runs
+//             existed, so that the stage hash too has it only away from its default (an upgraded
+//             slift neither retrains nor resamples a finished run).
+struct ModelSetting {
+  enum class Arch { any, mlp, unet };
+  enum class Reads { all, labels, diffusion };
+  enum class Effect { network, training, run };
+  enum class Since { start, model_files, runs };
+  std::string key, doc;
+  SettingValue fallback;  // the default
+  Arch arch = Arch::any;
+  Reads reads = Reads::all;
+  Effect effect = Effect::network;
+  Since since = Since::start;
+  // Reads the key from the section with its default and check into the options, then checks it
+  // against the settings read before it (one line naming the key and the file, exit code 2).
+  std::function<void(config::Section&, TrainOptions&)> parse;
+  std::function<SettingValue(const TrainOptions&)> get;
+  std::function<void(TrainOptions&, const SettingValue&)> set;
+
+  bool read_by(const ModelKind& m) const;
+  bool on(const std::string& arch_name) const;  // read by this network
+  bool at_default(const TrainOptions& o) const { return get(o) == fallback; }
+};
+const std::vector<ModelSetting>& model_settings();
+
+// The train section's keys that one model's stage does not hash: the model list, the keys the
+// model does not read and those that came after runs existed and are at their defaults.
+std::vector<std::string> unhashed_train_keys(const TrainOptions& o, const std::string& model);
+// Everything that changes the result of training `model` with these options (model, seed and data
+// aside), as text: a checkpoint is resumed only when this matches.
+std::string training_identity(const TrainOptions& o, const std::string& model);
 
 struct SampleOptions {
   int64_t n_trajectories = 0;        // 0: as many as the test set

@@ -7,23 +7,12 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
-#include "learner/diffusion.hpp"
 #include "learner/learner.hpp"
-#include "learner/model.hpp"
+#include "learner/models.hpp"
 
 namespace slift::learner {
 
 namespace {
-
-// n x d standard normals, row r from its own stream (so results do not depend on batching):
-// labels, and the ARDM's noise.
-torch::Tensor draw_labels(std::vector<Rng>& rngs, int64_t d) {
-  const auto n = static_cast<int64_t>(rngs.size());
-  std::vector<float> z(n * d);
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t j = 0; j < d; ++j) z[r * d + j] = static_cast<float>(rngs[r].normal());
-  return to_tensor(z, {n, d});
-}
 
 LoadedModel load_for_inference(const std::string& model_path, const torch::Device& device) {
   auto m = load_model(model_path);
@@ -40,16 +29,15 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   const torch::Device device = exec.device;
   c10::InferenceMode inference;
   auto m = load_for_inference(model_path, device);
-  if (m.spec.ardm() && ardm_steps < 1) usage_error(model_path + ": an ARDM needs the number of diffusion steps K >= 1");
-  if (!m.spec.ardm() && ardm_steps != 0) usage_error(model_path + ": diffusion steps given for a one-step model");
-  const int64_t dim = m.spec.dim, w = m.spec.window, d = m.spec.label_dim;
-  const int64_t nfe = m.spec.ardm() ? ardm_steps : 1;  // network evaluations per generated frame
+  const auto model = model_for_sampling(m.spec, m.seed, ardm_steps, model_path);
+  const int64_t dim = m.spec.dim, w = m.spec.window();
+  const int64_t nfe = model->evaluations();  // network evaluations per generated frame
 
   DatasetReader init(init_data);
   const auto test = read_trajectories(init_data);
-  if (test.dim != dim || (test.kind == "fields") != (m.spec.arch == "unet"))
+  if (test.dim != dim || (test.kind == "fields") != m.spec.unet())
     usage_error(init_data + ": " + test.kind + " of dimension " + std::to_string(test.dim) + ", but " + model_path +
-                " expects " + (m.spec.arch == "unet" ? "fields" : "states") + " of dimension " + std::to_string(dim));
+                " expects " + (m.spec.unet() ? "fields" : "states") + " of dimension " + std::to_string(dim));
   const int64_t n_test = test.n_traj, n_time = test.n_time;
   // Rolled out: every frame of the test set; the direct map (target final): frame 0 and the last
   // frame only, generated in one evaluation.
@@ -70,8 +58,6 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   }
   DatasetWriter writer(out_path, header, {spec}, static_cast<uint64_t>(n_traj));
 
-  const Diffusion diffusion(m.spec.ardm_prediction, m.spec.ardm_train_steps);
-  const auto scale = to_tensor(m.norm.out_scale, {dim}).to(device);
   // Trajectories first .. first + count - 1, count x n_out x dim: every one starts from its test
   // trajectory's state 0, repeated to fill the window (as the training inputs at t = 0 do), and
   // draws its labels (or the ARDM's noise) from its own stream, so the batch size changes nothing.
@@ -87,20 +73,7 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
     std::vector<torch::Tensor> frames{windows.slice(1, (w - 1) * dim)};  // on the device until the batch is done
     Autocast autocast(exec);
     for (int64_t t = 1; t < n_out; ++t) {
-      torch::Tensor next;
-      if (m.spec.ardm()) {
-        // K-step ancestral sampling of the normalised increment, noise from the rows' streams.
-        const auto x = normalise_windows(m.spec, m.norm, windows);
-        const auto increment = diffusion.sample(
-            [&](const torch::Tensor& xt, const torch::Tensor& s) {
-              return m.net.forward(torch::cat({x, xt}, 1), time_embedding(s, m.spec.embed_dim));
-            },
-            torch::zeros({count, dim}, x.options()), ardm_steps,
-            [&](const torch::Tensor& like) { return draw_labels(rngs, like.size(1)).to(like.device()); });
-        next = prediction_base(m.spec, windows) + increment * scale;
-      } else {
-        next = step(m, windows, draw_labels(rngs, d).to(device));
-      }
+      const auto next = step(m, *model, windows, rngs);
       frames.push_back(next);
       windows = w > 1 ? torch::cat({windows.slice(1, dim), next}, 1) : next;
     }
@@ -148,8 +121,9 @@ std::vector<float> one_step_samples(const std::string& model_path, const std::ve
   const auto device = setup_execution("auto", "float32").device;
   c10::InferenceMode inference;
   auto m = load_for_inference(model_path, device);
-  if (m.spec.arch != "mlp") usage_error(model_path + ": one-step samples are for states models (MLP) only");
-  const int64_t dim = m.spec.dim, width = m.spec.window * dim;
+  if (m.spec.unet()) usage_error(model_path + ": one-step samples are for states models (MLP) only");
+  const auto model = model_for_sampling(m.spec, m.seed, 0, model_path);
+  const int64_t dim = m.spec.dim, width = m.spec.window() * dim;
   if (static_cast<int64_t>(states.size()) != n_states * width)
     usage_error("one_step_samples: expected " + std::to_string(n_states) + " x " + std::to_string(width) + " values");
   std::vector<float> result(n_states * n_samples * dim);
@@ -159,7 +133,7 @@ std::vector<float> one_step_samples(const std::string& model_path, const std::ve
     const auto windows = to_tensor(std::vector<float>(states.begin() + s * width, states.begin() + (s + 1) * width), {1, width})
                              .expand({n_samples, width})
                              .to(device);
-    const auto next = step(m, windows, draw_labels(rngs, m.spec.label_dim).to(device)).to(torch::kCPU).contiguous();
+    const auto next = step(m, *model, windows, rngs).to(torch::kCPU).contiguous();
     std::copy(next.data_ptr<float>(), next.data_ptr<float>() + n_samples * dim, &result[s * n_samples * dim]);
   }
   return result;
@@ -169,23 +143,23 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
                            const std::string& device_name) {
   const auto device = setup_execution(device_name, "float32").device;
   auto m = load_for_inference(model_path, device);
-  if (m.spec.label_dim == 0) return 0.0;
+  if (m.spec.label_dim() == 0) return 0.0;
   const auto data = read_trajectories(train_data);
   if (data.dim != m.spec.dim) usage_error(train_data + ": states of dimension " + std::to_string(m.spec.dim) + " expected");
   // The training transitions as rows (no windows materialised), and their labels.
-  const auto tr = transition_rows(data, m.spec.window, m.shuffle_fraction, m.seed, m.spec.direct());
-  const auto all_labels = transition_labels(tr.n, m.spec.label_dim, m.seed);
+  const auto tr = transition_rows(data, m.spec.window(), m.spec.options.shuffle_fraction, m.seed, m.spec.direct());
+  const auto all_labels = transition_labels(tr.n, m.spec.label_dim(), m.seed);
 
   // A random subset of the training transitions (all of them when n_points >= n).
   std::vector<int64_t> idx(tr.n);
   std::iota(idx.begin(), idx.end(), 0);
   // Fields: at most kMaxFieldPoints (one UNet batch of them through backward, memory and time).
   constexpr int64_t kMaxFieldPoints = 64;
-  const int64_t n = std::min({n_points, tr.n, m.spec.arch == "mlp" ? tr.n : kMaxFieldPoints});
+  const int64_t n = std::min({n_points, tr.n, m.spec.unet() ? kMaxFieldPoints : tr.n});
   Rng pick(seed, 0, "learner.gradient_points");
   for (int64_t i = 0; i < n; ++i) std::swap(idx[i], idx[i + static_cast<int64_t>(pick.below(static_cast<uint64_t>(tr.n - i)))]);
   idx.resize(n);
-  const int64_t dim = m.spec.dim, w = m.spec.window, d = m.spec.label_dim;
+  const int64_t dim = m.spec.dim, w = m.spec.window(), d = m.spec.label_dim();
   std::vector<float> picked_windows(n * w * dim), picked_labels(n * d);
   for (int64_t r = 0; r < n; ++r) {
     for (int64_t s = 0; s < w; ++s) {
@@ -201,7 +175,7 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
   // point's own vector-Jacobian product.
   const auto out = m.net.forward(normalise_windows(m.spec, m.norm, windows), labels);
   auto sq = torch::zeros({n}, labels.options().requires_grad(false));
-  if (m.spec.arch == "mlp") {
+  if (!m.spec.unet()) {
     // Exact: row j of every point's Jacobian d f / d z from output j (f: the normalised increment).
     for (int64_t j = 0; j < m.spec.dim; ++j) {
       const auto g = torch::autograd::grad({out.select(1, j).sum()}, {labels}, {}, /*retain_graph=*/true)[0];
@@ -214,7 +188,7 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
     std::vector<Rng> probe_rngs;
     for (int64_t r = 0; r < n; ++r) probe_rngs.emplace_back(seed, static_cast<uint64_t>(r), "learner.gradient_probes");
     for (int64_t k = 0; k < kProbes; ++k) {
-      const auto v = draw_labels(probe_rngs, m.spec.dim).to(device);
+      const auto v = draw_normals(probe_rngs, m.spec.dim).to(device);
       const auto g = torch::autograd::grad({(out * v).sum()}, {labels}, {}, /*retain_graph=*/true)[0];
       sq += g.pow(2).sum(1) / static_cast<double>(kProbes);
     }

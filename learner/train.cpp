@@ -1,99 +1,144 @@
 // Training of Stochastic Lifting, the label-free baseline (MLP on states, UNet on fields) and the
-// ARDM baseline (UNet) with exact resume.
+// ARDM baseline (UNet) with exact resume, in four phases: what is trained (the spec), the
+// training transitions on the device (data), the optimisation (loop) and the model file (finish).
+//
+// Stochastic Lifting (paper algorithm 1): every training transition x_t -> x_{t+1} carries a
+// fixed Gaussian label z ~ N(0, I), drawn once from the seed; the network f(x_t, z) regresses the
+// normalised increment under the mean squared error, trained by AdamW on minibatches drawn
+// uniformly, its learning rate warmed up linearly and decayed by a cosine to 0. The other models
+// differ only in their regression (learner/models.hpp).
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
-
-#include <ATen/CPUGeneratorImpl.h>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
-#include "learner/diffusion.hpp"
 #include "learner/distributed.hpp"
 #include "learner/learner.hpp"
-#include "learner/model.hpp"
+#include "learner/models.hpp"
 
 namespace slift::learner {
 
 namespace {
+
+// ---- spec: what is trained ----
+
+// Options the model cannot train with (configs are refused when parsed; this guards the API).
+void check_options(const ModelKind& kind, const TrainOptions& o) {
+  if (kind.diffusion && o.arch != "unet") usage_error(kind.name + " needs arch unet");
+  if (o.target == "final" && (o.arch != "unet" || kind.diffusion))
+    usage_error("target final (the direct map) trains the one-step models with arch unet, not " + kind.name);
+  if (o.output == "extrapolation" && (o.arch != "unet" || o.window < 2))
+    usage_error("output extrapolation needs arch unet and window >= 2");
+}
+
+// The model to train on `data` (read from `path`): its spec, seed and config; refuses data the
+// network cannot take.
+LoadedModel describe(const std::string& model, const TrainOptions& o, const Trajectories& data, const std::string& path,
+                     uint64_t seed, const std::string& config_yaml) {
+  if ((data.kind == "fields") != (o.arch == "unet"))
+    usage_error(path + ": " + data.kind + " data need arch " + (data.kind == "fields" ? "unet" : "mlp"));
+  LoadedModel m;
+  m.spec.model = model;
+  m.spec.options = o;
+  m.spec.dim = data.dim;
+  m.spec.nx = data.nx;
+  m.spec.ny = data.ny;
+  m.spec.periodic = data.periodic;
+  m.seed = seed;
+  m.config_yaml = config_yaml;
+  if (m.spec.unet()) {
+    const int64_t g = m.spec.unet_spec().grid_multiple();
+    if (data.nx % g || data.ny % g)
+      usage_error(path + ": the grid " + std::to_string(data.nx) + " x " + std::to_string(data.ny) +
+                  " must be a multiple of " + std::to_string(g) + " for " + std::to_string(o.unet_widths.size()) +
+                  " UNet levels");
+    if (m.spec.kind().diffusion && o.embed_dim % 2) usage_error(model + " needs an even embed_dim (time embedding)");
+  }
+  return m;
+}
+
+// The network in words, for the log.
+std::string network_text(const ModelSpec& spec) {
+  const TrainOptions& o = spec.options;
+  if (!spec.unet()) return "MLP " + std::to_string(o.depth) + " x " + std::to_string(o.width) + " " + o.activation;
+  std::string text = "UNet";
+  for (auto w : o.unet_widths) text += " " + std::to_string(w);
+  return text + " on " + std::to_string(spec.nx) + " x " + std::to_string(spec.ny) + (spec.periodic ? " periodic" : " walls");
+}
+
+// ---- data: the training transitions on the device ----
+
+// Every transition's normalised window, label and normalised increment (the network's target).
+// States: all of them computed once. Fields: the normalised frames and each transition's frame
+// rows, gathered per minibatch (the windows of a paper-scale set would not fit).
+class TrainingSet {
+ public:
+  // Fits the model's normalisation; frees the raw states.
+  TrainingSet(Trajectories& data, LoadedModel& m, const torch::Device& device) : spec_(m.spec) {
+    if (data.kind == "fields")
+      load_fields(data, m, device);
+    else
+      load_states(data, m, device);
+    std::vector<float>().swap(data.states);
+  }
+  int64_t size() const { return n_; }
+
+  // Transitions idx (on the device).
+  Minibatch minibatch(const torch::Tensor& idx) const {
+    const torch::Tensor z = spec_.label_dim() > 0 ? labels_.index_select(0, idx) : torch::Tensor();
+    if (!frames_.defined()) return {inputs_.index_select(0, idx), targets_.index_select(0, idx), z};
+    const int64_t w = spec_.window(), dim = spec_.dim;
+    const auto x = frames_.index_select(0, input_rows_.index_select(0, idx).flatten()).view({idx.size(0), w * dim});
+    // The base (newest frame, or the extrapolation 2 x_t - x_{t-1}) in normalised frames: its
+    // coefficients sum to 1, so it commutes with the affine normalisation.
+    const auto base = prediction_base(spec_, x);
+    return {x, (frames_.index_select(0, target_rows_.index_select(0, idx)) - base) * increment_factor_, z};
+  }
+
+ private:
+  void load_states(const Trajectories& data, LoadedModel& m, const torch::Device& device) {
+    const int64_t w = spec_.window(), dim = data.dim, d = spec_.label_dim();
+    const auto tr = make_transitions(data, w, d, spec_.options.shuffle_fraction, m.seed);
+    m.norm = fit_normalisation(tr);
+    n_ = tr.n;
+    const auto windows = to_tensor(tr.inputs, {n_, w * dim});
+    inputs_ = normalise_windows(spec_, m.norm, windows).to(device);
+    labels_ = to_tensor(tr.labels, {n_, d}).to(device);
+    const auto current = windows.slice(1, (w - 1) * dim);
+    const auto scale = to_tensor(m.norm.out_scale, {dim});
+    targets_ = ((to_tensor(tr.targets, {n_, dim}) - current) / scale).to(device);
+  }
+
+  void load_fields(const Trajectories& data, LoadedModel& m, const torch::Device& device) {
+    const int64_t w = spec_.window(), d = spec_.label_dim();
+    auto rows = transition_rows(data, w, spec_.options.shuffle_fraction, m.seed, spec_.direct());
+    m.norm = fit_pooled_normalisation(data, rows, spec_.extrapolate());
+    n_ = rows.n;
+    const auto states = to_tensor(data.states, {data.n_traj * data.n_time, data.dim});
+    frames_ = ((states - m.norm.in_mean[0]) / m.norm.in_std[0]).to(device);
+    input_rows_ = torch::from_blob(rows.inputs.data(), {n_, w}, torch::kInt64).clone().to(device);
+    target_rows_ = torch::from_blob(rows.targets.data(), {n_}, torch::kInt64).clone().to(device);
+    labels_ = to_tensor(transition_labels(n_, d, m.seed), {n_, d}).to(device);
+    // normalised-frame difference -> normalised increment
+    increment_factor_ = static_cast<double>(m.norm.in_std[0]) / static_cast<double>(m.norm.out_scale[0]);
+  }
+
+  const ModelSpec& spec_;
+  torch::Tensor inputs_, targets_, labels_, frames_, input_rows_, target_rows_;
+  double increment_factor_ = 1;
+  int64_t n_ = 0;
+};
+
+// ---- loop: AdamW on uniform minibatches, warm-up and cosine schedule, exact resume ----
 
 // Linear warm-up to lr, then cosine decay to 0 at the last step.
 double learning_rate(const TrainOptions& o, int64_t step) {
   if (step < o.warmup) return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup);
   const double span = static_cast<double>(std::max<int64_t>(1, o.iterations - o.warmup));
   return 0.5 * o.lr * (1.0 + std::cos(M_PI * static_cast<double>(step - o.warmup) / span));
-}
-
-// Everything that changes the result of training: a checkpoint is resumed only when this matches.
-std::string run_identity(const std::string& model, const TrainOptions& o, const std::string& train_data, uint64_t seed) {
-  std::ostringstream s;
-  s << model << '|' << o.arch << '|' << o.width << '|' << o.depth << '|' << o.activation << '|' << o.label_dim << '|'
-    << o.window << '|' << o.shuffle_fraction << '|' << o.iterations << '|' << o.batch_size << '|' << o.warmup << '|'
-    << o.lr << '|' << o.weight_decay << '|' << o.grad_clip << '|' << seed << '|' << sha256_file(train_data);
-  // Options added later enter only when not at their defaults (existing runs keep their identity).
-  if (o.target != "next") s << "|target=" << o.target;
-  if (o.output != "increment") s << "|output=" << o.output;
-  if (o.label_channels) s << "|label_channels";
-  if (o.precision != "float32") s << "|precision=" << o.precision;
-  if (o.channels_last) s << "|channels_last";
-  if (o.arch == "unet") {
-    s << "|unet";
-    for (auto w : o.unet_widths) s << ',' << w;
-    s << '|' << o.unet_blocks << '|' << o.embed_dim << '|' << o.conditioning;
-    if (model == "ardm") s << '|' << o.ardm_prediction << '|' << o.ardm_train_steps;
-  }
-  return sha256(s.str());
-}
-
-struct State {
-  int64_t step = 0;
-  std::vector<float> losses;
-};
-
-// `done`: steps completed (the loop's step counter is one behind while the step is being finished).
-void save_checkpoint(const std::string& path, const std::string& identity, int64_t done, const State& st,
-                     const Rng& batch_rng, torch::nn::Module& net, torch::optim::AdamW& opt) {
-  torch::serialize::OutputArchive a, weights, optimizer;
-  a.write("identity", c10::IValue(identity));
-  a.write("step", c10::IValue(done));
-  a.write("batch_rng", c10::IValue(static_cast<int64_t>(batch_rng.position())));
-  a.write("losses", to_tensor(st.losses, {static_cast<int64_t>(st.losses.size())}));
-  net.save(weights);
-  opt.save(optimizer);
-  a.write("net", weights);
-  a.write("optimizer", optimizer);
-  save_archive_atomic(a, path);
-}
-
-// Loads the checkpoint if it belongs to this run; returns false (and starts over) otherwise.
-bool load_checkpoint(const std::string& path, const std::string& identity, State& st, Rng& batch_rng,
-                     torch::nn::Module& net, torch::optim::AdamW& opt, const torch::Device& device) {
-  if (path.empty() || !std::filesystem::exists(path)) return false;
-  torch::serialize::InputArchive a;
-  a.load_from(path, device);
-  c10::IValue v;
-  a.read("identity", v);
-  if (v.toStringRef() != identity) {
-    log::warn(path + " belongs to another run (options, data or seed differ): starting over");
-    return false;
-  }
-  a.read("step", v);
-  st.step = v.toInt();
-  a.read("batch_rng", v);
-  batch_rng.seek(static_cast<uint64_t>(v.toInt()));
-  torch::Tensor losses;
-  a.read("losses", losses);
-  losses = losses.to(torch::kCPU);  // the archive was loaded onto the training device
-  st.losses.assign(losses.data_ptr<float>(), losses.data_ptr<float>() + losses.numel());
-  torch::serialize::InputArchive weights, optimizer;
-  a.read("net", weights);
-  a.read("optimizer", optimizer);
-  net.load(weights);
-  opt.load(optimizer);
-  return true;
 }
 
 // What a failed training leaves to resume from.
@@ -107,235 +152,242 @@ bool all_finite(const Net& net) {
   return true;
 }
 
+// The optimisation of one model: its state is the step, the losses so far, the weights, AdamW's
+// moments and the position of the minibatch stream, which a checkpoint holds whole.
+class Trainer {
+ public:
+  Trainer(LoadedModel& m, const Model& model, const TrainingSet& set, const Execution& exec, const DataParallel& ranks,
+          const std::string& checkpoint, const std::string& identity)
+      : m_(m), o_(m.spec.options), model_(model), set_(set), exec_(exec), ranks_(ranks), checkpoint_(checkpoint),
+        identity_(identity),
+        module_(m.net.module()),
+        opt_(module_->parameters(), torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay)),
+        batch_rng_(m.seed, 0, "learner.batch"),
+        // Drawn on the host (the same draws on every device), copied from pinned memory without
+        // blocking; the loss read at the end of each step orders the next overwrite.
+        batch_(torch::empty({o_.batch_size}, torch::TensorOptions(torch::kInt64).pinned_memory(exec.device.is_cuda()))) {}
+
+  // Continues from this run's checkpoint, if there is one.
+  void resume() {
+    if (!load_checkpoint()) return;
+    log::info("train " + m_.spec.model + ": resuming from step " + std::to_string(step_) + " (" + checkpoint_ + ")");
+    last_checkpoint_ = step_;
+  }
+
+  // Optimizer steps until `end`, with log lines and checkpoints.
+  void run(int64_t end) {
+    first_ = step_;
+    // Over the steps final_loss averages (the last 1%, at least 10), the loss of predicting each
+    // batch's mean target, for the warning after a training that learned nothing; only there, as
+    // reading it waits for the device.
+    tail_start_ = end - std::min<int64_t>(end, std::max<int64_t>(10, end / 100));
+    log::Progress progress("train " + m_.spec.model, static_cast<uint64_t>(std::max<int64_t>(0, end - first_)), "step");
+    clock_ = log::Stopwatch();
+    window_step_ = first_;
+    module_->train();
+    for (; step_ < end; ++step_) {
+      const double loss = step();
+      char extra[64];
+      std::snprintf(extra, sizeof extra, "loss %.3e", loss);
+      progress.advance(1, extra);
+      const int64_t done = step_ + 1;
+      if (done % o_.log_every == 0 || done == end) {
+        ranks_.check_identical(module_->parameters(), done);
+        log_line(done, loss);
+      }
+      if (!checkpoint_.empty() && (done % o_.checkpoint_every == 0 || done == end) && done < o_.iterations) checkpoint(done);
+    }
+    progress.done();
+  }
+
+  TrainResult result() const;
+  int64_t steps() const { return step_; }
+  const std::vector<float>& losses() const { return losses_; }
+
+ private:
+  // One step of AdamW on a minibatch of transitions drawn uniformly: returns its loss.
+  double step() {
+    // The gradients and the loss of the global batch: this rank's shard's, averaged over the ranks.
+    const double loss = ranks_.average_gradients(module_->parameters(), gradients());
+    update(loss);
+    return loss;
+  }
+
+  // The loss of this rank's shard of a fresh global minibatch (the model's regression), and its
+  // gradients. Every rank draws the whole global batch, so the draws do not depend on the rank count.
+  double gradients() {
+    int64_t* const index = batch_.data_ptr<int64_t>();
+    for (int64_t i = 0; i < o_.batch_size; ++i) index[i] = static_cast<int64_t>(batch_rng_.below(static_cast<uint64_t>(set_.size())));
+    const auto idx = ranks_.shard(batch_).to(exec_.device, /*non_blocking=*/true);
+    opt_.zero_grad();
+    Minibatch b = set_.minibatch(idx);
+    b.first = ranks_.shard_begin(), b.global = o_.batch_size;
+    const Loss loss = regression_loss(model_, m_.net, b, step_, exec_);
+    if (step_ >= tail_start_)
+      mean_losses_.push_back(static_cast<float>(
+          ranks_.mean((loss.target - ranks_.global_column_mean(loss.target)).pow(2).mean().item<double>())));
+    loss.value.backward();
+    return loss.value.item<double>();
+  }
+
+  // AdamW's update at this step's learning rate; a loss that is not finite stops the run.
+  void update(double loss) {
+    const double lr = learning_rate(o_, step_);
+    if (o_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module_->parameters(), o_.grad_clip);
+    if (!std::isfinite(loss))
+      runtime_error("train " + m_.spec.model + ": the loss is not finite at step " + std::to_string(step_ + 1) + " (lr " +
+                    std::to_string(lr) + "); " + kept_checkpoint(last_checkpoint_) + ": lower lr or set grad_clip");
+    static_cast<torch::optim::AdamWOptions&>(opt_.param_groups()[0].options()).lr(lr);
+    opt_.step();
+    losses_.push_back(static_cast<float>(loss));
+  }
+
+  // ms per step over the steps since the last line.
+  void log_line(int64_t done, double loss) {
+    synchronize(exec_.device);
+    const double now = clock_.seconds();
+    const double ms = 1e3 * (now - window_start_) / static_cast<double>(done - window_step_);
+    char line[256];
+    std::snprintf(line, sizeof line, "train %s: step %lld/%lld loss %.3e lr %.2e %.2f ms/step %.0f transitions/s ETA %s",
+                  m_.spec.model.c_str(), static_cast<long long>(done), static_cast<long long>(o_.iterations), loss,
+                  learning_rate(o_, done - 1), ms, 1e3 * static_cast<double>(o_.batch_size) / ms,
+                  log::format_duration(ms * 1e-3 * static_cast<double>(o_.iterations - done)).c_str());
+    log::info(line);
+    window_start_ = now;
+    window_step_ = done;
+  }
+
+  // `done`: steps completed (the loop's step counter is one behind while the step is finished).
+  void checkpoint(int64_t done) {
+    if (!all_finite(m_.net))
+      runtime_error("train " + m_.spec.model + ": weights are not finite after step " + std::to_string(done) + "; " +
+                    kept_checkpoint(last_checkpoint_));
+    last_checkpoint_ = done;
+    if (!ranks_.root()) return;  // rank 0 writes the state every rank holds
+    torch::serialize::OutputArchive a, weights, optimizer;
+    a.write("identity", c10::IValue(identity_));
+    a.write("step", c10::IValue(done));
+    a.write("batch_rng", c10::IValue(static_cast<int64_t>(batch_rng_.position())));
+    a.write("losses", to_tensor(losses_, {static_cast<int64_t>(losses_.size())}));
+    module_->save(weights);
+    opt_.save(optimizer);
+    a.write("net", weights);
+    a.write("optimizer", optimizer);
+    save_archive_atomic(a, checkpoint_);
+  }
+
+  // Loads the checkpoint if it belongs to this run; false (start over) otherwise.
+  bool load_checkpoint() {
+    if (checkpoint_.empty() || !std::filesystem::exists(checkpoint_)) return false;
+    torch::serialize::InputArchive a;
+    a.load_from(checkpoint_, exec_.device);
+    c10::IValue v;
+    a.read("identity", v);
+    if (v.toStringRef() != identity_) {
+      log::warn(checkpoint_ + " belongs to another run (options, data or seed differ): starting over");
+      return false;
+    }
+    a.read("step", v);
+    step_ = v.toInt();
+    a.read("batch_rng", v);
+    batch_rng_.seek(static_cast<uint64_t>(v.toInt()));
+    torch::Tensor losses;
+    a.read("losses", losses);
+    losses = losses.to(torch::kCPU);  // the archive was loaded onto the training device
+    losses_.assign(losses.data_ptr<float>(), losses.data_ptr<float>() + losses.numel());
+    torch::serialize::InputArchive weights, optimizer;
+    a.read("net", weights);
+    a.read("optimizer", optimizer);
+    module_->load(weights);
+    opt_.load(optimizer);
+    return true;
+  }
+
+  LoadedModel& m_;
+  const TrainOptions& o_;
+  const Model& model_;
+  const TrainingSet& set_;
+  const Execution& exec_;
+  const DataParallel& ranks_;
+  const std::string checkpoint_, identity_;
+  std::shared_ptr<torch::nn::Module> module_;
+  torch::optim::AdamW opt_;
+  Rng batch_rng_;
+  torch::Tensor batch_;
+  int64_t step_ = 0, first_ = 0, last_checkpoint_ = 0, tail_start_ = 0;
+  std::vector<float> losses_, mean_losses_;
+  log::Stopwatch clock_;
+  double window_start_ = 0;  // time and step of the last log line
+  int64_t window_step_ = 0;
+};
+
+// ---- finish: what the run reports ----
+
+// Mean of the last `n` values (at most all of them; 0 for none).
+double tail_mean(const std::vector<float>& v, size_t n) {
+  n = std::min(n, v.size());
+  double sum = 0;
+  for (size_t i = v.size() - n; i < v.size(); ++i) sum += v[i];
+  return sum / static_cast<double>(std::max<size_t>(1, n));
+}
+
+TrainResult Trainer::result() const {
+  TrainResult r;
+  synchronize(exec_.device);
+  r.seconds = clock_.seconds();
+  r.device = exec_.device.str();
+  r.peak_memory_bytes = peak_memory_bytes(exec_.device);
+  r.steps = step_;
+  for (const auto& p : module_->parameters()) r.parameters += p.numel();
+  r.samples_per_second = r.seconds > 0 ? static_cast<double>((step_ - first_) * o_.batch_size) / r.seconds : 0.0;
+  const size_t tail = std::max<size_t>(10, losses_.size() / 100);  // the last 1%, at least 10
+  r.final_loss = tail_mean(losses_, tail);
+  r.mean_predictor_loss = tail_mean(mean_losses_, std::min(tail, losses_.size()));
+  return r;
+}
+
 }  // namespace
 
 TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
                         const std::string& config_yaml) {
-  if (model != "sl" && model != "deterministic" && model != "ardm")
-    usage_error("unknown model '" + model + "' (sl, deterministic, ardm)");
-  if (model == "ardm" && options.arch != "unet") usage_error("ardm needs arch unet");
-  if (options.target == "final" && (options.arch != "unet" || model == "ardm"))
-    usage_error("target final (the direct map) trains sl or deterministic with arch unet");
-  if (options.output == "extrapolation" && (options.arch != "unet" || options.window < 2))
-    usage_error("output extrapolation needs arch unet and window >= 2");
+  const ModelKind& kind = model_kind(model);
+  check_options(kind, options);
   // One rank, or this rank of a data-parallel training (learner/distributed.hpp).
   const DataParallel ranks(options.batch_size);
   ranks.select_gpu();
   const Execution exec = setup_execution(options.device, options.precision, options.threads, options.deterministic);
-  const torch::Device device = exec.device;
 
   auto data = read_trajectories(train_data);
-  if ((data.kind == "fields") != (options.arch == "unet"))
-    usage_error(train_data + ": " + data.kind + " data need arch " + (data.kind == "fields" ? "unet" : "mlp"));
-  LoadedModel m;
-  m.spec.model = model;
-  m.spec.arch = options.arch;
-  m.spec.dim = data.dim;
-  m.spec.window = options.window;
-  m.spec.label_dim = model == "sl" ? options.label_dim : 0;
-  m.spec.width = options.width;
-  m.spec.depth = options.depth;
-  m.spec.activation = options.activation;
-  m.spec.nx = data.nx;
-  m.spec.ny = data.ny;
-  m.spec.unet_widths = options.unet_widths;
-  m.spec.unet_blocks = options.unet_blocks;
-  m.spec.embed_dim = options.embed_dim;
-  m.spec.film = options.conditioning == "film";
-  m.spec.periodic = data.periodic;
-  m.spec.ardm_prediction = options.ardm_prediction;
-  m.spec.ardm_train_steps = options.ardm_train_steps;
-  m.spec.target = options.target;
-  m.spec.output = options.output;
-  m.spec.label_channels = options.label_channels;
-  m.seed = seed;
-  m.shuffle_fraction = options.shuffle_fraction;
-  m.config_yaml = config_yaml;
-  if (options.arch == "unet") {
-    const int64_t g = m.spec.unet_spec().grid_multiple();
-    if (data.nx % g || data.ny % g)
-      usage_error(train_data + ": the grid " + std::to_string(data.nx) + " x " + std::to_string(data.ny) +
-                  " must be a multiple of " + std::to_string(g) + " for " + std::to_string(options.unet_widths.size()) +
-                  " UNet levels");
-    if (model == "ardm" && options.embed_dim % 2) usage_error("ardm needs an even embed_dim (time embedding)");
-  }
-  const Diffusion diffusion(options.ardm_prediction, options.ardm_train_steps);
-  const int64_t dim = data.dim, d = m.spec.label_dim;
-
-  // Training data on the device. States: every transition's normalised window, label and
-  // normalised increment, computed once. Fields: the normalised frames and each transition's
-  // frame rows, gathered per minibatch (the windows of a paper-scale set would not fit).
-  const bool fields = data.kind == "fields";
-  torch::Tensor inputs, labels, targets, frames, input_rows, target_rows;
-  double increment_factor = 1;  // fields: normalised-frame difference -> normalised increment
-  int64_t n = 0;
-  if (fields) {
-    auto rows = transition_rows(data, options.window, options.shuffle_fraction, seed, m.spec.direct());
-    m.norm = fit_pooled_normalisation(data, rows, m.spec.extrapolate());
-    n = rows.n;
-    frames = ((to_tensor(data.states, {data.n_traj * data.n_time, dim}) - m.norm.in_mean[0]) / m.norm.in_std[0]).to(device);
-    input_rows = torch::from_blob(rows.inputs.data(), {n, options.window}, torch::kInt64).clone().to(device);
-    target_rows = torch::from_blob(rows.targets.data(), {n}, torch::kInt64).clone().to(device);
-    labels = to_tensor(transition_labels(n, d, seed), {n, d}).to(device);
-    increment_factor = static_cast<double>(m.norm.in_std[0]) / static_cast<double>(m.norm.out_scale[0]);
-  } else {
-    const auto tr = make_transitions(data, options.window, d, options.shuffle_fraction, seed);
-    m.norm = fit_normalisation(tr);
-    n = tr.n;
-    const auto windows = to_tensor(tr.inputs, {n, options.window * dim});
-    inputs = normalise_windows(m.spec, m.norm, windows).to(device);
-    labels = to_tensor(tr.labels, {n, d}).to(device);
-    const auto current = windows.slice(1, (options.window - 1) * dim);
-    const auto scale = to_tensor(m.norm.out_scale, {dim});
-    targets = ((to_tensor(tr.targets, {n, dim}) - current) / scale).to(device);
-  }
-  std::vector<float>().swap(data.states);  // the raw copy is no longer needed
-  // Network inputs and targets of the transitions idx.
-  auto minibatch = [&](const torch::Tensor& idx) -> std::pair<torch::Tensor, torch::Tensor> {
-    if (!fields) return {inputs.index_select(0, idx), targets.index_select(0, idx)};
-    const auto r = input_rows.index_select(0, idx);
-    const auto x = frames.index_select(0, r.flatten()).view({idx.size(0), options.window * dim});
-    // The base (newest frame, or the extrapolation 2 x_t - x_{t-1}) in normalised frames: its
-    // coefficients sum to 1, so it commutes with the affine normalisation.
-    const auto base = prediction_base(m.spec, x);
-    return {x, (frames.index_select(0, target_rows.index_select(0, idx)) - base) * increment_factor};
-  };
+  LoadedModel m = describe(model, options, data, train_data, seed, config_yaml);
+  const TrainingSet set(data, m, exec.device);
+  const auto regression = model_for_training(m.spec, seed);
 
   torch::manual_seed(seed);  // initial weights
   m.net = Net(m.spec);
-  const auto module = m.net.module();
-  module->to(device);
+  m.net.module()->to(exec.device);
   if (options.channels_last) m.net.use_channels_last();
-  torch::optim::AdamW opt(module->parameters(),
-                          torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
-  auto& group_options = static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options());
-
-  const std::string identity = run_identity(model, options, train_data, seed);
-  Rng batch_rng(seed, 0, "learner.batch");
-  State st;
-  if (load_checkpoint(checkpoint_path, identity, st, batch_rng, *module, opt, device))
-    log::info("train " + model + ": resuming from step " + std::to_string(st.step) + " (" + checkpoint_path + ")");
-  ranks.broadcast(module->parameters());
-  int64_t last_checkpoint = st.step;
-
+  // A checkpoint is resumed only by the run it belongs to.
+  const std::string identity =
+      sha256(training_identity(options, model) + "|seed=" + std::to_string(seed) + "|data=" + sha256_file(train_data));
+  Trainer trainer(m, *regression, set, exec, ranks, checkpoint_path, identity);
+  trainer.resume();
+  ranks.broadcast(m.net.module()->parameters());
   int64_t parameters = 0;
-  for (const auto& p : module->parameters()) parameters += p.numel();
-  std::string net = "MLP " + std::to_string(options.depth) + " x " + std::to_string(options.width) + " " + options.activation;
-  if (options.arch == "unet") {
-    net = "UNet";
-    for (auto w : options.unet_widths) net += " " + std::to_string(w);
-    net += " on " + std::to_string(data.nx) + " x " + std::to_string(data.ny) + (data.periodic ? " periodic" : " walls");
-  }
-  log::info("train " + model + ": " + std::to_string(n) + " transitions, " + net + ", label dim " + std::to_string(d) +
-            ", " + std::to_string(parameters) + " parameters, " + std::to_string(torch::get_num_threads()) +
-            " threads" + (ranks.size() > 1 ? " x " + std::to_string(ranks.size()) + " ranks" : "") + ", " + device.str() + (exec.autocast ? ", bfloat16 autocast" : ""));
+  for (const auto& p : m.net.module()->parameters()) parameters += p.numel();
+  log::info("train " + model + ": " + std::to_string(set.size()) + " transitions, " + network_text(m.spec) + ", label dim " +
+            std::to_string(m.spec.label_dim()) + ", " + std::to_string(parameters) + " parameters, " +
+            std::to_string(torch::get_num_threads()) + " threads" +
+            (ranks.size() > 1 ? " x " + std::to_string(ranks.size()) + " ranks" : "") + ", " + exec.device.str() +
+            (exec.autocast ? ", bfloat16 autocast" : ""));
 
-  const int64_t end = options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations;
-  const int64_t first = st.step;
-  log::Progress progress("train " + model, static_cast<uint64_t>(std::max<int64_t>(0, end - first)), "step");
-  log::Stopwatch clock;
-  double window_start = 0;  // time and step of the last log line: ms/step over the last window
-  int64_t window_step = first;
-  // The minibatch's indices are drawn on the host (the same draws on every device) and copied from
-  // pinned memory without blocking; the loss read at the end of each step orders the next overwrite.
-  const auto batch = torch::empty({options.batch_size}, torch::TensorOptions(torch::kInt64).pinned_memory(device.is_cuda()));
-  int64_t* const batch_index = batch.data_ptr<int64_t>();
-  // Over the steps final_loss averages (the last 1%, at least 10), the loss of predicting each
-  // batch's mean target, for the warning after a training that learned nothing; only there, as
-  // reading it waits for the device.
-  const int64_t tail_steps = std::min<int64_t>(end, std::max<int64_t>(10, end / 100));
-  std::vector<float> mean_losses;
-  module->train();
-  for (; st.step < end; ++st.step) {
-    const double lr = learning_rate(options, st.step);
-    group_options.lr(lr);
-    for (int64_t i = 0; i < options.batch_size; ++i) batch_index[i] = static_cast<int64_t>(batch_rng.below(static_cast<uint64_t>(n)));
-    // Every rank draws the whole global batch and computes its shard of it.
-    const auto idx = ranks.shard(batch).to(device, /*non_blocking=*/true);
-    opt.zero_grad();
-    const auto [x, y] = minibatch(idx);
-    // The network's input, its conditioning (label, or the ARDM's time embedding) and the target.
-    torch::Tensor input = x, cond, target = y;
-    if (m.spec.ardm()) {
-      // Diffusion steps and noise from a generator keyed by the step, so that a resumed run
-      // draws exactly what an uninterrupted one does.
-      auto gen = at::detail::createCPUGenerator(Rng(seed, static_cast<uint64_t>(st.step), "learner.ardm").next_u64());
-      const auto steps = ranks.shard(torch::randint(1, options.ardm_train_steps + 1, {options.batch_size}, gen, torch::kLong));
-      const auto eps = ranks.shard(torch::randn({options.batch_size, dim}, gen, torch::kFloat32)).to(device);
-      const auto ex = diffusion.training_example(y, steps, eps);
-      input = torch::cat({x, ex.x_t}, 1);
-      cond = time_embedding(ex.s, options.embed_dim);
-      target = ex.target;
-    } else if (d > 0) {
-      cond = labels.index_select(0, idx);
-    }
-    const auto prediction = [&] {
-      Autocast autocast(exec);
-      return m.net.forward(input, cond);
-    }();
-    const auto loss = torch::mse_loss(prediction, target);
-    if (st.step >= end - tail_steps)
-      mean_losses.push_back(static_cast<float>(
-          ranks.mean((target - ranks.global_column_mean(target)).pow(2).mean().item<double>())));
-    loss.backward();
-    // The gradient and the loss of the global batch, before clipping.
-    const double value = ranks.average_gradients(module->parameters(), loss.item<double>());
-    if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module->parameters(), options.grad_clip);
-    if (!std::isfinite(value))
-      runtime_error("train " + model + ": the loss is not finite at step " + std::to_string(st.step + 1) + " (lr " +
-                    std::to_string(lr) + "); " + kept_checkpoint(last_checkpoint) + ": lower lr or set grad_clip");
-    opt.step();
-    st.losses.push_back(static_cast<float>(value));
+  trainer.run(options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations);
 
-    char extra[64];
-    std::snprintf(extra, sizeof extra, "loss %.3e", value);
-    progress.advance(1, extra);
-    const int64_t done = st.step + 1;
-    if (done % options.log_every == 0 || done == end) {
-      ranks.check_identical(module->parameters(), done);
-      synchronize(device);
-      const double now = clock.seconds();
-      const double ms = 1e3 * (now - window_start) / static_cast<double>(done - window_step);
-      char line[256];
-      std::snprintf(line, sizeof line, "train %s: step %lld/%lld loss %.3e lr %.2e %.2f ms/step %.0f transitions/s ETA %s",
-                    model.c_str(), static_cast<long long>(done), static_cast<long long>(options.iterations), value, lr,
-                    ms, 1e3 * static_cast<double>(options.batch_size) / ms,
-                    log::format_duration(ms * 1e-3 * static_cast<double>(options.iterations - done)).c_str());
-      log::info(line);
-      window_start = now;
-      window_step = done;
-    }
-    if (!checkpoint_path.empty() && (done % options.checkpoint_every == 0 || done == end) && done < options.iterations) {
-      if (!all_finite(m.net))
-        runtime_error("train " + model + ": weights are not finite after step " + std::to_string(done) + "; " +
-                      kept_checkpoint(last_checkpoint));
-      if (ranks.root()) save_checkpoint(checkpoint_path, identity, done, st, batch_rng, *module, opt);
-      last_checkpoint = done;
-    }
-  }
-  progress.done();
-
-  TrainResult r;
-  synchronize(device);
-  r.seconds = clock.seconds();
-  r.device = device.str();
-  r.peak_memory_bytes = peak_memory_bytes(device);
-  r.steps = st.step;
-  r.parameters = parameters;
-  r.samples_per_second =
-      r.seconds > 0 ? static_cast<double>((st.step - first) * options.batch_size) / r.seconds : 0.0;
-  const size_t tail = std::min(st.losses.size(), std::max<size_t>(10, st.losses.size() / 100));
-  for (size_t i = st.losses.size() - tail; i < st.losses.size(); ++i) r.final_loss += st.losses[i];
-  r.final_loss /= static_cast<double>(std::max<size_t>(1, tail));
-  const size_t mean_tail = std::min(tail, mean_losses.size());
-  for (size_t i = mean_losses.size() - mean_tail; i < mean_losses.size(); ++i) r.mean_predictor_loss += mean_losses[i];
-  r.mean_predictor_loss /= static_cast<double>(std::max<size_t>(1, mean_tail));
-  if (st.step < options.iterations) return r;  // stopped early: the checkpoint is the result
-
+  const TrainResult r = trainer.result();
+  if (trainer.steps() < options.iterations) return r;  // stopped early: the checkpoint is the result
   if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");
-  m.losses = st.losses;
   if (!ranks.root()) return r;  // rank 0 writes the model
+  m.losses = trainer.losses();
   save_model(model_path, m);
   if (!checkpoint_path.empty()) std::filesystem::remove(checkpoint_path);
   return r;

@@ -67,15 +67,10 @@ std::string sample_params(const YAML::Node& sample) {
   return config::canonical(without_new_defaults(YAML::Clone(sample), {{"device", "auto"}, {"precision", "float32"}}));
 }
 
-// The train section as one model's stage sees it: without the model list (adding a model to it
-// must not retrain the others) and without the keys that model ignores (the label's for the
-// label-free model and the ARDM, the diffusion's for the others).
-std::string train_params_for(const YAML::Node& train, const std::string& model) {
-  YAML::Node p = without_new_defaults(YAML::Clone(train),
-                                     {{"precision", "float32"}, {"deterministic", "true"}, {"channels_last", "false"}, {"ranks", "1"}});
-  p.remove("models");
-  if (model != "sl") p.remove("label_dim"), p.remove("label_channels");
-  if (model != "ardm") p.remove("ardm_prediction"), p.remove("ardm_train_steps");
+// The train section as one model's stage sees it (learner::model_settings says which keys count).
+std::string train_params_for(const YAML::Node& train, const learner::TrainOptions& options, const std::string& model) {
+  YAML::Node p = YAML::Clone(train);
+  for (const auto& key : learner::unhashed_train_keys(options, model)) p.remove(key);
   return config::canonical(p);
 }
 
@@ -84,8 +79,8 @@ std::string train_params_for(const YAML::Node& train, const std::string& model) 
 std::vector<SampleSet> sample_sets(const Experiment& e) {
   std::vector<SampleSet> sets;
   for (const auto& m : e.train.models) {
-    if (m == "ardm")
-      for (auto k : e.sample.ardm_steps) sets.push_back({"ardm_k" + std::to_string(k), m, k});
+    if (learner::model_kind(m).diffusion)
+      for (auto k : e.sample.ardm_steps) sets.push_back({m + "_k" + std::to_string(k), m, k});
     else
       sets.push_back({m, m, 0});
   }
@@ -119,7 +114,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   std::vector<std::string> model_files, sample_stages, sample_files;
   for (const auto& m : e.train.models) {
     std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
-    stages.push_back({name("train:" + m), 1, train_params_for(e.train_params, m) + "|model=" + m + seed, {data("train")},
+    stages.push_back({name("train:" + m), 1, train_params_for(e.train_params, e.train, m) + "|model=" + m + seed, {data("train")},
                       outs, simulated, [&e, m] { train_stage(e, m); }, /*collective=*/true, false,
                       static_cast<int>(e.train.ranks)});
     model_files.insert(model_files.end(), outs.begin(), outs.end());

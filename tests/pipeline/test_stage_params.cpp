@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/error.hpp"
+#include "learner/options.hpp"
 #include "pipeline/experiment_stages.hpp"
 #include "support/test_support.hpp"
 
@@ -43,6 +45,62 @@ TEST(StageParams, AModelRetrainsOnlyForTheKeysItReads) {
     for (const std::string key : {"precision", "deterministic", "channels_last"})
       EXPECT_EQ(reference.find('"' + key + "\":"), std::string::npos) << model << ": " << key << " at its default";
   }
+}
+
+// The settings table: the parsed defaults are the table's, and a config that sets a key gets it.
+TEST(ModelSettings, TheTableGivesDefaultsAndParsing) {
+  const learner::TrainOptions defaults;
+  auto parse = [](const std::string& yaml) {
+    auto c = config::Config::from_string(yaml);
+    auto root = c.root();
+    auto s = root.section("train");
+    return learner::parse_train(s);
+  };
+  const auto parsed = parse("train: {}");
+  for (const auto& s : learner::model_settings()) {
+    EXPECT_TRUE(s.at_default(defaults)) << s.key;
+    EXPECT_TRUE(s.at_default(parsed)) << s.key;
+    EXPECT_FALSE(s.doc.empty()) << s.key;
+  }
+  const auto set = parse("train: {arch: unet, label_dim: 7, lr: 0.5, unet_widths: [8, 16], channels_last: true}");
+  EXPECT_EQ(set.label_dim, 7);
+  EXPECT_EQ(set.lr, 0.5);
+  EXPECT_EQ(set.unet_widths, (std::vector<int64_t>{8, 16}));
+  EXPECT_TRUE(set.channels_last);
+  // Checks against earlier settings still name the key.
+  try {
+    parse("train: {arch: mlp, channels_last: true}");
+    ADD_FAILURE() << "channels_last with an MLP accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("train.channels_last"), std::string::npos) << e.what();
+  }
+}
+
+// A checkpoint resumes exactly when what its model reads is unchanged: settings the model does
+// not read, those of the other network and how the run is logged leave it alone; a later setting
+// at its default is not part of it (checkpoints from before it stay valid).
+TEST(ModelSettings, TheCheckpointIdentityHoldsWhatTheModelReads) {
+  learner::TrainOptions o;
+  o.arch = "unet";
+  const auto sl = learner::training_identity(o, "sl"), det = learner::training_identity(o, "deterministic");
+  auto changed = [&](const std::string& model, void (*edit)(learner::TrainOptions&)) {
+    auto p = o;
+    edit(p);
+    return learner::training_identity(p, model) != learner::training_identity(o, model);
+  };
+  EXPECT_NE(sl, det);
+  EXPECT_TRUE(changed("sl", [](learner::TrainOptions& p) { p.label_dim = 3; }));
+  EXPECT_FALSE(changed("deterministic", [](learner::TrainOptions& p) { p.label_dim = 3; }));
+  EXPECT_TRUE(changed("ardm", [](learner::TrainOptions& p) { p.ardm_train_steps = 3; }));
+  EXPECT_FALSE(changed("sl", [](learner::TrainOptions& p) { p.ardm_train_steps = 3; }));
+  EXPECT_FALSE(changed("sl", [](learner::TrainOptions& p) { p.width = 3; }));  // an MLP setting
+  EXPECT_TRUE(changed("sl", [](learner::TrainOptions& p) { p.lr = 0.5; }));
+  EXPECT_FALSE(changed("sl", [](learner::TrainOptions& p) { p.log_every = 3; }));
+  EXPECT_TRUE(changed("sl", [](learner::TrainOptions& p) { p.channels_last = true; }));
+  EXPECT_EQ(sl.find("channels_last"), std::string::npos);
+  EXPECT_EQ(sl.find("target"), std::string::npos);
+  EXPECT_NE(sl.find("unet_widths=[32,64,128]"), std::string::npos) << sl;
+  EXPECT_THROW(learner::training_identity(o, "gan"), Error);
 }
 
 }  // namespace

@@ -1,0 +1,123 @@
+#include "learner/models.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "core/error.hpp"
+#include "learner/diffusion.hpp"
+
+namespace slift::learner {
+
+namespace {
+
+// Stochastic Lifting: every training transition carries a fixed Gaussian label z, and the
+// network regresses the increment on (window, z); a generated step draws a fresh z.
+class StochasticLifting : public Model {
+ public:
+  explicit StochasticLifting(int64_t label_dim) : label_dim_(label_dim) {}
+  Regression regression(const Minibatch& b, int64_t) const override { return {b.x, b.labels, b.y}; }
+  torch::Tensor increment(Net& net, const torch::Tensor& x, std::vector<Rng>& rngs) const override {
+    return net.forward(x, draw_normals(rngs, label_dim_).to(x.device()));
+  }
+
+ private:
+  int64_t label_dim_;
+};
+
+// The label-free baseline: the same regression without a label, so it learns the conditional
+// mean (and collapses a spread of outcomes to it).
+class Deterministic : public Model {
+ public:
+  Regression regression(const Minibatch& b, int64_t) const override { return {b.x, {}, b.y}; }
+  torch::Tensor increment(Net& net, const torch::Tensor& x, std::vector<Rng>&) const override {
+    return net.forward(x, {});
+  }
+};
+
+// The autoregressive diffusion baseline (ARDM): a conditional DDPM over the normalised
+// increment, the noisy increment as one more input channel and the diffusion time as the
+// conditioning; sampled with K network evaluations per step.
+class Ardm : public Model {
+ public:
+  Ardm(const ModelSpec& spec, uint64_t seed, int64_t steps)
+      : diffusion_(spec.options.ardm_prediction, spec.options.ardm_train_steps),
+        dim_(spec.dim),
+        embed_dim_(spec.options.embed_dim),
+        seed_(seed),
+        steps_(steps) {}
+
+  Regression regression(const Minibatch& b, int64_t step) const override {
+    // Diffusion times and noise from a generator keyed by the step.
+    auto gen = at::detail::createCPUGenerator(Rng(seed_, static_cast<uint64_t>(step), "learner.ardm").next_u64());
+    const int64_t n = b.y.size(0), global = b.global > 0 ? b.global : n;
+    const auto times = torch::randint(1, diffusion_.train_steps() + 1, {global}, gen, torch::kLong).slice(0, b.first, b.first + n);
+    const auto eps = torch::randn({global, b.y.size(1)}, gen, torch::kFloat32).slice(0, b.first, b.first + n).to(b.y.device());
+    const auto ex = diffusion_.training_example(b.y, times, eps);
+    return {torch::cat({b.x, ex.x_t}, 1), time_embedding(ex.s, embed_dim_), ex.target};
+  }
+
+  // K-step ancestral sampling of the increment, the noise from the rows' streams.
+  torch::Tensor increment(Net& net, const torch::Tensor& x, std::vector<Rng>& rngs) const override {
+    return diffusion_.sample(
+        [&](const torch::Tensor& xt, const torch::Tensor& s) {
+          return net.forward(torch::cat({x, xt}, 1), time_embedding(s, embed_dim_));
+        },
+        torch::zeros({x.size(0), dim_}, x.options()), steps_,
+        [&](const torch::Tensor& like) { return draw_normals(rngs, like.size(1)).to(like.device()); });
+  }
+  int64_t evaluations() const override { return steps_; }
+
+ private:
+  Diffusion diffusion_;
+  int64_t dim_, embed_dim_;
+  uint64_t seed_;
+  int64_t steps_;
+};
+
+}  // namespace
+
+namespace {
+
+// The one registry of implementations: a row of model_kinds() -> its class.
+std::unique_ptr<Model> make_model(const ModelSpec& spec, uint64_t seed, int64_t diffusion_steps) {
+  const ModelKind& kind = spec.kind();
+  if (kind.diffusion) return std::make_unique<Ardm>(spec, seed, diffusion_steps);
+  if (kind.labels) return std::make_unique<StochasticLifting>(spec.label_dim());
+  return std::make_unique<Deterministic>();
+}
+
+}  // namespace
+
+std::unique_ptr<Model> model_for_training(const ModelSpec& spec, uint64_t seed) { return make_model(spec, seed, 0); }
+
+std::unique_ptr<Model> model_for_sampling(const ModelSpec& spec, uint64_t seed, int64_t diffusion_steps,
+                                          const std::string& source) {
+  const bool diffusion = spec.kind().diffusion;
+  if (diffusion && diffusion_steps < 1) usage_error(source + ": an ARDM needs the number of diffusion steps K >= 1");
+  if (!diffusion && diffusion_steps != 0) usage_error(source + ": diffusion steps given for a one-step model");
+  return make_model(spec, seed, diffusion_steps);
+}
+
+Loss regression_loss(const Model& model, Net& net, const Minibatch& b, int64_t step, const Execution& exec) {
+  const Regression r = model.regression(b, step);
+  const auto prediction = [&] {
+    Autocast autocast(exec);
+    return net.forward(r.input, r.cond);
+  }();
+  return {torch::mse_loss(prediction, r.target), r.target};
+}
+
+torch::Tensor step(LoadedModel& m, const Model& model, const torch::Tensor& windows, std::vector<Rng>& rngs) {
+  const auto scale = to_tensor(m.norm.out_scale, {m.spec.dim}).to(windows.device());
+  const auto x = normalise_windows(m.spec, m.norm, windows);
+  return prediction_base(m.spec, windows) + model.increment(m.net, x, rngs) * scale;
+}
+
+torch::Tensor draw_normals(std::vector<Rng>& rngs, int64_t d) {
+  const auto n = static_cast<int64_t>(rngs.size());
+  std::vector<float> z(n * d);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < d; ++j) z[r * d + j] = static_cast<float>(rngs[r].normal());
+  return to_tensor(z, {n, d});
+}
+
+}  // namespace slift::learner

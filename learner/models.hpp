@@ -1,0 +1,64 @@
+// The models the learner trains (one class per row of model_kinds()), behind one interface:
+// the regression of a training minibatch and one generated step. Training (train.cpp), sampling
+// and the probes (sample.cpp) know no model by name.
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "learner/model.hpp"
+
+namespace slift::learner {
+
+// Training transitions, as the network sees them.
+struct Minibatch {
+  torch::Tensor x;       // normalised windows, b x (window x dim), oldest frame first
+  torch::Tensor y;       // normalised increments to the next state (what the output predicts), b x dim
+  torch::Tensor labels;  // the transitions' fixed labels z, b x label_dim (undefined without labels)
+  // Data-parallel training: these are rows [first, first + b) of a global batch of `global` rows
+  // (0: b), and per-row random draws are made for the whole global batch and sliced, so that they
+  // do not depend on the rank count.
+  int64_t first = 0, global = 0;
+};
+
+// What the network regresses on: its input, its conditioning (undefined: none) and the target.
+struct Regression {
+  torch::Tensor input, cond, target;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // The regression of a training minibatch at optimizer step `step` (random draws are keyed by
+  // the step, so that a resumed run draws exactly what an uninterrupted one does).
+  virtual Regression regression(const Minibatch& b, int64_t step) const = 0;
+  // One generated step: normalised increments from normalised windows x (b rows), row r drawing
+  // its randomness from rngs[r] alone (so that results do not depend on batching).
+  virtual torch::Tensor increment(Net& net, const torch::Tensor& x, std::vector<Rng>& rngs) const = 0;
+  // Network evaluations per generated step.
+  virtual int64_t evaluations() const { return 1; }
+};
+
+// The model of a spec, trained with `seed`.
+std::unique_ptr<Model> model_for_training(const ModelSpec& spec, uint64_t seed);
+// The model of a spec for sampling: an ARDM with diffusion_steps K >= 1, the one-step models with
+// 0 (anything else is refused in one line naming `source`).
+std::unique_ptr<Model> model_for_sampling(const ModelSpec& spec, uint64_t seed, int64_t diffusion_steps,
+                                          const std::string& source);
+
+// The regression loss (mean squared error) of a minibatch; the network's forward under the
+// execution's autocast. `target` is kept for the mean-predictor baseline.
+struct Loss {
+  torch::Tensor value, target;
+};
+Loss regression_loss(const Model& model, Net& net, const Minibatch& b, int64_t step, const Execution& exec);
+
+// One generated step on raw windows (b x window x dim, flattened): the next raw states.
+torch::Tensor step(LoadedModel& m, const Model& model, const torch::Tensor& windows, std::vector<Rng>& rngs);
+
+// n x d standard normals, row r from rngs[r] (labels, the ARDM's noise, probes).
+torch::Tensor draw_normals(std::vector<Rng>& rngs, int64_t d);
+
+}  // namespace slift::learner
