@@ -10,7 +10,9 @@
 set -euo pipefail
 slift=$(realpath "$1")
 pairs=${2:-3} wave_steps=${3:-200}
-mpi="mpiexec --allow-run-as-root --oversubscribe --bind-to none -n 2"
+# A rank waiting in a collective yields its core (OpenMPI spins by default): on a machine shared
+# with other work a spinning rank takes the core the other rank or the other work needs.
+mpi="mpiexec --allow-run-as-root --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 -n 2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -n); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
