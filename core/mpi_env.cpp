@@ -79,6 +79,31 @@ std::vector<float> gather_to_root(const std::vector<float>& local) {
   return out;
 }
 
+std::vector<float> allgather(const std::vector<float>& local) {
+  if (size() == 1) return local;
+  SLIFT_ASSERT(local.size() < (1u << 31), "allgather block too large");
+  std::vector<float> out(local.size() * static_cast<size_t>(size()));
+  MPI_Allgather(local.data(), static_cast<int>(local.size()), MPI_FLOAT, out.data(), static_cast<int>(local.size()),
+                MPI_FLOAT, MPI_COMM_WORLD);
+  return out;
+}
+
+void broadcast(std::vector<float>& values) {
+  if (size() == 1) return;
+  SLIFT_ASSERT(values.size() < (1u << 31), "broadcast block too large");
+  MPI_Bcast(values.data(), static_cast<int>(values.size()), MPI_FLOAT, 0, MPI_COMM_WORLD);
+}
+
+int local_rank() {
+  if (size() == 1) return 0;
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank(), MPI_INFO_NULL, &node);
+  int r = 0;
+  MPI_Comm_rank(node, &r);
+  MPI_Comm_free(&node);
+  return r;
+}
+
 void abort(int exit_code) {
   int init = 0, fin = 0;
   MPI_Initialized(&init);

@@ -19,6 +19,12 @@ void barrier();
 uint64_t broadcast(uint64_t value);
 // Rank 0 receives every rank's floats, in rank order; other ranks get an empty vector.
 std::vector<float> gather_to_root(const std::vector<float>& local);
+// Every rank receives every rank's floats (the same count on each), in rank order.
+std::vector<float> allgather(const std::vector<float>& local);
+// Rank 0's floats, on every rank (the same count on each).
+void broadcast(std::vector<float>& values);
+// This rank's index among the ranks on its node (which GPU it takes).
+int local_rank();
 // Abort all ranks after an error on one of them (exit code propagates through mpirun).
 [[noreturn]] void abort(int exit_code);
 

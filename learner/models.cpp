@@ -48,9 +48,9 @@ class Ardm : public Model {
   Regression regression(const Minibatch& b, int64_t step) const override {
     // Diffusion times and noise from a generator keyed by the step.
     auto gen = at::detail::createCPUGenerator(Rng(seed_, static_cast<uint64_t>(step), "learner.ardm").next_u64());
-    const int64_t n = b.y.size(0);
-    const auto times = torch::randint(1, diffusion_.train_steps() + 1, {n}, gen, torch::kLong);
-    const auto eps = torch::randn({n, b.y.size(1)}, gen, torch::kFloat32).to(b.y.device());
+    const int64_t n = b.y.size(0), global = b.global > 0 ? b.global : n;
+    const auto times = torch::randint(1, diffusion_.train_steps() + 1, {global}, gen, torch::kLong).slice(0, b.first, b.first + n);
+    const auto eps = torch::randn({global, b.y.size(1)}, gen, torch::kFloat32).slice(0, b.first, b.first + n).to(b.y.device());
     const auto ex = diffusion_.training_example(b.y, times, eps);
     return {torch::cat({b.x, ex.x_t}, 1), time_embedding(ex.s, embed_dim_), ex.target};
   }

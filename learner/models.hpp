@@ -17,6 +17,10 @@ struct Minibatch {
   torch::Tensor x;       // normalised windows, b x (window x dim), oldest frame first
   torch::Tensor y;       // normalised increments to the next state (what the output predicts), b x dim
   torch::Tensor labels;  // the transitions' fixed labels z, b x label_dim (undefined without labels)
+  // Data-parallel training: these are rows [first, first + b) of a global batch of `global` rows
+  // (0: b), and per-row random draws are made for the whole global batch and sliced, so that they
+  // do not depend on the rank count.
+  int64_t first = 0, global = 0;
 };
 
 // What the network regresses on: its input, its conditioning (undefined: none) and the target.

@@ -164,6 +164,19 @@ std::vector<S> make_settings() {
       row("threads", &O::threads, 0, "CPU threads of training (0: the process's)",
           config::int_range(0, machine::max_threads()))
           .run(),
+      // Data-parallel training (learner/distributed.hpp): `slift run` starts the training on this
+      // many MPI ranks (mpirun -np ranks), `slift submit` renders it with as many tasks; under a
+      // launcher the launcher's count rules. Not in the checkpoint identity: the state does not
+      // depend on the rank count, so a run resumes with any.
+      row("ranks", &O::ranks, 1, "data-parallel MPI ranks of a training; batch_size (the global batch) splits evenly over them",
+          config::int_range(1, 4096))
+          .run()
+          .since(Since::runs)
+          .fits([](const O& o) -> std::optional<std::string> {
+            if (o.batch_size % o.ranks == 0) return std::nullopt;
+            return "batch_size " + std::to_string(o.batch_size) + " does not split evenly over " + std::to_string(o.ranks) +
+                   " ranks: make it a multiple of the rank count";
+          }),
       row("precision", &O::precision, "float32", "float32, or bfloat16: the network's forward under autocast",
           config::one_of({"float32", "bfloat16"}))
           .training()

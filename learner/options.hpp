@@ -42,6 +42,7 @@ struct TrainOptions {
   double lr, weight_decay, grad_clip;
   std::string device;
   int64_t threads;
+  int64_t ranks;                        // data-parallel MPI ranks (learner/distributed.hpp)
   std::string precision;
   bool deterministic, channels_last;
   std::string ardm_prediction;          // ARDM baseline

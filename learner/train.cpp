@@ -15,6 +15,7 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
+#include "learner/distributed.hpp"
 #include "learner/learner.hpp"
 #include "learner/models.hpp"
 
@@ -161,9 +162,10 @@ bool all_finite(const Net& net) {
 // moments and the position of the minibatch stream, which a checkpoint holds whole.
 class Trainer {
  public:
-  Trainer(LoadedModel& m, const Model& model, const TrainingSet& set, const Execution& exec, const std::string& checkpoint,
-          const std::string& identity)
-      : m_(m), o_(m.spec.options), model_(model), set_(set), exec_(exec), checkpoint_(checkpoint), identity_(identity),
+  Trainer(LoadedModel& m, const Model& model, const TrainingSet& set, const Execution& exec, const DataParallel& ranks,
+          const std::string& checkpoint, const std::string& identity)
+      : m_(m), o_(m.spec.options), model_(model), set_(set), exec_(exec), ranks_(ranks), checkpoint_(checkpoint),
+        identity_(identity),
         module_(m.net.module()),
         opt_(module_->parameters(), torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay)),
         batch_rng_(m.seed, 0, "learner.batch"),
@@ -195,7 +197,10 @@ class Trainer {
       std::snprintf(extra, sizeof extra, "loss %.3e", loss);
       progress.advance(1, extra);
       const int64_t done = step_ + 1;
-      if (done % o_.log_every == 0 || done == end) log_line(done, loss);
+      if (done % o_.log_every == 0 || done == end) {
+        ranks_.check_identical(module_->parameters(), done);
+        log_line(done, loss);
+      }
       if (!checkpoint_.empty() && (done % o_.checkpoint_every == 0 || done == end) && done < o_.iterations) checkpoint(done);
     }
     progress.done();
@@ -208,21 +213,25 @@ class Trainer {
  private:
   // One step of AdamW on a minibatch of transitions drawn uniformly: returns its loss.
   double step() {
-    const double loss = gradients();
-    // The gradients of this step are complete here (data-parallel training averages them over
-    // the ranks at this point, before clipping and the update).
+    // The gradients and the loss of the global batch: this rank's shard's, averaged over the ranks.
+    const double loss = ranks_.average_gradients(module_->parameters(), gradients());
     update(loss);
     return loss;
   }
 
-  // The loss of a fresh minibatch (the model's regression), and its gradients.
+  // The loss of this rank's shard of a fresh global minibatch (the model's regression), and its
+  // gradients. Every rank draws the whole global batch, so the draws do not depend on the rank count.
   double gradients() {
     int64_t* const index = batch_.data_ptr<int64_t>();
     for (int64_t i = 0; i < o_.batch_size; ++i) index[i] = static_cast<int64_t>(batch_rng_.below(static_cast<uint64_t>(set_.size())));
-    const auto idx = batch_.to(exec_.device, /*non_blocking=*/true);
+    const auto idx = ranks_.shard(batch_).to(exec_.device, /*non_blocking=*/true);
     opt_.zero_grad();
-    const Loss loss = regression_loss(model_, m_.net, set_.minibatch(idx), step_, exec_);
-    if (step_ >= tail_start_) mean_losses_.push_back((loss.target - loss.target.mean(0)).pow(2).mean().item<float>());
+    Minibatch b = set_.minibatch(idx);
+    b.first = ranks_.shard_begin(), b.global = o_.batch_size;
+    const Loss loss = regression_loss(model_, m_.net, b, step_, exec_);
+    if (step_ >= tail_start_)
+      mean_losses_.push_back(static_cast<float>(
+          ranks_.mean((loss.target - ranks_.global_column_mean(loss.target)).pow(2).mean().item<double>())));
     loss.value.backward();
     return loss.value.item<double>();
   }
@@ -259,6 +268,8 @@ class Trainer {
     if (!all_finite(m_.net))
       runtime_error("train " + m_.spec.model + ": weights are not finite after step " + std::to_string(done) + "; " +
                     kept_checkpoint(last_checkpoint_));
+    last_checkpoint_ = done;
+    if (!ranks_.root()) return;  // rank 0 writes the state every rank holds
     torch::serialize::OutputArchive a, weights, optimizer;
     a.write("identity", c10::IValue(identity_));
     a.write("step", c10::IValue(done));
@@ -270,7 +281,6 @@ class Trainer {
     a.write("net", weights);
     a.write("optimizer", optimizer);
     save_archive_atomic(a, checkpoint_);
-    last_checkpoint_ = done;
   }
 
   // Loads the checkpoint if it belongs to this run; false (start over) otherwise.
@@ -306,6 +316,7 @@ class Trainer {
   const Model& model_;
   const TrainingSet& set_;
   const Execution& exec_;
+  const DataParallel& ranks_;
   const std::string checkpoint_, identity_;
   std::shared_ptr<torch::nn::Module> module_;
   torch::optim::AdamW opt_;
@@ -352,6 +363,9 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
                         const std::string& config_yaml) {
   // Spec: what is trained, and where.
   check_options(model_kind(model), options);
+  // One rank, or this rank of a data-parallel training (learner/distributed.hpp).
+  const DataParallel ranks(options.batch_size);
+  ranks.select_gpu();
   const Execution exec = setup_execution(options.device, options.precision, options.threads, options.deterministic);
   auto data = read_trajectories(train_data);
   LoadedModel m = describe(model, options, data, train_data, seed, config_yaml);
@@ -368,11 +382,13 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   // A checkpoint is resumed only by the run it belongs to.
   const std::string identity =
       sha256(training_identity(options, model) + "|seed=" + std::to_string(seed) + "|data=" + sha256_file(train_data));
-  Trainer trainer(m, *regression, set, exec, checkpoint_path, identity);
+  Trainer trainer(m, *regression, set, exec, ranks, checkpoint_path, identity);
   trainer.resume();
+  ranks.broadcast(m.net.module()->parameters());
   log::info("train " + model + ": " + std::to_string(set.size()) + " transitions, " + network_text(m.spec) + ", label dim " +
             std::to_string(m.spec.label_dim()) + ", " + std::to_string(parameter_count(m.net)) + " parameters, " +
-            std::to_string(torch::get_num_threads()) + " threads, " + exec.device.str() +
+            std::to_string(torch::get_num_threads()) + " threads" +
+            (ranks.size() > 1 ? " x " + std::to_string(ranks.size()) + " ranks" : "") + ", " + exec.device.str() +
             (exec.autocast ? ", bfloat16 autocast" : ""));
 
   trainer.run(options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations);
@@ -381,6 +397,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   const TrainResult r = trainer.result();
   if (trainer.steps() < options.iterations) return r;  // stopped early: the checkpoint is the result
   if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");
+  if (!ranks.root()) return r;  // rank 0 writes the model
   m.losses = trainer.losses();
   save_model(model_path, m);
   if (!checkpoint_path.empty()) std::filesystem::remove(checkpoint_path);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   pipeline::add_evaluate(app);
   pipeline::add_run(app);
   pipeline::add_submit(app);
+  pipeline::add_train_ranks(app);
   pipeline::add_inspect(app);
   pipeline::add_export_well(app);
   pipeline::add_export(app);

@@ -47,5 +47,6 @@ void add_sample(CLI::App& app);
 void add_evaluate(CLI::App& app);
 void add_run(CLI::App& app);
 void add_submit(CLI::App& app);
+void add_train_ranks(CLI::App& app);  // hidden: the ranks of a training with train.ranks > 1
 
 }  // namespace slift::pipeline

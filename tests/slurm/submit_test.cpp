@@ -44,6 +44,32 @@ TEST(SubmitDryRun, PrintsEveryScriptAndTheChainedSbatchCommands) {
   EXPECT_FALSE(fs::exists(out)) << "a dry run writes nothing";
 }
 
+// train.ranks = 4: each training job is an MPI job of 4 tasks with one GPU per task; the other
+// learner jobs stay one process with the profile's gres.
+TEST(SubmitDryRun, ADataParallelTrainingGetsOneTaskAndOneGpuPerRank) {
+  TempDir dir;
+  const std::string out = dir / "run";
+  auto r = run(submit_dry_run(out, "--set train.ranks=4"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto script = [&](const std::string& job) {
+    const size_t begin = r.output.find("# ---- " + out + "/slurm/" + job + ".sbatch ----");
+    return begin == std::string::npos ? std::string() : r.output.substr(begin, r.output.find("# ----", begin + 1) - begin);
+  };
+  const std::string train = script("train_sl"), sample = script("sample_sl");
+  EXPECT_TRUE(has(train, "#SBATCH --ntasks=4\n#SBATCH --cpus-per-task=8\n#SBATCH --gpus-per-task=1\n")) << train;
+  EXPECT_FALSE(has(train, "--gres")) << train;
+  EXPECT_TRUE(has(train, "exec srun --ntasks=\"$SLURM_NTASKS\" --cpus-per-task=\"$SLURM_CPUS_PER_TASK\" --mpi=pmix '")) << train;
+  EXPECT_TRUE(has(sample, "#SBATCH --ntasks=1\n")) << sample;
+  EXPECT_TRUE(has(sample, "#SBATCH --gres=gpu:1\n")) << sample;
+  EXPECT_FALSE(has(sample, "srun")) << sample;
+
+  // A global batch that 3 ranks cannot split: refused while the config is read, nothing printed.
+  r = run(submit_dry_run(out, "--set train.ranks=3"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(has(r.output, "train.ranks")) << r.output;
+  EXPECT_FALSE(has(r.output, "#SBATCH")) << r.output;
+}
+
 TEST(SubmitDryRun, StagesUpToDateAreNotSubmitted) {
   TempDir dir;
   const std::string out = dir / "run";

@@ -63,6 +63,7 @@ std::vector<Submission> plan_jobs(const std::vector<Stage>& stages, const std::v
     }
     Submission& job = jobs[it->second];
     job.stages.push_back(p.stage);
+    job.ranks = std::max(job.ranks, by_name.at(p.stage)->ranks);
     const int task = prefix.empty() ? -1 : run_index.at(prefix);
     if (task >= 0) job.tasks.push_back(task);
     where[p.stage] = {it->second, task};
@@ -135,7 +136,8 @@ std::string render_script(const Profile& p, const Submission& job, const std::st
                           const JobCommand& command, const ScriptPaths& paths, int64_t throttle) {
   const std::string& first = job.stages.front();
   const StageResources& r = resources(p, first);
-  const bool mpi = stage_kind(first) == "simulate";
+  const bool simulate = stage_kind(first) == "simulate", mpi = simulate || job.ranks > 1;
+  const int64_t tasks = simulate ? r.tasks : job.ranks;
   const std::string& partition = r.partition.empty() ? p.partition : r.partition;
   std::string s = p.modules.empty() ? "#!/bin/bash\n" : "#!/bin/bash -l\n";  // a login shell defines `module`
   s += "# slift stage " + job.name + " of " + command.config + ", written by `slift submit` with " + p.file + "\n";
@@ -146,9 +148,13 @@ std::string render_script(const Profile& p, const Submission& job, const std::st
   if (!partition.empty()) s += "#SBATCH --partition=" + partition + "\n";
   if (!p.account.empty()) s += "#SBATCH --account=" + p.account + "\n";
   s += "#SBATCH --time=" + r.time + "\n";
-  s += "#SBATCH --ntasks=" + std::to_string(mpi ? r.tasks : 1) + "\n";
+  s += "#SBATCH --ntasks=" + std::to_string(tasks) + "\n";
   s += "#SBATCH --cpus-per-task=" + std::to_string(r.cpus_per_task) + "\n";
-  if (!r.gres.empty()) s += "#SBATCH --gres=" + r.gres + "\n";
+  // A GPU request is per node; a data-parallel training's ranks each ask for theirs.
+  if (!r.gres.empty() && tasks > 1 && r.gres.rfind("gpu:", 0) == 0)
+    s += "#SBATCH --gpus-per-task=" + r.gres.substr(4) + "\n";
+  else if (!r.gres.empty())
+    s += "#SBATCH --gres=" + r.gres + "\n";
   s += "#SBATCH --chdir=" + paths.workdir + "\n";
   s += "#SBATCH --output=" + paths.log_dir + "/" + job_variable(job.name) + (job.is_array() ? "-%A_%a" : "-%j") +
        ".out\n";

@@ -34,6 +34,7 @@ struct Submission {
   std::vector<std::string> stages;  // the stage each task runs (one for a single job)
   std::vector<int> tasks;           // array task ids, the runs' indices in the sweep; empty: not an array
   std::vector<Dependency> after;    // earlier submissions
+  int ranks = 1;                    // MPI ranks a task asks for (a training's train.ranks)
   bool is_array() const { return !tasks.empty(); }
 };
 
@@ -54,8 +55,10 @@ struct ScriptPaths {
   std::string log_dir;  // absolute; <job>-<jobid>.out, or <job>-<arrayid>_<task>.out
 };
 
-// The sbatch script of one job: resources from the profile by stage kind, simulate started by
-// the profile's MPI launcher, everything else as one process. An array picks its stage by
+// The sbatch script of one job: resources from the profile by stage kind, simulate (the
+// profile's tasks) and a training on train.ranks > 1 (that many tasks, each with the profile's
+// GPU request: train.gres gpu:1 becomes --gpus-per-task=1) started by the profile's MPI
+// launcher, everything else as one process. An array picks its stage by
 // $SLURM_ARRAY_TASK_ID; `throttle` > 0 caps its running tasks ("--array=...%throttle").
 std::string render_script(const Profile& profile, const Submission& job, const std::string& experiment,
                           const JobCommand& command, const ScriptPaths& paths, int64_t throttle = 0);
