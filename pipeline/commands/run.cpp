@@ -40,15 +40,12 @@ void execute(const RunFlags& f, const std::vector<std::string>& fixed_targets) {
   const bool learning = opt.targets.empty() || std::any_of(opt.targets.begin(), opt.targets.end(), [](const std::string& t) {
                           return t.size() < 8 || t.compare(t.size() - 8, 8, "simulate") != 0;
                         });
-  if (!opt.dry_run && learning) {
+  if (!opt.dry_run && learning)
     for (const Experiment* e : loaded.experiments()) check_devices(*e);
-  }
   if (!opt.dry_run && mpi::launched_by_mpi()) mpi::ensure_initialized();  // so only rank 0 prints
   // Refused on rank 0 alone, before any stage runs: it prints one line and stops the other ranks.
-  if (!opt.dry_run && learning && mpi::rank() == 0) {
-    if (single) check_ranks(*single);
-    for (const auto& r : sweep.runs) check_ranks(*r);
-  }
+  if (!opt.dry_run && learning && mpi::rank() == 0)
+    for (const Experiment* e : loaded.experiments()) check_ranks(*e);
   log::info("slift run " + f.common.config + " -> " + run_dir + (opt.dry_run ? " (dry run)" : ""));
   if (single && !opt.dry_run) log::info("resolved config:\n" + single->config.resolved_yaml());
   if (single && opt.dry_run)

@@ -2,7 +2,7 @@
 // with `mpirun -np <train.ranks>` (pipeline/learn_stages.hpp). Not for direct use: the stage's
 // lock and record stay with the `slift run` that started it.
 #include "pipeline/commands/common.hpp"
-#include "pipeline/learn_stages.hpp"
+#include "pipeline/orchestration/learn_stages.hpp"
 
 namespace slift::pipeline {
 

@@ -140,7 +140,7 @@ TEST(DataParallel, SliftTrainOnTwoRanks) {
           (dir / "ranks"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("on 2 ranks"), std::string::npos) << r.output;
-  for (const std::string run_dir : {dir / "mpirun", dir / "ranks"}) {
+  for (const std::string& run_dir : {dir / "mpirun", dir / "ranks"}) {
     EXPECT_TRUE(std::filesystem::exists(run_dir + "/models/sl.json")) << run_dir;
     EXPECT_FALSE(std::filesystem::exists(run_dir + "/models/sl.ckpt")) << run_dir;
   }
