@@ -38,7 +38,7 @@ struct Network {
 Network network(const Experiment& e, const std::string& model) {
   const learner::TrainOptions& o = e.train;
   const std::vector<uint64_t> shape = frame_shape(e);
-  const double label = model == "sl" ? static_cast<double>(o.label_dim) : 0;
+  const double label = learner::model_kind(model).labels ? static_cast<double>(o.label_dim) : 0;
   Network n;
   if (o.arch == "mlp") {
     const double dim = static_cast<double>(shape.back()), in = static_cast<double>(o.window) * dim + label,
@@ -52,7 +52,7 @@ Network network(const Experiment& e, const std::string& model) {
   // quarter of the one above; the skip and embedding layers are left out.
   const std::vector<int64_t>& w = o.unet_widths;
   double pixels = static_cast<double>(shape.size() == 2 ? shape[0] * shape[1] : shape.back());
-  const double in = static_cast<double>(o.window) + (model == "ardm" ? 1 : 0) + (o.label_channels ? label : 0);
+  const double in = static_cast<double>(o.window) + (learner::model_kind(model).diffusion ? 1 : 0) + (o.label_channels ? label : 0);
   double ch = static_cast<double>(w[0]);
   n.macs = 9 * in * ch * pixels;
   std::vector<double> level_pixels;
