@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -373,12 +374,28 @@ int lock_partial(const std::string& partial) {
 
 // A write that fails for lack of space can be lost inside HDF5 (its chunk path swallowed ENOSPC,
 // and a full disk ended in a file marked complete holding zeros): the whole uncompressed size is
-// reserved up front, so a full disk is refused before anything is computed.
+// reserved up front, so a full disk is refused before anything is computed. A reservation that
+// cannot fit is refused before it is tried, and one that fails half-way is given back: fallocate
+// keeps the blocks it got before ENOSPC, which would leave the disk full for every other process.
 void reserve_space(int fd, const std::string& partial, uint64_t bytes) {
+  struct stat held {};
+  struct statvfs disk {};
+  const auto refuse = [&](int err) {
+    const std::string size =
+        bytes >> 20 ? std::to_string(bytes >> 20) + " MiB" : std::to_string((bytes + 1023) >> 10) + " KiB";
+    if (held.st_size == 0) ::unlink(partial.c_str());  // made by this writer, holds nothing
+    runtime_error("cannot reserve " + size + " for " + partial + ": " + std::strerror(err));
+  };
+  if (::fstat(fd, &held) == 0 && ::fstatvfs(fd, &disk) == 0) {
+    const uint64_t allocated = uint64_t(held.st_blocks) * 512, available = uint64_t(disk.f_bavail) * disk.f_frsize;
+    if (bytes > allocated && bytes - allocated > available) refuse(ENOSPC);
+  }
   if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) == 0 || errno == EOPNOTSUPP || errno == ENOSYS)
     return;
-  const std::string size = bytes >> 20 ? std::to_string(bytes >> 20) + " MiB" : std::to_string((bytes + 1023) >> 10) + " KiB";
-  runtime_error("cannot reserve " + size + " for " + partial + ": " + std::strerror(errno));
+  const int err = errno;
+  if (held.st_size < static_cast<off_t>(bytes))
+    ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, held.st_size, static_cast<off_t>(bytes) - held.st_size);
+  refuse(err);
 }
 
 // HDF5's own file lock is off for the .partial: it would conflict with ours in this process.

@@ -319,6 +319,10 @@ TEST(Reliability, SizesBeyondTheMachineAreRefusedBeforeRunning) {
                               dir.path() + " --out " + (dir / "d.h5");
   expect_one_line_failure(run(duffing + " --set simulate.n_train=1e12"), 2, "simulate.max_data_gb");
   expect_one_line_failure(run(duffing + " --set simulate.n_time=2e9"), 2, "simulate.");
+  // Beyond the disk (5.8 PB): refused before any block is taken, so nothing else runs out of space.
+  expect_one_line_failure(run(duffing + " --set simulate.n_train=1e13 --set simulate.max_data_gb=1e7 --set simulate.max_core_hours=1e7"),
+                          1,
+                          "d.h5.partial: No space left on device");
   // The dry run says how much data a run would write (200 + 1000 + 1000 trajectories of 64 x 2 floats).
   const CommandResult plan = run(slift_bin() + " run " + duffing_config() + " --dry-run --set output_dir=" + dir.path());
   EXPECT_NE(plan.output.find("data sets: 0.00113 GB"), std::string::npos) << plan.output;
@@ -365,11 +369,13 @@ TEST(Reliability, SweepGridValuesStayInsideTheSweepDirectory) {
 }
 
 // Item 18: the stages of `slift run -j 2` die with their driver and free their stage locks (the
-// stage may die before it took its lock: the driver can be killed right after the fork).
+// stage may die before it took its lock: the driver can be killed right after the fork). The
+// stage is long through its substeps, not its size: a large data set would reserve its disk space
+// (tens of GB) and fill the disk for every other test running beside this one.
 TEST(Reliability, ParallelStagesDieWithTheirDriver) {
   TempDir dir;
   const std::string cmd = slift_bin() + " run " + duffing_config() + " simulate -j 2 --threads 1 --set output_dir=" +
-                          dir.path() + "/run --set simulate.n_train=50000000";
+                          dir.path() + "/run --set simulate.substeps=1000000";
   ASSERT_TRUE(slift::test::kill_when_printed(cmd, "log: "));
   const std::string holder = dir / "run/.slift-locks/simulate";
   auto held = [&] {
