@@ -2,14 +2,19 @@
 
 #include <omp.h>
 
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-
-#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -24,51 +29,62 @@ namespace slift::pipeline {
 
 namespace {
 
-nlohmann::json to_json(const learner::TrainResult& r) {
-  return {{"final_loss", r.final_loss}, {"mean_predictor_loss", r.mean_predictor_loss},
-          {"seconds", r.seconds},       {"samples_per_second", r.samples_per_second},
-          {"steps", r.steps},           {"parameters", r.parameters},
-          {"device", r.device},         {"peak_memory_bytes", r.peak_memory_bytes}};
+// What a training returned, as models/<model>.json records it; the stage adds the warning, the
+// precision and the label-gradient probe.
+TrainRecord record_of(const std::string& model, const learner::TrainResult& r) {
+  TrainRecord record;
+  record.model = model;
+  record.final_loss = r.final_loss, record.mean_predictor_loss = r.mean_predictor_loss;
+  record.seconds = r.seconds, record.samples_per_second = r.samples_per_second;
+  record.steps = r.steps, record.parameters = r.parameters;
+  record.device = r.device, record.peak_memory_bytes = r.peak_memory_bytes;
+  return record;
 }
 
-learner::TrainResult from_json(const nlohmann::json& j) {
-  learner::TrainResult r;
-  r.final_loss = j.at("final_loss"), r.mean_predictor_loss = j.at("mean_predictor_loss");
-  r.seconds = j.at("seconds"), r.samples_per_second = j.at("samples_per_second");
-  r.steps = j.at("steps"), r.parameters = j.at("parameters");
-  r.device = j.at("device"), r.peak_memory_bytes = j.at("peak_memory_bytes");
-  return r;
+// Starts `argv` (its first word looked up on PATH, no shell between) and waits for it: its exit
+// code, or 128 + the signal that ended it.
+int run_and_wait(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& word : argv) args.push_back(const_cast<char*>(word.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  if (const int err = ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ))
+    runtime_error("cannot start " + argv[0] + ": " + std::strerror(err) + " (SLIFT_MPIRUN names the launcher)");
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 // train.ranks > 1 in a slift no launcher started: the training runs on that many ranks as
 // `$SLIFT_MPIRUN -np N slift train-ranks ...` (default launcher `mpirun`; e.g. "mpirun
 // --allow-run-as-root" as root), which trains and writes <model>.ranks.json; this process goes
-// on with that result. The resolved config travels as a file next to the model.
-learner::TrainResult train_on_ranks(const Experiment& e, const std::string& model) {
+// on with that record. The resolved config travels as a file next to the model.
+TrainRecord train_on_ranks(const Experiment& e, const std::string& model) {
   const std::string prefix = e.output_dir + "/models/" + model;
   const std::string config = prefix + ".ranks.yaml", result = prefix + ".ranks.json";
   write_file_atomic(config, e.config.resolved_yaml());
   const char* launcher = std::getenv("SLIFT_MPIRUN");
-  std::string command = std::string(launcher && *launcher ? launcher : "mpirun") + " -np " + std::to_string(e.train.ranks);
-  for (const std::string& word :
-       {std::filesystem::read_symlink("/proc/self/exe").string(), std::string("train-ranks"), config, model,
-        data_path(e, "train"), std::to_string(split_seed(e.seed, "model." + model)), prefix, std::string("--threads"),
-        std::to_string(omp_get_max_threads())})
-    command += " " + cluster::shell_quote(word);
-  if (log::level() == log::Level::quiet) command += " --quiet";
+  std::vector<std::string> argv;
+  std::istringstream words(launcher && *launcher ? launcher : "mpirun");
+  for (std::string word; words >> word;) argv.push_back(word);
+  argv.insert(argv.end(), {"-np", std::to_string(e.train.ranks), std::filesystem::read_symlink("/proc/self/exe").string(),
+                           "train-ranks", config, model, data_path(e, "train"),
+                           std::to_string(split_seed(e.seed, "model." + model)), prefix, "--threads",
+                           std::to_string(omp_get_max_threads())});
+  if (log::level() == log::Level::quiet) argv.push_back("--quiet");
+  std::string command;
+  for (const std::string& word : argv) command += (command.empty() ? "" : " ") + cluster::shell_quote(word);
   log::info("train " + model + ": on " + std::to_string(e.train.ranks) + " ranks: " + command);
   std::fflush(nullptr);
-  const int status = std::system(command.c_str());
+  const int code = run_and_wait(argv);
   std::filesystem::remove(config);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  if (code == static_cast<int>(ExitCode::usage)) usage_error("train " + model + " on " + std::to_string(e.train.ranks) + " ranks was refused (above)");
-  if (code != 0)
-    runtime_error("train " + model + " on " + std::to_string(e.train.ranks) + " ranks failed (exit " + std::to_string(code) +
-                  "); a rerun resumes from its checkpoint");
-  std::ifstream in(result);
-  const learner::TrainResult r = from_json(nlohmann::json::parse(in));
+  const std::string what = "train " + model + " on " + std::to_string(e.train.ranks) + " ranks";
+  if (code == static_cast<int>(ExitCode::usage)) usage_error(what + " was refused (above)");
+  if (code != 0) runtime_error(what + " failed (exit " + std::to_string(code) + "); a rerun resumes from its checkpoint");
+  TrainRecord record = TrainRecord::read(result);
   std::filesystem::remove(result);
-  return r;
+  return record;
 }
 
 }  // namespace
@@ -82,7 +98,7 @@ void train_ranks_worker(const std::string& config_file, const std::string& model
   std::ifstream in(config_file);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const learner::TrainResult r = learner_api().train(model, options, train_data, seed, prefix + ".pt", prefix + ".ckpt", text);
-  if (mpi::rank() == 0) write_file_atomic(prefix + ".ranks.json", to_json(r).dump(2));
+  if (mpi::rank() == 0) record_of(model, r).write(prefix + ".ranks.json");
 }
 
 void check_ranks(const Experiment& e) {
@@ -100,32 +116,28 @@ void check_ranks(const Experiment& e) {
 void train_stage(const Experiment& e, const std::string& model) {
   const std::string dir = e.output_dir + "/models/";
   // Under a launcher every rank trains (the stage is collective) and rank 0 goes on alone.
-  learner::TrainResult r;
-  if (!mpi::launched_by_mpi() && e.train.ranks > 1)
-    r = train_on_ranks(e, model);
-  else
-    r = learner_api().train(model, e.train, data_path(e, "train"), split_seed(e.seed, "model." + model),
-                            dir + model + ".pt", dir + model + ".ckpt", e.config.resolved_yaml());
+  TrainRecord r = !mpi::launched_by_mpi() && e.train.ranks > 1
+                      ? train_on_ranks(e, model)
+                      : record_of(model, learner_api().train(model, e.train, data_path(e, "train"),
+                                                             split_seed(e.seed, "model." + model), dir + model + ".pt",
+                                                             dir + model + ".ckpt", e.config.resolved_yaml()));
   if (mpi::rank() != 0) return;
   // A model whose loss is not clearly below that of predicting the mean target learned nothing
   // (a diverged training ends there): said now and recorded, so the report shows it.
   constexpr double kMustBeat = 0.9;
-  std::string warning;
   if (!(r.final_loss < kMustBeat * r.mean_predictor_loss)) {
     char text[256];
     std::snprintf(text, sizeof text,
                   "train %s: final loss %.3g is not below %.0f%% of predicting the mean target (%.3g): the model "
                   "learned nothing (diverged? check train.lr = %g)",
                   model.c_str(), r.final_loss, 100 * kMustBeat, r.mean_predictor_loss, e.train.lr);
-    warning = text;
+    r.warning = text;
     log::warn(text);
   }
-  const double gradient_norm = learner_api().gradient_norm(dir + model + ".pt", data_path(e, "train"), 1000,
-                                                           split_seed(e.seed, "gradnorm"), e.train.device);
-  TrainRecord{model,  r.final_loss, r.mean_predictor_loss, warning,
-              r.seconds, r.samples_per_second, r.steps, r.parameters,
-              r.device, e.train.precision, r.peak_memory_bytes, gradient_norm}
-      .write(dir + model + ".json");
+  r.precision = e.train.precision;
+  r.label_gradient_norm = learner_api().gradient_norm(dir + model + ".pt", data_path(e, "train"), 1000,
+                                                      split_seed(e.seed, "gradnorm"), e.train.device);
+  r.write(dir + model + ".json");
 }
 
 void sample_stage(const Experiment& e, const SampleSet& set) {

@@ -150,6 +150,14 @@ TEST(DataParallel, SliftTrainOnTwoRanks) {
   EXPECT_EQ(a.losses, b.losses);
   EXPECT_EQ(a.parameters, b.parameters);
 
+  // A launcher that is not there: one line naming it and the variable, not a shell's "not found".
+  r = run("SLIFT_MPIRUN='/nonexistent/mpirun --flag' " + slift + " train " + config +
+          " --set train.ranks=2 --set output_dir=" + (dir / "nolauncher"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("cannot start /nonexistent/mpirun: No such file or directory (SLIFT_MPIRUN"),
+            std::string::npos)
+      << r.output;
+
   // Uneven: refused while the config is read, or by rank 0 before any stage runs under a
   // launcher; nothing written either way.
   r = run(slift + " train " + config + " --set train.ranks=3 --set output_dir=" + (dir / "uneven"));
