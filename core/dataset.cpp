@@ -386,7 +386,9 @@ void reserve_space(int fd, const std::string& partial, uint64_t bytes) {
     if (held.st_size == 0) ::unlink(partial.c_str());  // made by this writer, holds nothing
     runtime_error("cannot reserve " + size + " for " + partial + ": " + std::strerror(err));
   };
-  if (::fstat(fd, &held) == 0 && ::fstatvfs(fd, &disk) == 0) {
+  // The file's size decides what a failed reservation may give back or remove: without it, nothing is.
+  if (::fstat(fd, &held) != 0) runtime_error("cannot stat " + partial + ": " + std::strerror(errno));
+  if (::fstatvfs(fd, &disk) == 0) {
     const uint64_t allocated = uint64_t(held.st_blocks) * 512, available = uint64_t(disk.f_bavail) * disk.f_frsize;
     if (bytes > allocated && bytes - allocated > available) refuse(ENOSPC);
   }

@@ -77,7 +77,13 @@ TrainRecord train_on_ranks(const Experiment& e, const std::string& model) {
   for (const std::string& word : argv) command += (command.empty() ? "" : " ") + cluster::shell_quote(word);
   log::info("train " + model + ": on " + std::to_string(e.train.ranks) + " ranks: " + command);
   std::fflush(nullptr);
-  const int code = run_and_wait(argv);
+  int code = 0;
+  try {
+    code = run_and_wait(argv);
+  } catch (...) {  // a launcher that did not start leaves no config behind either
+    std::filesystem::remove(config);
+    throw;
+  }
   std::filesystem::remove(config);
   const std::string what = "train " + model + " on " + std::to_string(e.train.ranks) + " ranks";
   if (code == static_cast<int>(ExitCode::usage)) usage_error(what + " was refused (above)");

@@ -157,6 +157,7 @@ TEST(DataParallel, SliftTrainOnTwoRanks) {
   EXPECT_NE(r.output.find("cannot start /nonexistent/mpirun: No such file or directory (SLIFT_MPIRUN"),
             std::string::npos)
       << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "nolauncher/models/sl.ranks.yaml"));
 
   // Uneven: refused while the config is read, or by rank 0 before any stage runs under a
   // launcher; nothing written either way.
