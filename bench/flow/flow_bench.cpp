@@ -30,8 +30,8 @@ static double cpu_seconds() {
 // The floors the phases are held against, on this core: the bare memory sweep of a transport
 // sub-step (read the six per-cell coefficients and s, write s: no f_w, no neighbours), in ns per
 // cell over arrays of n cells, and the arithmetic rate of independent multiply-add chains, in
-// GFlop/s. Both compiled for AVX2 as the transport's kernels are.
-__attribute__((target_clones("avx2", "default"))) static void sweep(int n, double* s, const double* const* c) {
+// GFlop/s. Both compiled for AVX-512 and AVX2, as the transport's kernels are.
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void sweep(int n, double* s, const double* const* c) {
   for (int j = 0; j < n; ++j) s[j] += c[0][j] + c[1][j] + c[2][j] + c[3][j] - c[4][j] + c[5][j];
 }
 
@@ -49,7 +49,7 @@ static double sweep_ns_per_cell(int n) {
   return best;
 }
 
-__attribute__((target_clones("avx2", "default"))) static double multiply_adds(long n, double x) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) static double multiply_adds(long n, double x) {
   double acc[32] = {};
   for (long i = 0; i < n; ++i)
     for (int k = 0; k < 32; ++k) acc[k] = acc[k] * x + 1e-9;

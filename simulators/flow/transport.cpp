@@ -80,19 +80,19 @@ inline double fractional_flow(double s, double a, double b, double iw, double io
 }
 
 // One row's update, s += the upstream water fluxes (all coefficients pre-multiplied by dt / pv);
-// compiled for AVX2 too, chosen at run time. No FMA: every target rounds as the baseline, so the
+// compiled for AVX-512 and AVX2 too, chosen at run time. No FMA: every target rounds as the baseline, so the
 // bytes do not depend on the node (transport.cpp is built with -ffp-contract=off).
-__attribute__((target_clones("avx2", "default"))) void update_row(int lo, int hi, double* s, const double* f,
-                                                                   const double* fwest, const double* feast,
-                                                                   const double* w, const double* e,
-                                                                   const double* so, const double* no,
-                                                                   const double* out, const double* inj, double k) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void update_row(
+    int lo, int hi, double* __restrict__ s, const double* __restrict__ f, const double* __restrict__ fwest,
+    const double* __restrict__ feast, const double* __restrict__ w, const double* __restrict__ e,
+    const double* __restrict__ so, const double* __restrict__ no, const double* __restrict__ out,
+    const double* __restrict__ inj, double k) {
   for (int j = lo; j < hi; ++j)
     s[j] += w[j] * fwest[j] + e[j] * feast[j] + so[j] * f[j - 1] + no[j] * f[j + 1] - out[j] * f[j] + k * inj[j];
 }
 
-__attribute__((target_clones("avx2", "default"))) void fractional_flow_row(int lo, int hi, const double* s, double* f,
-                                                                           double a, double b, double iw, double io) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void fractional_flow_row(
+    int lo, int hi, const double* __restrict__ s, double* __restrict__ f, double a, double b, double iw, double io) {
   for (int j = lo; j < hi; ++j) f[j] = fractional_flow(s[j], a, b, iw, io);
 }
 
@@ -111,13 +111,21 @@ void Transport::substep(double k, std::vector<double>& s) {
     if (wet_lo_[i] < wet_hi_[i]) join(std::max(0, wet_lo_[i] - 1), std::min(ny, wet_hi_[i] + 1));
     if (i > 0) join(wet_lo_[i - 1], wet_hi_[i - 1]);
     if (i + 1 < nx) join(wet_lo_[i + 1], wet_hi_[i + 1]);
+    // Widened to whole AVX-512 vectors (no scalar remainders): a dry cell beside dry cells gains +0.
+    if (lo < hi) lo = lo / 8 * 8, hi = std::min(ny, (hi + 7) / 8 * 8);
     upd_lo_[i] = lo, upd_hi_[i] = hi;
     if (lo < hi) cells_updated_ += hi - lo;
   }
-  // f_w from the old saturations on every updated cell; outside, s = 0 and f_w stays 0.
+  // f_w from the old saturations on every updated cell; outside, s = 0 and f_w stays 0. Row i + 1's
+  // f_w is computed just before row i is updated: its saturations are still the old ones, and the
+  // three rows an update reads are still in cache.
   double* f0 = fw_.data() + py + 1;  // f0[i * py + j] = f_w of cell (i, j)
-  for (int i = 0; i < nx; ++i) fractional_flow_row(upd_lo_[i], upd_hi_[i], s.data() + i * ny, f0 + i * py, a, b, iw, io);
+  auto flow_of_row = [&](int i) {
+    fractional_flow_row(upd_lo_[i], upd_hi_[i], s.data() + i * ny, f0 + i * py, a, b, iw, io);
+  };
+  flow_of_row(0);
   for (int i = 0; i < nx; ++i) {
+    if (i + 1 < nx) flow_of_row(i + 1);
     int lo = upd_lo_[i], hi = upd_hi_[i];
     const int c0 = i * ny;
     if (lo >= hi) continue;
