@@ -17,7 +17,7 @@ packages=(
   clang libclang-rt-14-dev            # libFuzzer: the bounded fuzz runs of tests/fuzz
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-numpy python3-scipy python3-torch python3-h5py)
+  packages+=(python3-numpy python3-scipy python3-torch python3-h5py libhypre-dev)  # hypre: bench/flow/pressure_variants
 fi
 
 missing=()

@@ -39,6 +39,7 @@ class Solver {
   double water_in_place() const;
   const Timers& timers() const { return timers_; }
   Transport& transport() { return transport_; }  // for tests of the sub-step count
+  const Tpfa& tpfa() const { return tpfa_; }      // for the benchmark of other pressure solvers
   const std::vector<double>& flux_x() const { return vx_; }
   const std::vector<double>& flux_y() const { return vy_; }
 

@@ -26,6 +26,8 @@ class Tpfa {
   // Total Darcy fluxes (volume per time) through interior faces, positive towards +x / +y:
   // vx[i * ny + j] between (i, j) and (i + 1, j); vy[i * (ny - 1) + j] between (i, j) and (i, j + 1).
   void fluxes(const std::vector<double>& p, std::vector<double>& vx, std::vector<double>& vy) const;
+  // The last assembled matrix, lower triangle (for the benchmark of other pressure solvers).
+  const Eigen::SparseMatrix<double>& matrix() const { return a_; }
 
  private:
   Grid g_;
