@@ -24,37 +24,75 @@ Transport::Transport(const Problem& pb) : pb_(pb) {
     const int c = w.i * g.ny + w.j;
     (w.rate > 0 ? injection_[c] : production_[c]) += std::abs(w.rate);
   }
-  for (int c = 0; c < n; ++c)
+  for (int c = 0; c < n; ++c) {
     if (production_[c] > 0) producers_.push_back(c);
-  for (auto* v : {&in_w_, &in_e_, &in_s_, &in_n_, &out_}) v->assign(n, 0.0);
+    if (production_[c] > 0 || injection_[c] > 0) wells_.push_back(c);
+  }
+  well_s_.assign(wells_.size(), 0.0);
+  fx_.assign(static_cast<size_t>(g.nx + 1) * g.ny, 0.0);
+  fy_.assign(static_cast<size_t>(g.nx) * (g.ny + 1), 0.0);
   fw_.assign(static_cast<size_t>(g.nx + 2) * (g.ny + 2), 0.0);
   for (auto* v : {&wet_lo_, &wet_hi_, &upd_lo_, &upd_hi_}) v->assign(g.nx, 0);
 }
 
+namespace {
+
+inline double entering(double flux) { return std::max(flux, 0.0); }  // flux signed towards the cell
+inline double leaving(double flux) { return std::min(flux, 0.0); }   // the same sign convention, <= 0
+
+// Fluid's f_w of the saturation with the divisions hoisted (a = 1 / (1 - swc - sor), b = swc a,
+// iw and io the inverse viscosities), so that the loops vectorise.
+inline double fractional_flow(double s, double a, double b, double iw, double io) {
+  const double S = std::min(std::max(s * a - b, 0.0), 1.0), lw = corey_water(S) * iw, lo = corey_oil(S) * io;
+  return lw / (lw + lo);
+}
+
+// A cell's change of saturation in one sub-step: the upstream water inflows through its four
+// faces (fluxes w, e, s, n towards +x, +y) minus its outflow (faces, then production) at its own
+// f_w, plus injection; k = dt / pv. The terms are added in the order of the reference scheme, and
+// a face that does not contribute adds +-0, which leaves the value as if it were not there.
+inline double gain(double w, double e, double s, double n, double f_west, double f_east, double f_south,
+                   double f_north, double f, double production, double injection, double k) {
+  const double out = ((((production - leaving(w)) + entering(e)) - leaving(s)) + entering(n)) * k;
+  return entering(w) * k * f_west + entering(-e) * k * f_east + entering(s) * k * f_south +
+         entering(-n) * k * f_north - out * f + k * injection;
+}
+
+// One row's update without wells (their cells are redone by Transport::substep), compiled for
+// AVX-512 and AVX2 too, chosen at run time. No FMA: every target rounds as the baseline, so the
+// bytes do not depend on the node (transport.cpp is built with -ffp-contract=off). fy[j] is the
+// face below cell j and fy[j + 1] the one above.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void update_row(
+    int lo, int hi, double* __restrict__ s, const double* __restrict__ f, const double* __restrict__ f_west,
+    const double* __restrict__ f_east, const double* __restrict__ fx_west, const double* __restrict__ fx_east,
+    const double* __restrict__ fy, double k) {
+  for (int j = lo; j < hi; ++j)
+    s[j] += gain(fx_west[j], fx_east[j], fy[j], fy[j + 1], f_west[j], f_east[j], f[j - 1], f[j + 1], f[j], 0.0, 0.0, k);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void fractional_flow_row(
+    int lo, int hi, const double* __restrict__ s, double* __restrict__ f, double a, double b, double iw, double io) {
+  for (int j = lo; j < hi; ++j) f[j] = fractional_flow(s[j], a, b, iw, io);
+}
+
+}  // namespace
+
 void Transport::coefficients(const std::vector<double>& vx, const std::vector<double>& vy) {
   const int nx = pb_.grid.nx, ny = pb_.grid.ny;
-  for (int c = 0; c < nx * ny; ++c) in_w_[c] = in_e_[c] = in_s_[c] = in_n_[c] = 0, out_[c] = production_[c];
-  for (int i = 0; i + 1 < nx; ++i)
-    for (int j = 0; j < ny; ++j) {
-      const int l = i * ny + j, r = l + ny;
-      const double v = vx[l];
-      if (v > 0) in_w_[r] = v, out_[l] += v;
-      else in_e_[l] = -v, out_[r] -= v;
-    }
-  for (int i = 0; i < nx; ++i)
-    for (int j = 0; j + 1 < ny; ++j) {
-      const int b = i * ny + j, t = b + 1;
-      const double v = vy[i * (ny - 1) + j];
-      if (v > 0) in_s_[t] = v, out_[b] += v;
-      else in_n_[b] = -v, out_[t] -= v;
-    }
+  std::copy(vx.begin(), vx.end(), fx_.begin() + ny);  // rows 0 and nx stay 0: no flow through the boundary
+  for (int i = 0; i < nx; ++i) std::copy_n(vy.begin() + i * (ny - 1), ny - 1, fy_.begin() + i * (ny + 1) + 1);
 }
 
 int Transport::substeps(double T, const std::vector<double>& vx, const std::vector<double>& vy) {
   coefficients(vx, vy);
+  const int nx = pb_.grid.nx, ny = pb_.grid.ny;
   double influx = 0;  // max over cells of inflow + injection: min pv / (inflow + injection)
-  for (int c = 0; c < pb_.grid.cells(); ++c)
-    influx = std::max(influx, in_w_[c] + in_e_[c] + in_s_[c] + in_n_[c] + injection_[c]);
+  for (int i = 0; i < nx; ++i)
+    for (int j = 0; j < ny; ++j) {
+      const double *w = &fx_[i * ny + j], *s = &fy_[i * (ny + 1) + j];
+      influx = std::max(influx, entering(w[0]) + entering(-w[ny]) + entering(s[0]) + entering(-s[1]) +
+                                    injection_[i * ny + j]);
+    }
   const double cfl = (1 - pb_.fluid.swc - pb_.fluid.sor) / slope_bound_ * pv_ / influx;
   return std::max(1, static_cast<int>(std::ceil(T / cfl * (1 - 1e-10))));
 }
@@ -69,34 +107,6 @@ void Transport::find_wet(const std::vector<double>& s) {
   }
   std::fill(fw_.begin(), fw_.end(), 0.0);
 }
-
-namespace {
-
-// Fluid's f_w of the saturation with the divisions hoisted (a = 1 / (1 - swc - sor), b = swc a,
-// iw and io the inverse viscosities), so that the loops vectorise.
-inline double fractional_flow(double s, double a, double b, double iw, double io) {
-  const double S = std::min(std::max(s * a - b, 0.0), 1.0), lw = corey_water(S) * iw, lo = corey_oil(S) * io;
-  return lw / (lw + lo);
-}
-
-// One row's update, s += the upstream water fluxes (all coefficients pre-multiplied by dt / pv);
-// compiled for AVX-512 and AVX2 too, chosen at run time. No FMA: every target rounds as the baseline, so the
-// bytes do not depend on the node (transport.cpp is built with -ffp-contract=off).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void update_row(
-    int lo, int hi, double* __restrict__ s, const double* __restrict__ f, const double* __restrict__ fwest,
-    const double* __restrict__ feast, const double* __restrict__ w, const double* __restrict__ e,
-    const double* __restrict__ so, const double* __restrict__ no, const double* __restrict__ out,
-    const double* __restrict__ inj, double k) {
-  for (int j = lo; j < hi; ++j)
-    s[j] += w[j] * fwest[j] + e[j] * feast[j] + so[j] * f[j - 1] + no[j] * f[j + 1] - out[j] * f[j] + k * inj[j];
-}
-
-__attribute__((target_clones("avx512f", "avx2", "default"))) void fractional_flow_row(
-    int lo, int hi, const double* __restrict__ s, double* __restrict__ f, double a, double b, double iw, double io) {
-  for (int j = lo; j < hi; ++j) f[j] = fractional_flow(s[j], a, b, iw, io);
-}
-
-}  // namespace
 
 void Transport::substep(double k, std::vector<double>& s) {
   const int nx = pb_.grid.nx, ny = pb_.grid.ny, py = ny + 2;
@@ -116,6 +126,7 @@ void Transport::substep(double k, std::vector<double>& s) {
     upd_lo_[i] = lo, upd_hi_[i] = hi;
     if (lo < hi) cells_updated_ += hi - lo;
   }
+  for (size_t w = 0; w < wells_.size(); ++w) well_s_[w] = s[wells_[w]];
   // f_w from the old saturations on every updated cell; outside, s = 0 and f_w stays 0. Row i + 1's
   // f_w is computed just before row i is updated: its saturations are still the old ones, and the
   // three rows an update reads are still in cache.
@@ -130,8 +141,15 @@ void Transport::substep(double k, std::vector<double>& s) {
     const int c0 = i * ny;
     if (lo >= hi) continue;
     double* si = s.data() + c0;
-    update_row(lo, hi, si, f0 + i * py, f0 + (i - 1) * py, f0 + (i + 1) * py, in_w_.data() + c0, in_e_.data() + c0,
-               in_s_.data() + c0, in_n_.data() + c0, out_.data() + c0, injection_.data() + c0, k);
+    const double* f = f0 + i * py;
+    const double *fx = fx_.data() + c0, *fy = fy_.data() + i * (ny + 1);
+    update_row(lo, hi, si, f, f - py, f + py, fx, fx + ny, fy, k);
+    for (size_t w = 0; w < wells_.size(); ++w) {  // the wells' cells again, with their rates
+      const int j = wells_[w] - c0;
+      if (j < lo || j >= hi) continue;
+      si[j] = well_s_[w] + gain(fx[j], fx[j + ny], fy[j], fy[j + 1], f[j - py], f[j + py], f[j - 1], f[j + 1], f[j],
+                                production_[c0 + j], injection_[c0 + j], k);
+    }
     int& wl = wet_lo_[i];
     int& wh = wet_hi_[i];
     if (wl >= wh) wl = hi, wh = lo;  // empty: let the scans below find the first wet cell
@@ -147,8 +165,6 @@ int Transport::advance(double T, const std::vector<double>& vx, const std::vecto
   const double dt = T / nts, k = dt / pv_;
   const Fluid& fl = pb_.fluid;
   const double a = 1 / (1 - fl.swc - fl.sor), b = fl.swc * a, iw = 1 / fl.mu_w, io = 1 / fl.mu_o;
-  for (auto* v : {&in_w_, &in_e_, &in_s_, &in_n_, &out_})
-    for (double& x : *v) x *= k;
   find_wet(s);
   cells_updated_ = 0;
   for (int step = 0; step < nts; ++step) {

@@ -37,9 +37,13 @@ class Transport {
   double slope_bound_;  // max(3, max f') on the normalised saturation
   std::vector<double> injection_, production_;  // per cell: max(q, 0), max(-q, 0)
   std::vector<int> producers_;                  // cells with production
-  // Per cell, frozen over a pressure step: inflow from the four neighbours and total outflow
-  // (faces plus production), all volume per time.
-  std::vector<double> in_w_, in_e_, in_s_, in_n_, out_;
+  std::vector<int> wells_;                      // cells with injection or production
+  std::vector<double> well_s_;                  // their saturations at the start of a sub-step
+  // Total fluxes through the faces, frozen over a pressure step (volume per time, towards +x, +y),
+  // with the boundary's zero faces: fx_[i * ny + j] between cells (i - 1, j) and (i, j), rows 0..nx;
+  // fy_[i * (ny + 1) + j] between (i, j - 1) and (i, j), j = 0..ny. Two arrays instead of six per
+  // cell coefficients: the sub-steps are bound by the arrays they read.
+  std::vector<double> fx_, fy_;
   std::vector<double> fw_;  // f_w with a ghost ring of zeros (no-flow boundary), row stride ny + 2
   std::vector<int> wet_lo_, wet_hi_;        // per row: the wet hull, which only grows within a pressure step
   std::vector<int> upd_lo_, upd_hi_;        // per row: the cells a sub-step updates (wet hull and its rim)
