@@ -28,22 +28,23 @@ static double cpu_seconds() {
 }
 
 // The floors the phases are held against, on this core: the bare memory sweep of a transport
-// sub-step (read the six per-cell coefficients and s, write s: no f_w, no neighbours), in ns per
-// cell over arrays of n cells, and the arithmetic rate of independent multiply-add chains, in
-// GFlop/s. Both compiled for AVX-512 and AVX2, as the transport's kernels are.
+// sub-step (read the arrays it reads, s, f_w and the face fluxes along x and y, and write s: no
+// arithmetic, no neighbours), in ns per cell over arrays of n cells, and the arithmetic rate of
+// independent multiply-add chains, in GFlop/s. Both compiled for AVX-512 and AVX2, as the
+// transport's kernels are.
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void sweep(int n, double* s, const double* const* c) {
-  for (int j = 0; j < n; ++j) s[j] += c[0][j] + c[1][j] + c[2][j] + c[3][j] - c[4][j] + c[5][j];
+  for (int j = 0; j < n; ++j) s[j] += c[0][j] + c[1][j] + c[2][j];
 }
 
 static double sweep_ns_per_cell(int n) {
-  std::vector<std::vector<double>> arrays(7, std::vector<double>(n, 1e-9));
-  const double* c[6];
-  for (int a = 0; a < 6; ++a) c[a] = arrays[a].data();
-  const int reps = std::max(1, 200000000 / (7 * n));
+  std::vector<std::vector<double>> arrays(4, std::vector<double>(n, 1e-9));
+  const double* c[3];
+  for (int a = 0; a < 3; ++a) c[a] = arrays[a].data();
+  const int reps = std::max(1, 200000000 / (4 * n));
   double best = 1e30;
   for (int burst = 0; burst < 5; ++burst) {
     const double t0 = cpu_seconds();
-    for (int r = 0; r < reps; ++r) sweep(n, arrays[6].data(), c);
+    for (int r = 0; r < reps; ++r) sweep(n, arrays[3].data(), c);
     best = std::min(best, (cpu_seconds() - t0) / reps / n * 1e9);
   }
   return best;
