@@ -11,6 +11,8 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
+#include "simulators/fft_wisdom.hpp"
+#include "simulators/fftw.hpp"
 
 namespace slift::sim {
 namespace {
@@ -74,6 +76,10 @@ EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, con
     log::info("keeping " + path + ": complete, same parameters");
     return {clock.seconds(), 0};
   }
+  // Measured plans: the wisdom file is locked (and one FFTW cannot read refused) before anything is written.
+  const bool measured = system.measured_fft_plans();
+  std::unique_ptr<WisdomFile> wisdom_file;
+  if (measured && rank == 0) wisdom_file = std::make_unique<WisdomFile>(wisdom_path(path));
   std::unique_ptr<DatasetWriter> writer;
   uint64_t start = 0;
   if (rank == 0) {
@@ -88,9 +94,33 @@ EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, con
   start = mpi::broadcast(start);
 
   // One worker per thread, made serially (FFT planning is not thread-safe).
-  const int threads = omp_get_max_threads();
   std::vector<std::unique_ptr<Worker>> workers;
-  for (int t = 0; t < threads; ++t) workers.push_back(system.make_worker());
+  auto make_workers = [&] {
+    for (int t = 0; t < omp_get_max_threads(); ++t) workers.push_back(system.make_worker());
+  };
+  if (!measured) {
+    make_workers();
+  } else {
+    // Rank 0 plans from the wisdom file, measuring what it lacks, and records the wisdom; a resumed
+    // file plans from the wisdom its blocks were made with. The other ranks plan from rank 0's.
+    std::string wisdom;
+    if (rank == 0) {
+      const bool resumed = start > 0;
+      wisdom = resumed ? writer->attribute(kWisdomAttribute) : wisdom_file->text();
+      MeasuredPlans plans(wisdom, /*wisdom_only=*/resumed);
+      make_workers();
+      if (!resumed) {
+        wisdom = wisdom_file->store(plans.wisdom());
+        writer->set_attribute(kWisdomAttribute, wisdom);
+      }
+      wisdom_file.reset();
+    }
+    wisdom = mpi::broadcast(wisdom);
+    if (rank != 0) {
+      MeasuredPlans plans(wisdom, /*wisdom_only=*/true);
+      make_workers();
+    }
+  }
 
   log::Progress progress(opt.label, opt.n_traj - start, "traj");
   for (uint64_t b0 = start; b0 < opt.n_traj; b0 += opt.block) {
