@@ -469,6 +469,12 @@ DatasetWriter::~DatasetWriter() = default;
 
 uint64_t DatasetWriter::n_done() const { return impl_->n_done; }
 
+void DatasetWriter::set_attribute(const std::string& name, const std::string& text) {
+  attr_string(impl_->file, name, text);
+}
+
+std::string DatasetWriter::attribute(const std::string& name) const { return read_attr_string(impl_->file, name); }
+
 void DatasetWriter::write(size_t index, uint64_t first, uint64_t count, const float* data) {
   SLIFT_ASSERT(index < impl_->arrays.size(), "array index out of range");
   SLIFT_ASSERT(first + count <= impl_->n_traj, "trajectory range out of bounds");
@@ -700,6 +706,11 @@ std::string DatasetReader::state_field() const {
   if (dynamic.size() == 1 || (by_slift && !dynamic.empty())) return dynamic[0];
   usage_error(impl_->path + ": cannot tell which time-varying t0 field is the state (name it in the root attribute "
               "slift_state_field)");
+}
+
+std::string DatasetReader::attribute(const std::string& name) const {
+  const Reading reading(impl_->path);
+  return read_attr_string(impl_->file, name);
 }
 
 std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t first, uint64_t count) const {

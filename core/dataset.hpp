@@ -61,6 +61,10 @@ class DatasetWriter {
   DatasetWriter& operator=(const DatasetWriter&) = delete;
 
   uint64_t n_done() const;  // trajectories already stored (resume point)
+  // A root text attribute the run learns after the start (provenance such as the FFT wisdom of
+  // its plans): set before the first commit, it belongs to every block. "" when absent.
+  void set_attribute(const std::string& name, const std::string& text);
+  std::string attribute(const std::string& name) const;
   // Write trajectories [first, first + count) of array `index`; data is count x prod(shape).
   void write(size_t index, uint64_t first, uint64_t count, const float* data);
   // Mark trajectories [0, n_done) complete and flush to disk.
@@ -88,6 +92,8 @@ class DatasetReader {
   // in a file slift wrote: the first listed (older slift listed the state first). Learning and
   // evaluation both use this, so they always look at the same array.
   std::string state_field() const;
+  // A root text attribute ("" when absent).
+  std::string attribute(const std::string& name) const;
   // Trajectories [first, first + count) of an array (count = 0: all), as float32.
   std::vector<float> read(const std::string& array_path, uint64_t first = 0, uint64_t count = 0) const;
 

@@ -94,6 +94,15 @@ void broadcast(std::vector<float>& values) {
   MPI_Bcast(values.data(), static_cast<int>(values.size()), MPI_FLOAT, 0, MPI_COMM_WORLD);
 }
 
+std::string broadcast(const std::string& text) {
+  if (size() == 1) return text;
+  std::string out = text;
+  out.resize(broadcast(uint64_t{text.size()}));
+  SLIFT_ASSERT(out.size() < (1u << 31), "broadcast text too large");
+  MPI_Bcast(out.data(), static_cast<int>(out.size()), MPI_CHAR, 0, MPI_COMM_WORLD);
+  return out;
+}
+
 int local_rank() {
   if (size() == 1) return 0;
   MPI_Comm node;

@@ -1,6 +1,7 @@
 // MPI, started only by the commands that need it (so `slift --help` stays instant).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace slift::mpi {
@@ -23,6 +24,8 @@ std::vector<float> gather_to_root(const std::vector<float>& local);
 std::vector<float> allgather(const std::vector<float>& local);
 // Rank 0's floats, on every rank (the same count on each).
 void broadcast(std::vector<float>& values);
+// Rank 0's text, on every rank.
+std::string broadcast(const std::string& text);
 // This rank's index among the ranks on its node (which GPU it takes).
 int local_rank();
 // Abort all ranks after an error on one of them (exit code propagates through mpirun).

@@ -82,6 +82,7 @@ void load_simulate(Experiment& e, config::Section sim) {
   e.simulate_params = sim.resolved();
   e.simulate_params.remove("max_data_gb");  // budgets, not parameters of the data
   e.simulate_params.remove("max_core_hours");
+  for (const auto& key : e.system->unhashed_keys()) e.simulate_params.remove(key);
 }
 }  // namespace
 

@@ -11,6 +11,8 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
+#include "simulators/fft_wisdom.hpp"
+#include "simulators/fftw.hpp"
 
 namespace slift::sim {
 namespace {
@@ -58,6 +60,38 @@ void check_values(const System& system, const ArraySpec& spec, size_t a, const s
   }
 }
 
+// One worker per thread, made serially (FFT planning is not thread-safe). Measured plans (rank 0
+// holds the wisdom file and the writer): rank 0 plans from the file, measuring what it lacks, and
+// stores and records the wisdom, or, resuming, plans from the wisdom its blocks were made with;
+// the other ranks plan from rank 0's wisdom alone.
+std::vector<std::unique_ptr<Worker>> make_workers(const System& system, WisdomFile* file, DatasetWriter* writer,
+                                                  bool resumed) {
+  std::vector<std::unique_ptr<Worker>> workers;
+  auto make = [&] {
+    for (int t = 0; t < omp_get_max_threads(); ++t) workers.push_back(system.make_worker());
+  };
+  if (!system.measured_fft_plans()) {
+    make();
+    return workers;
+  }
+  std::string wisdom;
+  if (mpi::rank() == 0) {
+    wisdom = resumed ? writer->attribute(kWisdomAttribute) : file->text();
+    MeasuredPlans plans(wisdom, /*wisdom_only=*/resumed);
+    make();
+    if (!resumed) {
+      wisdom = file->store(plans.wisdom());
+      writer->set_attribute(kWisdomAttribute, wisdom);
+    }
+  }
+  wisdom = mpi::broadcast(wisdom);
+  if (mpi::rank() != 0) {
+    MeasuredPlans plans(wisdom, /*wisdom_only=*/true);
+    make();
+  }
+  return workers;
+}
+
 }  // namespace
 
 EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, const std::string& path) {
@@ -74,6 +108,9 @@ EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, con
     log::info("keeping " + path + ": complete, same parameters");
     return {clock.seconds(), 0};
   }
+  // Measured plans: the wisdom file is locked (and one FFTW cannot read refused) before anything is written.
+  std::unique_ptr<WisdomFile> wisdom_file;
+  if (system.measured_fft_plans() && rank == 0) wisdom_file = std::make_unique<WisdomFile>(wisdom_path(path));
   std::unique_ptr<DatasetWriter> writer;
   uint64_t start = 0;
   if (rank == 0) {
@@ -87,10 +124,8 @@ EnsembleStats run_ensemble(const System& system, const EnsembleOptions& opt, con
   }
   start = mpi::broadcast(start);
 
-  // One worker per thread, made serially (FFT planning is not thread-safe).
-  const int threads = omp_get_max_threads();
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (int t = 0; t < threads; ++t) workers.push_back(system.make_worker());
+  const std::vector<std::unique_ptr<Worker>> workers = make_workers(system, wisdom_file.get(), writer.get(), start > 0);
+  wisdom_file.reset();
 
   log::Progress progress(opt.label, opt.n_traj - start, "traj");
   for (uint64_t b0 = start; b0 < opt.n_traj; b0 += opt.block) {

@@ -3,7 +3,8 @@
 // Trajectories go in blocks: in each block every MPI rank computes its contiguous share on its
 // OpenMP threads, rank 0 gathers the block, writes it and commits it. A killed run leaves
 // "<path>.partial" with whole blocks; the rerun resumes after the last committed block. Rank 0
-// is the only writer (serial HDF5): the data of one block is small next to the compute.
+// is the only writer (serial HDF5): the data of one block is small next to the compute. A system
+// with measured FFT plans plans from wisdom shared by every rank (simulators/fft_wisdom.hpp).
 #pragma once
 #include <cstdint>
 #include <string>

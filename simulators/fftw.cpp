@@ -1,17 +1,63 @@
 #include "simulators/fftw.hpp"
 
+#include <cstdlib>
+
 #include "core/error.hpp"
 
 namespace slift::sim {
+namespace {
+
+unsigned planner = FFTW_ESTIMATE;  // FFTW_MEASURE (| FFTW_WISDOM_ONLY) while MeasuredPlans lives
+
+// FFTW returns no plan only when planning from wisdom alone and the wisdom lacks the size.
+void require_plans(std::initializer_list<fftw_plan> plans, const std::string& size) {
+  bool made = true;
+  for (fftw_plan p : plans) made = made && p;
+  if (made) return;
+  for (fftw_plan p : plans) fftw_destroy_plan(p);  // accepts null
+  if (planner & FFTW_WISDOM_ONLY)
+    runtime_error("the shared FFTW wisdom holds no plan for a " + size +
+                  " transform (simulate.fft_plans: measure): plans must come from the wisdom this run was started with");
+  SLIFT_ASSERT(false, "FFTW could not plan a " + size + " transform");
+}
+
+}  // namespace
+
+MeasuredPlans::MeasuredPlans(const std::string& wisdom, bool wisdom_only) {
+  fftw_forget_wisdom();  // only `wisdom` steers these plans
+  if (!wisdom.empty() && !fftw_import_wisdom_from_string(wisdom.c_str()))
+    runtime_error("FFTW cannot read the wisdom it was given (simulate.fft_plans: measure)");
+  planner = FFTW_MEASURE | (wisdom_only ? FFTW_WISDOM_ONLY : 0u);
+}
+
+MeasuredPlans::~MeasuredPlans() {
+  planner = FFTW_ESTIMATE;
+  fftw_forget_wisdom();
+}
+
+std::string MeasuredPlans::wisdom() const {
+  char* text = fftw_export_wisdom_to_string();
+  SLIFT_ASSERT(text, "FFTW could not export its wisdom");
+  std::string s = text;
+  std::free(text);
+  return s;
+}
+
+bool is_fftw_wisdom(const std::string& text) {
+  fftw_forget_wisdom();
+  const bool read = fftw_import_wisdom_from_string(text.c_str()) != 0;
+  fftw_forget_wisdom();
+  return read;
+}
 
 RealFft2d::RealFft2d(int n) : n_(n) {
-  // Planning buffers only: FFTW_ESTIMATE does not touch them, execution uses the worker's own.
+  // Planning buffers only (FFTW_MEASURE writes them): execution uses the worker's own.
   RealBuffer real(real_size());
   SpectrumBuffer spec(spectrum_size());
   auto* c = reinterpret_cast<fftw_complex*>(spec.data());
-  r2c_ = fftw_plan_dft_r2c_2d(n, n, real.data(), c, FFTW_ESTIMATE);
-  c2r_ = fftw_plan_dft_c2r_2d(n, n, c, real.data(), FFTW_ESTIMATE);
-  SLIFT_ASSERT(r2c_ && c2r_, "FFTW could not plan a " + std::to_string(n) + "^2 transform");
+  r2c_ = fftw_plan_dft_r2c_2d(n, n, real.data(), c, planner);
+  c2r_ = fftw_plan_dft_c2r_2d(n, n, c, real.data(), planner);
+  require_plans({r2c_, c2r_}, std::to_string(n) + "^2");
 }
 
 RealFft2d::~RealFft2d() {
@@ -31,8 +77,8 @@ void RealFft2d::backward(std::complex<double>* in, double* out) const {
 ComplexFft2d::ComplexFft2d(int mx, int my) : mx_(mx), my_(my) {
   SpectrumBuffer planning(size());  // in place, as every execution
   auto* c = reinterpret_cast<fftw_complex*>(planning.data());
-  plan_ = fftw_plan_dft_2d(mx, my, c, c, FFTW_FORWARD, FFTW_ESTIMATE);
-  SLIFT_ASSERT(plan_, "FFTW could not plan a " + std::to_string(mx) + " x " + std::to_string(my) + " transform");
+  plan_ = fftw_plan_dft_2d(mx, my, c, c, FFTW_FORWARD, planner);
+  require_plans({plan_}, std::to_string(mx) + " x " + std::to_string(my));
 }
 
 ComplexFft2d::~ComplexFft2d() { fftw_destroy_plan(plan_); }

@@ -1,19 +1,41 @@
 // Owning wrappers of FFTW buffers and 2-D plans, shared by the systems (the wave's spectral
 // solver, the flow's Matérn sampler).
 //
-// Plans are made with FFTW_ESTIMATE: its choice of algorithm depends only on the size, so every
-// rank and thread computes the same bits (FFTW_MEASURE times candidates and may pick different
-// algorithms on different ranks, which breaks byte-identical output). Plans are executed with
-// the new-array interface on buffers allocated here (same alignment as at planning time), so one
-// plan serves every field of a worker. Planning is not thread-safe: make plans on one thread.
+// Plans are made with FFTW_ESTIMATE unless a MeasuredPlans scope is alive: ESTIMATE's choice of
+// algorithm depends only on the size, so every rank and thread computes the same bits. FFTW_MEASURE
+// times candidates and may pick different algorithms on different ranks or runs, which round
+// differently; measured plans are therefore made from one wisdom (FFTW's record of its choices)
+// that every rank and thread shares (simulators/fft_wisdom.hpp: `simulate.fft_plans: measure`).
+// Plans are executed with the new-array interface on buffers allocated here (same alignment as
+// at planning time), so one plan serves every field of a worker. Planning is not thread-safe:
+// make plans on one thread.
 #pragma once
 #include <fftw3.h>
 
 #include <complex>
 #include <cstddef>
 #include <new>
+#include <string>
 
 namespace slift::sim {
+
+// While alive, the plans of this process are made with FFTW_MEASURE from `wisdom` (FFTW's text,
+// "" for none): sizes it covers take its algorithms, others are measured and added. With
+// wisdom_only a size it does not cover is an error instead (a rank that must plan exactly as
+// another did). One at a time, on the planning thread; on destruction the wisdom is forgotten
+// and plans are estimated again (FFTW would otherwise let wisdom steer estimated plans too).
+class MeasuredPlans {
+ public:
+  MeasuredPlans(const std::string& wisdom, bool wisdom_only);
+  ~MeasuredPlans();
+  MeasuredPlans(const MeasuredPlans&) = delete;
+  MeasuredPlans& operator=(const MeasuredPlans&) = delete;
+  // The wisdom now: what was given and what this scope measured.
+  std::string wisdom() const;
+};
+
+// Whether this FFTW reads `text` as wisdom.
+bool is_fftw_wisdom(const std::string& text);
 
 // A 64-byte aligned array of T from fftw_malloc.
 template <class T>

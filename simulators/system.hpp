@@ -52,6 +52,13 @@ class System {
   virtual DatasetHeader header() const = 0;
   virtual std::vector<ArraySpec> arrays() const = 0;
   virtual std::unique_ptr<Worker> make_worker() const = 0;
+  // Whether the workers' FFT plans are measured from wisdom shared by every rank and thread
+  // (simulators/fft_wisdom.hpp) instead of estimated.
+  virtual bool measured_fft_plans() const { return false; }
+  // Keys of the `simulate` section that are no part of the data's identity at their present
+  // values: those that came after data existed, while at their defaults (so that the data of
+  // earlier runs stays up to date).
+  virtual std::vector<std::string> unhashed_keys() const { return {}; }
   // A rough cost model: seconds one core takes for one trajectory, from the step counts and grid
   // sizes the parameters imply and a constant per unit of work measured on a 2-core x86 machine
   // (2026-11-30); good to a factor of about 2 there. For the dry run's estimate and the run-time

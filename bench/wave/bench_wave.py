@@ -6,7 +6,8 @@ Prints three tables of ratios measured in this run:
   1. C++ time per leapfrog step / time of the bare FFTs the step needs (wave_bench; target <= 1.3);
   2. ensemble throughput of `slift simulate configs/wave.yaml` (train split, one thread per
      rank) on 1 and 2 MPI ranks, and the parallel efficiency (target >= 0.9);
-  3. the same scheme in NumPy (rfft2/irfft2, one core) against the C++ step: speed-up per core.
+  3. the same scheme in NumPy (rfft2/irfft2, one core) against the C++ step: speed-up per core
+     (the last column: the step with measured plans, simulate.fft_plans: measure).
 Needs Debian's python3-numpy (run with /usr/bin/python3). Timings keep the fastest of several
 bursts, which is the least disturbed estimate on a shared machine.
 """
@@ -88,11 +89,13 @@ def main():
 
     cpp = cpp_steps(build, a.sizes)
     print("1. C++ leapfrog step vs bare FFTs (laplacian form: one r2c + one c2r per step)")
-    print("   (fft: the solver's FFTW_ESTIMATE plans; measure: FFTW_MEASURE plans, not used, for reference)")
-    print(f"   {'grid':>6} {'step us':>9} {'fft us':>9} {'ratio':>6} {'measure us':>10}")
+    print("   (FFTW_ESTIMATE plans, the default; measured: simulate.fft_plans: measure, FFTW_MEASURE plans)")
+    print(f"   {'grid':>6} {'step us':>9} {'fft us':>9} {'ratio':>6} {'measured step us':>16} {'fft us':>9} "
+          f"{'step gain':>9}")
     for n in a.sizes:
         r = cpp[n]
-        print(f"   {n:>4}^2 {r['step_us']:9.2f} {r['fft_us']:9.2f} {r['ratio']:6.2f} {r['fft_measure_us']:10.2f}")
+        print(f"   {n:>4}^2 {r['step_us']:9.2f} {r['fft_us']:9.2f} {r['ratio']:6.2f} {r['step_measure_us']:16.2f} "
+              f"{r['fft_measure_us']:9.2f} {r['step_us'] / r['step_measure_us']:8.2f}x")
 
     print(f"2. Ensemble throughput, configs/wave.yaml train split ({a.n_train} trajectories), 1 thread per rank")
     one = ensemble_rate(build, 1, a.n_train)
@@ -101,12 +104,13 @@ def main():
 
     print("3. NumPy reference of the same scheme (one core) vs C++ step; both are FFT-bound, so the")
     print("   step speed-up follows the FFT speed-up (pocketfft in NumPy vs FFTW)")
-    print(f"   {'grid':>6} {'numpy us':>9} {'C++ us':>9} {'speed-up':>8} {'np fft us':>9} {'fft speed-up':>12}")
+    print(f"   {'grid':>6} {'numpy us':>9} {'C++ us':>9} {'speed-up':>8} {'np fft us':>9} {'fft speed-up':>12} "
+          f"{'measured':>8}")
     for n in a.sizes:
         ref, ref_fft = numpy_step_us(n)
         r = cpp[n]
         print(f"   {n:>4}^2 {ref:9.2f} {r['step_us']:9.2f} {ref / r['step_us']:7.1f}x {ref_fft:9.2f} "
-              f"{ref_fft / r['fft_us']:11.1f}x")
+              f"{ref_fft / r['fft_us']:11.1f}x {ref / r['step_measure_us']:7.1f}x")
 
 
 if __name__ == "__main__":

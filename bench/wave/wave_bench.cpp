@@ -4,10 +4,12 @@
 // One line per grid: key=value pairs (read by bench_wave.py). The laplacian form needs one
 // r2c + c2r pair per step, the divergence form three pairs. Steps and FFTs are timed in
 // alternating short bursts and each keeps its fastest burst: on a shared, loaded machine both
-// see the same load, and the minimum is the least disturbed estimate.
+// see the same load, and the minimum is the least disturbed estimate. Each is timed twice: with
+// estimated plans (the default) and with measured ones (simulate.fft_plans: measure).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,40 +43,42 @@ void bench(int n, Form form) {
       u0[size_t(i) * n + j] = std::exp(-5 * (x * x + y * y));
     }
   const double dt = 0.5 * leapfrog_dt_limit(n, p.length, p.c_max);
-  LeapfrogSolver solver(n, p.length, form, dt);
-  solver.set_medium(c.data());
-  solver.start(u0.data());
-  RealFft2d fft(n);
-  RealBuffer real(fft.real_size());
-  SpectrumBuffer spec(fft.spectrum_size());
+  // The solver and the bare FFTs with estimated plans (the default) and with measured ones
+  // (simulate.fft_plans: measure), each pair planned as the runner plans it.
+  auto make = [&](std::unique_ptr<LeapfrogSolver>& solver, std::unique_ptr<RealFft2d>& fft) {
+    solver = std::make_unique<LeapfrogSolver>(n, p.length, form, dt);
+    solver->set_medium(c.data());
+    solver->start(u0.data());
+    fft = std::make_unique<RealFft2d>(n);
+  };
+  std::unique_ptr<LeapfrogSolver> solver, measured_solver;
+  std::unique_ptr<RealFft2d> fft, measured_fft;
+  make(solver, fft);
+  {
+    MeasuredPlans measured("", /*wisdom_only=*/false);
+    make(measured_solver, measured_fft);
+  }
+  RealBuffer real(fft->real_size());
+  SpectrumBuffer spec(fft->spectrum_size());
   for (size_t i = 0; i < real.size(); ++i) real[i] = u0[i];
   const int pairs = form == Form::laplacian ? 1 : 3;
-  // What FFTW_MEASURE plans would gain (the solver uses FFTW_ESTIMATE for reproducibility).
-  RealBuffer mreal(fft.real_size());
-  SpectrumBuffer mspec(fft.spectrum_size());
-  auto* mc = reinterpret_cast<fftw_complex*>(mspec.data());
-  fftw_plan mf = fftw_plan_dft_r2c_2d(n, n, mreal.data(), mc, FFTW_MEASURE);
-  fftw_plan mb = fftw_plan_dft_c2r_2d(n, n, mc, mreal.data(), FFTW_MEASURE);
-  for (size_t i = 0; i < real.size(); ++i) mreal[i] = u0[i];
+  auto ffts = [&](const RealFft2d& f) {
+    for (int k = 0; k < pairs; ++k) {
+      f.forward(real.data(), spec.data());
+      f.backward(spec.data(), real.data());
+    }
+  };
   const int calls = std::max(5, static_cast<int>(2e5 / (double(n) * n)));  // ~ms bursts
-  double step = 1e30, fft_time = 1e30, measured = 1e30;
+  double step = 1e30, fft_time = 1e30, measured_step = 1e30, measured_fft_time = 1e30;
   for (int burst = 0; burst < 200; ++burst) {
-    step = std::min(step, seconds_per_call(calls, [&] { solver.step(); }));
-    fft_time = std::min(fft_time, seconds_per_call(calls, [&] {
-                          for (int k = 0; k < pairs; ++k) {
-                            fft.forward(real.data(), spec.data());
-                            fft.backward(spec.data(), real.data());
-                          }
-                        }));
-    measured = std::min(measured, seconds_per_call(calls, [&] {
-                          for (int k = 0; k < pairs; ++k) fftw_execute(mf), fftw_execute(mb);
-                        }));
+    step = std::min(step, seconds_per_call(calls, [&] { solver->step(); }));
+    fft_time = std::min(fft_time, seconds_per_call(calls, [&] { ffts(*fft); }));
+    measured_step = std::min(measured_step, seconds_per_call(calls, [&] { measured_solver->step(); }));
+    measured_fft_time = std::min(measured_fft_time, seconds_per_call(calls, [&] { ffts(*measured_fft); }));
   }
-  fftw_destroy_plan(mf);
-  fftw_destroy_plan(mb);
-  std::printf("n=%d form=%s step_us=%.3f fft_us=%.3f ratio=%.3f fft_measure_us=%.3f\n", n,
+  std::printf("n=%d form=%s step_us=%.3f fft_us=%.3f ratio=%.3f step_measure_us=%.3f fft_measure_us=%.3f\n", n,
               form == Form::laplacian ? "laplacian" : "divergence", step * 1e6, fft_time * 1e6, step / fft_time,
-              measured * 1e6);
+              measured_step * 1e6, measured_fft_time * 1e6);
 }
 
 }  // namespace

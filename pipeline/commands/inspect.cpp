@@ -5,9 +5,11 @@
 #include <numeric>
 
 #include "core/dataset.hpp"
+#include "core/hash.hpp"
 #include "core/log.hpp"
 #include "pipeline/commands/common.hpp"
 #include "pipeline/commands/inspect_plot.hpp"
+#include "simulators/fft_wisdom.hpp"
 
 namespace slift::pipeline {
 
@@ -29,6 +31,9 @@ void inspect_file(const std::string& path) {
   for (const auto& bc : h.boundary_conditions) std::printf("  boundary      %s: %s\n", bc.name.c_str(), bc.bc_type.c_str());
   std::printf("  created       %s by %s, seed %llu\n", h.created_at.c_str(), h.created_by.c_str(),
               (unsigned long long)h.seed);
+  if (const std::string wisdom = r.attribute(sim::kWisdomAttribute); !wisdom.empty())
+    std::printf("  fft plans     measured, from FFTW wisdom sha256 %s (root attribute %s)\n",
+                sha256(wisdom).substr(0, 16).c_str(), sim::kWisdomAttribute);
   if (!h.simulation_parameters.empty()) {
     std::printf("  parameters   ");
     for (const auto& [k, v] : h.simulation_parameters) std::printf(" %s=%g", k.c_str(), v);

@@ -128,6 +128,8 @@ Params read_params(config::Section& s) {
   }
   m.finish();
 
+  const std::string plans = s.get<std::string>("fft_plans", "estimate", config::one_of({"estimate", "measure"}));
+  p.fft_plans = plans == "estimate" ? FftPlans::estimate : FftPlans::measure;
   p.steps_per_frame = resolve_steps_per_frame(s, p);
   return p;
 }

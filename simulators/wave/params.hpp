@@ -11,6 +11,7 @@ namespace slift::sim::wave {
 enum class Form { laplacian, divergence };
 enum class SpeedMap { minmax, lognormal };
 enum class Downsample { stride, spectral };
+enum class FftPlans { estimate, measure };  // simulators/fftw.hpp, simulators/fft_wisdom.hpp
 
 struct Params {
   double length = 6.283185307179586;  // L, side of the periodic square
@@ -31,6 +32,9 @@ struct Params {
   double c_min = 0.0, c_max = 1.0;     // minmax: per-sample affine map of g onto [c_min, c_max]
   double c_ref = 0.5, log_std = 0.3;   // lognormal: c = c_ref exp(log_std * g), g of unit variance,
   double clip = 3.0;                   //   clipped to |g| <= clip (bounds c for the dt check)
+  // measure: faster plans shared through FFTW wisdom; the bytes depend on that wisdom, not on
+  // the rank or thread count.
+  FftPlans fft_plans = FftPlans::estimate;
 
   double frame_dt() const { return t_end / (n_frames - 1); }
   double dt() const { return frame_dt() / steps_per_frame; }

@@ -76,6 +76,11 @@ class WaveSystem : public System {
   }
 
   std::unique_ptr<Worker> make_worker() const override { return std::make_unique<WaveWorker>(p_); }
+  bool measured_fft_plans() const override { return p_.fft_plans == FftPlans::measure; }
+  // fft_plans came after wave data existed; estimate is what those data were made with.
+  std::vector<std::string> unhashed_keys() const override {
+    return p_.fft_plans == FftPlans::estimate ? std::vector<std::string>{"fft_plans"} : std::vector<std::string>{};
+  }
   // Every leapfrog step applies the spectral operator: 2 real FFTs of n^2 points (laplacian form)
   // or 6 (divergence form), each about n^2 log2(n^2) units of work.
   double core_seconds_per_trajectory() const override {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 #include "core/rng.hpp"
 #include "simulators/wave/medium.hpp"
@@ -42,20 +43,37 @@ RealBuffer medium(int n, uint64_t traj) {
 
 class ConstantSpeed : public ::testing::TestWithParam<Form> {};
 
-TEST_P(ConstantSpeed, MatchesExactFourierSolutionAtSeveralTimes) {
-  const int n = 64;
+// The leapfrog solution for c = 0.8 against the exact one at t = 0.25, 1, 2.5: before and after
+// the front spreads.
+void expect_exact_constant_speed(LeapfrogSolver& solver) {
+  const int n = solver.n();
   const double c = 0.8, dt = 1e-3;
   RealBuffer u0 = test::bump(n, kL, 0.32), speed(size_t(n) * n);
   for (size_t i = 0; i < speed.size(); ++i) speed[i] = c;
-  LeapfrogSolver solver(n, kL, GetParam(), dt);
   solver.set_medium(speed.data());
   solver.start(u0.data());
   int step = 1;
-  for (int target : {250, 1000, 2500}) {  // t = 0.25, 1, 2.5: before and after the front spreads
+  for (int target : {250, 1000, 2500}) {
     for (; step < target; ++step) solver.step();
     RealBuffer exact = exact_constant_speed(u0, n, c, target * dt);
     EXPECT_LT(test::max_abs_diff(solver.u(), exact.data(), u0.size()), 2e-6) << "t = " << target * dt;
   }
+}
+
+TEST_P(ConstantSpeed, MatchesExactFourierSolutionAtSeveralTimes) {
+  LeapfrogSolver solver(64, kL, GetParam(), 1e-3);
+  expect_exact_constant_speed(solver);
+}
+
+// Plans FFTW measured (simulate.fft_plans: measure) take other algorithms: the same tolerance.
+TEST_P(ConstantSpeed, MatchesExactFourierSolutionWithMeasuredPlans) {
+  std::unique_ptr<LeapfrogSolver> solver;
+  {
+    MeasuredPlans measured("", /*wisdom_only=*/false);
+    solver = std::make_unique<LeapfrogSolver>(64, kL, GetParam(), 1e-3);
+    EXPECT_NE(measured.wisdom().find("(fftw_"), std::string::npos) << "no plan was measured";
+  }
+  expect_exact_constant_speed(*solver);
 }
 
 TEST_P(ConstantSpeed, ErrorAgainstExactSolutionIsSecondOrderInDt) {
