@@ -1,7 +1,9 @@
 // What faster FFTs could give the wave step (issue: solver speed): the step's transform pair (one
 // r2c + one c2r of an n x n field) in double and in float, with FFTW_ESTIMATE plans (the solver's)
-// and FFTW_MEASURE plans, one field per plan and B fields per plan (FFTW's advanced interface).
-// Microseconds per field pair, best of 7 bursts; one thread.
+// and FFTW_MEASURE plans, one field per plan and B fields per plan (FFTW's advanced interface);
+// and a complex pair (c2c forward + backward) of an n x n field that carries two real fields, one
+// in its real and one in its imaginary part, per real field. Microseconds per field pair, best of
+// 7 bursts; one thread.
 //
 //   build/release/bench/wave/fft_variants
 #include <fftw3.h>
@@ -42,6 +44,7 @@ struct Double {
     const int dims[2] = {n, n};
     return fftw_plan_many_dft_c2r(2, dims, howmany, X, nullptr, 1, n * (n / 2 + 1), x, nullptr, 1, n * n, flag);
   }
+  static Plan c2c(int n, Complex* X, int sign, unsigned flag) { return fftw_plan_dft_2d(n, n, X, X, sign, flag); }
   static void execute(Plan p) { fftw_execute(p); }
   static void destroy(Plan p) { fftw_destroy_plan(p); }
   static void free(void* p) { fftw_free(p); }
@@ -61,6 +64,7 @@ struct Float {
     const int dims[2] = {n, n};
     return fftwf_plan_many_dft_c2r(2, dims, howmany, X, nullptr, 1, n * (n / 2 + 1), x, nullptr, 1, n * n, flag);
   }
+  static Plan c2c(int n, Complex* X, int sign, unsigned flag) { return fftwf_plan_dft_2d(n, n, X, X, sign, flag); }
   static void execute(Plan p) { fftwf_execute(p); }
   static void destroy(Plan p) { fftwf_destroy_plan(p); }
   static void free(void* p) { fftwf_free(p); }
@@ -80,19 +84,32 @@ double pair_us(int n, int howmany, unsigned flag) {
   return us;
 }
 
+// Microseconds per real field for a complex pair carrying two real fields.
+template <class P>
+double complex_pair_us(int n, unsigned flag) {
+  typename P::Complex* X = P::complex(size_t(n) * n);
+  const typename P::Plan forward = P::c2c(n, X, FFTW_FORWARD, flag), backward = P::c2c(n, X, FFTW_BACKWARD, flag);
+  for (int i = 0; i < n * n; ++i) X[i][0] = typename P::Real(0.1 * (i % 7)), X[i][1] = typename P::Real(0.1 * (i % 5));
+  const double us = best_us([&] { P::execute(forward), P::execute(backward); }, n == 64 ? 400 : 100) / 2;
+  P::destroy(forward), P::destroy(backward), P::free(X);
+  return us;
+}
+
 }  // namespace
 
 int main() {
   std::printf("FFT pair (r2c + c2r) per n x n field, us, one thread, best of %d bursts\n", kBursts);
-  std::printf("  grid  plans     double  double x%d   float  float x%d   MEASURE/ESTIMATE (double)\n", kBatch, kBatch);
+  std::printf("  grid  plans     double  double x%d   float  float x%d   double c2c/2  float c2c/2   MEASURE/ESTIMATE (double)\n",
+              kBatch, kBatch);
   for (int n : {64, 128}) {
     double estimate = 0;
     for (unsigned flag : {unsigned(FFTW_ESTIMATE), unsigned(FFTW_MEASURE)}) {
       const double d1 = pair_us<Double>(n, 1, flag), dB = pair_us<Double>(n, kBatch, flag);
       const double f1 = pair_us<Float>(n, 1, flag), fB = pair_us<Float>(n, kBatch, flag);
       if (flag == FFTW_ESTIMATE) estimate = d1;
-      std::printf(" %4d^2  %-8s %7.2f  %9.2f  %7.2f  %8.2f", n, flag == FFTW_ESTIMATE ? "ESTIMATE" : "MEASURE", d1, dB,
-                  f1, fB);
+      const double dc = complex_pair_us<Double>(n, flag), fc = complex_pair_us<Float>(n, flag);
+      std::printf(" %4d^2  %-8s %7.2f  %9.2f  %7.2f  %8.2f  %12.2f  %11.2f", n, flag == FFTW_ESTIMATE ? "ESTIMATE" : "MEASURE",
+                  d1, dB, f1, fB, dc, fc);
       if (flag == FFTW_MEASURE) std::printf("   %.2fx faster", estimate / d1);
       std::printf("\n");
     }
