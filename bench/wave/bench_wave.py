@@ -1,6 +1,6 @@
 """Wave solver benchmark: step/FFT ratio, ensemble scaling over MPI ranks, NumPy reference.
 
-  /usr/bin/python3 bench/wave/bench_wave.py [--build build] [--sizes 64 128 256]
+  /usr/bin/python3 bench/wave/bench_wave.py [--build build/release] [--sizes 64 128 256]
 
 Prints three tables of ratios measured in this run:
   1. C++ time per leapfrog step / time of the bare FFTs the step needs (wave_bench; target <= 1.3);
@@ -80,7 +80,7 @@ def ensemble_rate(build, ranks, n_train):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--build", default=str(ROOT / "build"))
+    ap.add_argument("--build", default=str(ROOT / "build/release"))
     ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256])
     ap.add_argument("--n-train", type=int, default=384)
     a = ap.parse_args()
