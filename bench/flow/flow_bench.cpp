@@ -5,17 +5,14 @@
 // DUMP_DIR, writes the first trajectory's K and final saturation (raw float64, index i * N + j)
 // for the SciPy reference to check against.
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "core/rng.hpp"
-#include "simulators/flow/matern.hpp"
+#include "bench/flow/five_spot.hpp"
 #include "simulators/flow/solver.hpp"
 
 using namespace slift::sim::flow;
@@ -82,26 +79,14 @@ int main(int argc, char** argv) {
   }
   const int n = std::atoi(argv[1]), steps = std::atoi(argv[2]), n_traj = std::atoi(argv[4]);
   const double dt = std::atof(argv[3]);
-  Problem pb;
-  pb.grid.nx = pb.grid.ny = n;
-  pb.wells = {{0, 0, 1.0}, {n - 1, n - 1, -1.0}};
-  std::string why;
-  auto e = Embedding::make(n, n, pb.grid.hx(), pb.grid.hy(), MaternParams{1.0, 0.2, 1.5, 0.0}, 8, why);
-  if (!e) {
-    std::fprintf(stderr, "%s\n", why.c_str());
-    return 1;
-  }
-  FieldSampler sampler(std::make_shared<const Embedding>(*e));
-  Solver solver(pb);
-  std::vector<double> g1(n * n), g2(n * n), k(n * n);
+  FiveSpot five_spot(n);
+  Solver solver(five_spot.problem);
   Timers sum;
   double field = 0, total = 0;
   long substeps = 0;
   for (int t = 0; t < n_traj; ++t) {
     const double t0 = cpu_seconds();
-    slift::Rng rng(1, t, "flow.permeability");
-    sampler.sample(rng, g1.data(), g2.data());
-    for (int c = 0; c < n * n; ++c) k[c] = std::exp(g1[c]);
+    const std::vector<double>& k = five_spot.permeability(t);
     const double t1 = cpu_seconds();
     solver.setup(k, k);
     for (int s = 0; s < steps; ++s) substeps += solver.step(dt);

@@ -18,11 +18,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <memory>
 #include <vector>
 
-#include "core/rng.hpp"
-#include "simulators/flow/matern.hpp"
+#include "bench/flow/five_spot.hpp"
 #include "simulators/flow/solver.hpp"
 
 using namespace slift::sim::flow;
@@ -125,18 +123,9 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   HYPRE_Init();
   // The medium and state of bench/flow/flow_bench.cpp's first trajectory, at pressure step 31.
-  Problem pb;
-  pb.grid.nx = pb.grid.ny = n;
-  pb.wells = {{0, 0, 1.0}, {n - 1, n - 1, -1.0}};
-  std::string why;
-  auto e = Embedding::make(n, n, pb.grid.hx(), pb.grid.hy(), MaternParams{1.0, 0.2, 1.5, 0.0}, 8, why);
-  if (!e) return std::fprintf(stderr, "%s\n", why.c_str()), 1;
-  FieldSampler sampler(std::make_shared<const Embedding>(*e));
-  Vec g1(N), g2(N), k(N);
-  slift::Rng rng(1, 0, "flow.permeability");
-  sampler.sample(rng, g1.data(), g2.data());
-  for (int c = 0; c < N; ++c) k[c] = std::exp(g1[c]);
-  Solver solver(pb);
+  FiveSpot five_spot(n);
+  Solver solver(five_spot.problem);
+  const Vec& k = five_spot.permeability(0);
   solver.setup(k, k);
   for (int s = 0; s < 30; ++s) solver.step(1.0 / 62);
   const Vec previous = solver.pressure();
