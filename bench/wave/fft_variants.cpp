@@ -28,47 +28,31 @@ double best_us(F&& pair, int reps) {
   return best;
 }
 
-// One precision's four timings: single and batched plans. fftw_* and fftwf_* differ only in
-// their prefix, so the two are written out once each through these small traits.
-struct Double {
-  using Real = double;
-  using Complex = fftw_complex;
-  using Plan = fftw_plan;
-  static Real* real(size_t n) { return fftw_alloc_real(n); }
-  static Complex* complex(size_t n) { return fftw_alloc_complex(n); }
-  static Plan r2c(int howmany, int n, Real* x, Complex* X, unsigned flag) {
-    const int dims[2] = {n, n};
-    return fftw_plan_many_dft_r2c(2, dims, howmany, x, nullptr, 1, n * n, X, nullptr, 1, n * (n / 2 + 1), flag);
-  }
-  static Plan c2r(int howmany, int n, Complex* X, Real* x, unsigned flag) {
-    const int dims[2] = {n, n};
-    return fftw_plan_many_dft_c2r(2, dims, howmany, X, nullptr, 1, n * (n / 2 + 1), x, nullptr, 1, n * n, flag);
-  }
-  static Plan c2c(int n, Complex* X, int sign, unsigned flag) { return fftw_plan_dft_2d(n, n, X, X, sign, flag); }
-  static void execute(Plan p) { fftw_execute(p); }
-  static void destroy(Plan p) { fftw_destroy_plan(p); }
-  static void free(void* p) { fftw_free(p); }
-};
-
-struct Float {
-  using Real = float;
-  using Complex = fftwf_complex;
-  using Plan = fftwf_plan;
-  static Real* real(size_t n) { return fftwf_alloc_real(n); }
-  static Complex* complex(size_t n) { return fftwf_alloc_complex(n); }
-  static Plan r2c(int howmany, int n, Real* x, Complex* X, unsigned flag) {
-    const int dims[2] = {n, n};
-    return fftwf_plan_many_dft_r2c(2, dims, howmany, x, nullptr, 1, n * n, X, nullptr, 1, n * (n / 2 + 1), flag);
-  }
-  static Plan c2r(int howmany, int n, Complex* X, Real* x, unsigned flag) {
-    const int dims[2] = {n, n};
-    return fftwf_plan_many_dft_c2r(2, dims, howmany, X, nullptr, 1, n * (n / 2 + 1), x, nullptr, 1, n * n, flag);
-  }
-  static Plan c2c(int n, Complex* X, int sign, unsigned flag) { return fftwf_plan_dft_2d(n, n, X, X, sign, flag); }
-  static void execute(Plan p) { fftwf_execute(p); }
-  static void destroy(Plan p) { fftwf_destroy_plan(p); }
-  static void free(void* p) { fftwf_free(p); }
-};
+// One precision's timings. fftw_* and fftwf_* differ only in their prefix, so one set of traits
+// serves both, its names made by FFTW's own mangling macros (as fftw3.h declares its API).
+#define SLIFT_FFTW_TRAITS(Name, X, R)                                                                                \
+  struct Name {                                                                                                      \
+    using Real = R;                                                                                                  \
+    using Complex = X(complex);                                                                                      \
+    using Plan = X(plan);                                                                                            \
+    static Real* real(size_t n) { return X(alloc_real)(n); }                                                         \
+    static Complex* complex(size_t n) { return X(alloc_complex)(n); }                                                \
+    static Plan r2c(int howmany, int n, Real* x, Complex* X_, unsigned flag) {                                       \
+      const int dims[2] = {n, n};                                                                                    \
+      return X(plan_many_dft_r2c)(2, dims, howmany, x, nullptr, 1, n * n, X_, nullptr, 1, n * (n / 2 + 1), flag);   \
+    }                                                                                                                \
+    static Plan c2r(int howmany, int n, Complex* X_, Real* x, unsigned flag) {                                       \
+      const int dims[2] = {n, n};                                                                                    \
+      return X(plan_many_dft_c2r)(2, dims, howmany, X_, nullptr, 1, n * (n / 2 + 1), x, nullptr, 1, n * n, flag);   \
+    }                                                                                                                \
+    static Plan c2c(int n, Complex* X_, int sign, unsigned flag) { return X(plan_dft_2d)(n, n, X_, X_, sign, flag); } \
+    static void execute(Plan p) { X(execute)(p); }                                                                   \
+    static void destroy(Plan p) { X(destroy_plan)(p); }                                                              \
+    static void free(void* p) { X(free)(p); }                                                                        \
+  };
+SLIFT_FFTW_TRAITS(Double, FFTW_MANGLE_DOUBLE, double)
+SLIFT_FFTW_TRAITS(Float, FFTW_MANGLE_FLOAT, float)
+#undef SLIFT_FFTW_TRAITS
 
 // Microseconds per field for a pair with `howmany` fields per plan.
 template <class P>
