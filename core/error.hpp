@@ -1,5 +1,7 @@
 // One error type for the whole program; the `slift` boundary turns it into an exit code.
 #pragma once
+#include <sys/wait.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -20,6 +22,12 @@ class Error : public std::runtime_error {
 [[noreturn]] inline void usage_error(const std::string& message) { throw Error(ExitCode::usage, message); }
 // Something failed while running: exit code 1.
 [[noreturn]] inline void runtime_error(const std::string& message) { throw Error(ExitCode::runtime, message); }
+
+// A child's exit code from its wait status, as a shell reports it: its own, or 128 + the signal
+// that ended it.
+inline int exit_code_of(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + (WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0);
+}
 
 }  // namespace slift
 

@@ -382,7 +382,7 @@ class ForkingRunner : public Runner {
       const auto it = running_.find(pid);
       if (it == running_.end()) continue;
       const Stage& s = *it->second.stage;
-      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      const int code = exit_code_of(status);
       if (code == 0) {
         log::info("<== " + s.name + " done in " + log::format_duration(it->second.clock.seconds()));
       } else {

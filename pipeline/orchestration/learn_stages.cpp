@@ -53,7 +53,7 @@ int run_and_wait(const std::vector<std::string>& argv) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return exit_code_of(status);
 }
 
 // train.ranks > 1 in a slift no launcher started: the training runs on that many ranks as

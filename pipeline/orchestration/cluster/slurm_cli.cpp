@@ -1,7 +1,5 @@
 #include "pipeline/orchestration/cluster/slurm_cli.hpp"
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -25,8 +23,7 @@ Output capture(const std::string& command) {
   std::array<char, 4096> buf;
   size_t n;
   while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), text};
+  return {exit_code_of(pclose(p)), text};
 }
 
 std::string trim(std::string s) {
