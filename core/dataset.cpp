@@ -507,6 +507,28 @@ void DatasetWriter::finish() {
   impl_->lock = -1;
 }
 
+void add_static_fields(const std::string& path, const std::vector<ArraySpec>& specs,
+                       const std::vector<std::vector<float>>& frames) {
+  Handle file(check_id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open " + path + " for writing"), H5Fclose);
+  const auto n_traj = read_attr_scalar<uint64_t>(file, "n_trajectories", H5T_NATIVE_UINT64, 0);
+  DatasetHeader fields;
+  fields.kind = "fields";
+  create_arrays(file, fields, specs, n_traj, false);
+  for (size_t k = 0; k < specs.size(); ++k) {
+    const std::string& a = specs[k].path;
+    SLIFT_ASSERT(frames[k].size() == product(specs[k].shape), "one frame per static field");
+    std::vector<float> all;
+    for (uint64_t i = 0; i < n_traj; ++i) all.insert(all.end(), frames[k].begin(), frames[k].end());
+    Handle d(check_id(H5Dopen2(file, a.c_str(), H5P_DEFAULT), "open " + a), H5Dclose);
+    check(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, all.data()), "write " + a);
+    Handle grp(check_id(H5Gopen2(file, a.substr(0, a.find('/')).c_str(), H5P_DEFAULT), "open group of " + a), H5Gclose);
+    std::vector<std::string> names = read_attr_strings(grp, "field_names");
+    names.push_back(a.substr(a.find('/') + 1));
+    check(H5Adelete(grp, "field_names"), "field_names of " + a);
+    attr_strings(grp, "field_names", names);
+  }
+}
+
 // ---- reader ---------------------------------------------------------------------------------
 
 namespace {

@@ -103,6 +103,12 @@ class DatasetReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// Adds static fields, each one frame the same in every trajectory, to a complete field data set in
+// place (arrays and attributes as the writer makes them, listed in their group's field_names). For
+// copies of a data set (slift export-well): it changes the file.
+void add_static_fields(const std::string& path, const std::vector<ArraySpec>& specs,
+                       const std::vector<std::vector<float>>& frames);
+
 // The dataset file this process is reading now ("" if none), for the `slift` command's last word
 // should the HDF5 library crash on a corrupt file (its global heap is read unchecked).
 const char* dataset_being_read();

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config.hpp"
@@ -34,9 +35,31 @@ struct ValueRange {
   std::string suspects;  // e.g. "simulate.permeability.sigma, simulate.t_end"
 };
 
+// What a data set card says about a system (`slift export-well` writes it as README.md, with the
+// grid, splits and parameter values read from the data): Markdown, $...$ for mathematics.
+struct Card {
+  std::string title;  // one line
+  std::string equations, initial_condition, boundary_conditions, numerics;
+  std::vector<std::pair<std::string, std::string>> fields;  // field name -> meaning and unit
+  // Every simulation parameter -> its meaning. Physical ones define the problem; numerical ones
+  // only how it is solved and stored.
+  std::vector<std::pair<std::string, std::string>> physical, numerical;
+};
+
+// A static field the data imply but the simulator does not store (the flow's wells), the same in
+// every trajectory: one frame in the layout of spec (a static array of the file).
+struct ImpliedField {
+  ArraySpec spec;
+  std::vector<float> values;
+};
+
 class System {
  public:
   virtual ~System() = default;
+  virtual Card card() const { return {}; }
+  // `slift export-well` adds these to its copies, so that The Well's augmentations move them with
+  // the medium; the simulator's own files stay as they are.
+  virtual std::vector<ImpliedField> implied_fields() const { return {}; }
   virtual ValueRange range(size_t array_index) const {
     (void)array_index;
     return {};

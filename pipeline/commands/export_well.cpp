@@ -1,30 +1,65 @@
-// slift export-well: a run's field data sets as a directory that The Well's WellDataset reads.
+// slift export-well: a run's field data sets as a data set of The Well, which its own tools
+// (WellDataset, WellDataModule, compute_statistics, the checker) accept.
 //
-// OUT/<dataset_name>/data/{train,test,floor}/<dataset_name>_<split>.hdf5 (hard links to the run's
-// files, copies across file systems), OUT/<dataset_name>/stats.yaml (the training set's per-field
-// statistics, as The Well's compute_statistics writes them) and a README.md data set card.
-// The directory is built beside its final name and renamed into place.
+// OUT/<dataset_name>/data/{train,valid,test}/<dataset_name>_<split>.hdf5 (copies of the run's
+// train, floor and test sets, plus the static fields the data imply, such as the flow's wells),
+// stats.yaml (the training set's statistics, as The Well's compute_statistics writes them),
+// <dataset_name>.yaml (The Well's metadata) and a README.md data set card. The directory is built
+// beside its final name and then moved into place: an existing export is replaced only with
+// --force, and only once the new one is complete.
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <functional>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include "core/atomic_file.hpp"
+#include "core/config.hpp"
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "pipeline/commands/common.hpp"
+#include "simulators/system.hpp"
 
 namespace slift::pipeline {
 namespace fs = std::filesystem;
 
 namespace {
 
-// Our splits; none is The Well's "valid": floor is a second test set of the test set's size,
-// drawn independently, that measures the sampling floor of every metric (docs/metrics.md).
-constexpr const char* kSplits[] = {"train", "test", "floor"};
+// The Well's splits and the run's set each one is. The test set stays the test set, so that The
+// Well's test metrics look at the trajectories slift evaluates on. The floor set, an independent
+// draw of the test distribution of the same size (slift's sampling floor, docs/metrics.md), is
+// the validation set: model selection on it never touches the test set.
+struct Split {
+  const char* well;
+  const char* ours;
+};
+constexpr Split kWellSplits[] = {{"train", "train"}, {"valid", "floor"}, {"test", "test"}};
+
+// The data set's name becomes a directory and file names under OUT: one plain path component.
+void check_name(const std::string& name, const std::string& file) {
+  const bool plain = !name.empty() && name.size() <= 128 && name[0] != '.' &&
+                     std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                       return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+                     });
+  if (!plain)
+    usage_error(file + ": dataset_name '" + name +
+                "' is not a plain name (letters, digits, '_', '-', '.', not starting with '.'); refusing to use it as a "
+                "directory name");
+}
 
 // Moments per tensor component of one field over trajectories, time and space (and of its
 // time increments when it varies in time). Sums are shifted by the first value so that a field
@@ -49,9 +84,11 @@ struct FieldStats {
   Moments value, delta;
 };
 
+size_t tensor_order(const std::string& array) { return static_cast<size_t>(array[1] - '0'); }
+
 FieldStats field_stats(const DatasetReader& r, const std::string& array) {
   FieldStats s;
-  s.order = static_cast<size_t>(array[1] - '0');
+  s.order = tensor_order(array);
   const ArraySpec spec = r.spec(array);
   const size_t comps = s.order == 0 ? 1 : s.order == 1 ? 2 : 4;
   size_t frame = comps;
@@ -68,23 +105,27 @@ FieldStats field_stats(const DatasetReader& r, const std::string& array) {
   return s;
 }
 
-// A value per component, shaped like The Well's: a number, a list of 2, or a 2 x 2 list. Numbers
-// as %.9e: PyYAML reads an exponent without a decimal point ("1e-05") as a string.
+// A number as PyYAML reads it: %.9e (an exponent without a decimal point, "1e-05", is a string).
+std::string yaml_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9e", v);
+  return buf;
+}
+
+// A value per component, shaped like The Well's: a number, a list of 2, or a 2 x 2 list.
 std::string yaml_value(size_t order, const std::function<double(size_t)>& value) {
-  auto num = [&](size_t c) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9e", value(c));
-    return std::string(buf);
-  };
+  auto num = [&](size_t c) { return yaml_number(value(c)); };
   if (order == 0) return num(0);
   if (order == 1) return "[" + num(0) + ", " + num(1) + "]";
   return "[[" + num(0) + ", " + num(1) + "], [" + num(2) + ", " + num(3) + "]]";
 }
 
+std::string field_name(const std::string& array) { return array.substr(array.find('/') + 1); }
+
 // stats.yaml: mean, std, rms of every field and of the time increments of the time-varying ones.
 std::string stats_yaml(const DatasetReader& train) {
   std::vector<std::pair<std::string, FieldStats>> fields;
-  for (const auto& a : train.array_paths()) fields.emplace_back(a.substr(a.find('/') + 1), field_stats(train, a));
+  for (const auto& a : train.array_paths()) fields.emplace_back(field_name(a), field_stats(train, a));
   std::string y;
   for (bool delta : {false, true})
     for (const std::string what : {"mean", "std", "rms"}) {
@@ -103,80 +144,230 @@ std::string stats_yaml(const DatasetReader& train) {
   return y;
 }
 
-std::string card(const DatasetReader& train, const std::map<std::string, uint64_t>& sizes) {
-  const DatasetHeader& h = train.header();
-  std::ostringstream o;
-  o << "# " << h.dataset_name << "\n\n"
-    << "Written by " << h.created_by << " on " << h.created_at << " in The Well's format; every file also\n"
-    << "reads with slift (`slift inspect FILE`) and carries the config that produced it (root attribute `config`).\n\n"
-    << "| split | trajectories | meaning |\n| --- | --- | --- |\n"
-    << "| train | " << sizes.at("train") << " | training set |\n"
-    << "| test | " << sizes.at("test") << " | test set: models roll out from its initial states |\n"
-    << "| floor | " << sizes.at("floor")
-    << " | a second, independent test set: its distance to the test set is the sampling floor of a metric |\n\n"
-    << "There is no `valid` split. `stats.yaml` holds the training set's statistics.\n\n"
-    << "- grid: " << h.x.size() << " x " << h.y.size() << " (" << h.grid_type << "), " << h.time.size()
-    << " saved times from " << h.time.front() << " to " << h.time.back() << "\n- boundary conditions:";
-  for (const auto& bc : h.boundary_conditions) o << " " << bc.name << " (" << bc.bc_type << ")";
-  o << "\n- fields:";
-  for (const auto& a : train.array_paths()) {
-    const ArraySpec s = train.spec(a);
-    o << " `" << a << "` (" << (s.time_varying ? "time-varying" : "static") << ")";
+std::string yaml_list(const std::vector<std::string>& items) {
+  std::string s = "[";
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
+  return s + "]";
+}
+
+// The names WellDataset gives a field's channels: K_xx, K_xy, ... for a tensor.
+std::vector<std::string> channel_names(const std::string& array) {
+  std::vector<std::string> names{field_name(array)};
+  for (size_t k = 0; k < tensor_order(array); ++k) {
+    std::vector<std::string> longer;
+    for (const auto& n : names)
+      for (const char* d : {"x", "y"}) longer.push_back(n + (k == 0 ? "_" : "") + d);
+    names = longer;
   }
-  o << "\n- simulation parameters:";
-  for (const auto& [k, v] : h.simulation_parameters) o << " " << k << " = " << v << ";";
-  o << "\n\nLoad it in Python with The Well's loader:\n\n```python\n"
-    << "from the_well.data import WellDataset\n"
-    << "from the_well.data.normalization import ZScoreNormalization\n"
-    << "ds = WellDataset(path=\"" << h.dataset_name << "\", well_split_name=\"train\", use_normalization=True,\n"
-    << "                 normalization_type=ZScoreNormalization)\n```\n";
+  return names;
+}
+
+// <name>.yaml: The Well's metadata of the data set, as its scripts/generate_metadata.py writes it
+// (WellDataset's WellMetadata of the valid split).
+std::string metadata_yaml(const DatasetReader& valid) {
+  const DatasetHeader& h = valid.header();
+  std::map<size_t, std::vector<std::string>> variable, constant;
+  for (const auto& a : valid.array_paths())
+    for (const auto& n : channel_names(a)) (valid.spec(a).time_varying ? variable : constant)[tensor_order(a)].push_back(n);
+  std::vector<std::string> scalars, bcs;
+  for (const auto& [k, v] : h.simulation_parameters) scalars.push_back(k);
+  for (const auto& bc : h.boundary_conditions)
+    if (std::find(bcs.begin(), bcs.end(), bc.bc_type) == bcs.end()) bcs.push_back(bc.bc_type);
+  std::ostringstream o;
+  o << "dataset_name: " << h.dataset_name << "\nn_spatial_dims: 2\nspatial_resolution: [" << h.x.size() << ", "
+    << h.y.size() << "]\nscalar_names: []\nconstant_scalar_names: " << yaml_list(scalars) << "\n";
+  for (auto [key, names] : {std::pair{"field_names", &variable}, std::pair{"constant_field_names", &constant}}) {
+    o << key << ":\n";
+    for (size_t order = 0; order < 3; ++order) o << "  " << order << ": " << yaml_list((*names)[order]) << "\n";
+  }
+  o << "boundary_condition_types: " << yaml_list(bcs) << "\nn_files: 1\nn_trajectories_per_file: [" << valid.n_traj()
+    << "]\nn_steps_per_trajectory: [" << h.time.size() << "]\ngrid_type: " << h.grid_type << "\n";
   return o.str();
 }
 
-void link_or_copy(const fs::path& from, const fs::path& to) {
-  std::error_code ec;
-  fs::create_hard_link(from, to, ec);
-  if (ec) fs::copy_file(from, to);
+// The Well's augmentations that map a sample to another solution of the same equations. Both
+// systems' equations are invariant under the symmetries of the square when their coefficients
+// move with the grid (a scalar speed, a permeability tensor and the wells stored as fields):
+// flips always; axis swaps (RandomAxisPermute, RandomRotation90) on a square grid of square
+// cells; shifts (RandomAxisRoll) only with periodic boundaries, where walls would be cut open.
+std::vector<std::string> physical_augmentations(const DatasetHeader& h) {
+  std::vector<std::string> a{"RandomAxisFlip"};
+  const auto spacing = [](const std::vector<double>& v) { return v.size() > 1 ? v[1] - v[0] : 0.0; };
+  if (h.x.size() == h.y.size() && std::abs(spacing(h.x) - spacing(h.y)) <= 1e-6 * std::abs(spacing(h.x)))
+    a.insert(a.end(), {"RandomAxisPermute", "RandomRotation90"});
+  if (std::all_of(h.boundary_conditions.begin(), h.boundary_conditions.end(),
+                  [](const BoundaryCondition& bc) { return bc.bc_type == "PERIODIC"; }))
+    a.push_back("RandomAxisRoll");
+  return a;
 }
 
-void export_well(const std::string& run_dir, const std::string& out) {
+std::string parameter_table(const std::vector<std::pair<std::string, std::string>>& meanings,
+                            const std::map<std::string, double>& values) {
+  std::ostringstream o;
+  o << "| parameter | value | meaning |\n| --- | --- | --- |\n";
+  for (const auto& [k, meaning] : meanings)
+    if (values.count(k)) o << "| `" << k << "` | " << values.at(k) << " | " << meaning << " |\n";
+  return o.str();
+}
+
+std::string card(const DatasetReader& train, const sim::Card& c, const std::map<std::string, uint64_t>& sizes,
+                 const std::string& final_dir) {
+  const DatasetHeader& h = train.header();
+  std::ostringstream o;
+  o << "# " << h.dataset_name << ": " << c.title << "\n\n"
+    << "Written by `slift export-well` from data of " << h.created_by << " (" << h.created_at
+    << "). Every file also reads with slift (`slift inspect FILE`) and carries the config that produced it (root "
+       "attribute `config`).\n\n"
+    << "## Equations\n\n" << c.equations << "\n\n## Initial condition\n\n" << c.initial_condition
+    << "\n\n## Boundary conditions\n\n" << c.boundary_conditions << "\n\n## Fields\n\n"
+    << "| field | tensor order | meaning and unit |\n| --- | --- | --- |\n";
+  for (const auto& a : train.array_paths()) {
+    const std::string name = field_name(a);
+    const auto m = std::find_if(c.fields.begin(), c.fields.end(), [&](const auto& f) { return f.first == name; });
+    o << "| `" << name << "` | " << tensor_order(a) << " | " << (m == c.fields.end() ? "" : m->second) << " |\n";
+  }
+  o << "\n## Physical parameters\n\n" << parameter_table(c.physical, h.simulation_parameters)
+    << "\n## Numerical settings\n\n" << c.numerics << "\n\n" << parameter_table(c.numerical, h.simulation_parameters)
+    << "\n## Data\n\n"
+    << "- grid: " << h.x.size() << " x " << h.y.size() << " (" << h.grid_type << "), x from " << h.x.front() << " to "
+    << h.x.back() << ", y from " << h.y.front() << " to " << h.y.back() << "\n- " << h.time.size()
+    << " saved times, evenly spaced from " << h.time.front() << " to " << h.time.back() << "\n\n"
+    << "| split | trajectories | slift's set | why |\n| --- | --- | --- | --- |\n"
+    << "| train | " << sizes.at("train") << " | train | the training set |\n"
+    << "| valid | " << sizes.at("valid")
+    << " | floor | an independent draw of the test distribution (slift measures its sampling floor with it): "
+       "validation never touches the test set |\n"
+    << "| test | " << sizes.at("test") << " | test | the set slift evaluates on, so that results compare |\n\n"
+    << "`stats.yaml` holds the training set's statistics (as The Well's `compute_statistics` writes them); `"
+    << h.dataset_name << ".yaml` The Well's metadata of the data set.\n\n## Augmentations\n\n"
+    << "Augmentations that keep the data physical: ";
+  const std::vector<std::string> aug = physical_augmentations(h);
+  for (size_t i = 0; i < aug.size(); ++i) o << (i ? ", " : "") << "`" << aug[i] << "`";
+  o << ".\nFlips, swaps and rotations map a solution to a solution: the medium and the wells are fields and move "
+       "with the grid. A roll (shift) does so only along periodic axes; it is listed only when every boundary is "
+       "periodic.\n\n"
+    << "## Loading with The Well\n\n```python\nfrom the_well.data import WellDataModule\n"
+    << "from the_well.data.normalization import ZScoreNormalization\n"
+    << "root = \"" << final_dir << "\"\n"
+    << "# The Well's datamodule takes only the names of its own data sets: name the folder of each split instead.\n"
+    << "splits = (\"train\", \"val\", \"rollout_val\", \"test\", \"rollout_test\")\n"
+    << "dm = WellDataModule(well_base_path=root, well_dataset_name=\"" << h.dataset_name
+    << "\", batch_size=4, n_steps_input=3,\n"
+    << "                    use_normalization=True, normalization_type=ZScoreNormalization,\n"
+    << "                    dataset_kws={s: {\"path\": root} for s in splits})\n```\n";
+  return o.str();
+}
+
+// The system that made the data, rebuilt from the config stored in the file: its card and the
+// static fields the data imply.
+std::unique_ptr<sim::System> system_of(const DatasetReader& r, const std::string& file) {
+  try {
+    config::Config config = config::Config::from_string(r.header().config_yaml, file + " (attribute config)");
+    config::Section simulate = config.root().section("simulate");
+    return sim::make_system(simulate);
+  } catch (const Error& e) {
+    usage_error(file + ": its stored config does not rebuild the system that wrote it (" + e.what() + ")");
+  }
+}
+
+// A copy that shares nothing writable with the run's file: a reflink (FICLONE) where the file
+// system has them, else a plain copy.
+void clone_or_copy(const fs::path& from, const fs::path& to) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) runtime_error(from.string() + ": " + std::strerror(errno));
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (out < 0) {
+    const int e = errno;
+    ::close(in);
+    runtime_error(to.string() + ": " + std::strerror(e));
+  }
+  const bool cloned = ::ioctl(out, FICLONE, in) == 0;
+  ::close(out);
+  ::close(in);
+  if (!cloned) fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+}
+
+// The export being built, removed unless it was moved into place.
+struct Staging {
+  fs::path dir;
+  ~Staging() {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
+};
+
+// Moves `from` to `to`: atomically replacing an existing `to` only with `force`, after which the
+// old export (now at `from`) is removed.
+void move_into_place(const fs::path& from, const fs::path& to, bool force) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
+  if (errno != EEXIST) runtime_error("cannot move " + from.string() + " to " + to.string() + ": " + std::strerror(errno));
+  if (!force) usage_error(to.string() + " exists; pass --force to replace it");
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) != 0)
+    runtime_error("cannot replace " + to.string() + ": " + std::strerror(errno));
+}
+
+void export_well(const std::string& run_dir, const std::string& out, bool force) {
   const fs::path data = fs::path(run_dir) / "data";
-  std::map<std::string, std::unique_ptr<DatasetReader>> readers;
-  for (const char* split : kSplits) {
-    const fs::path file = data / (std::string(split) + ".h5");
+  std::map<std::string, std::unique_ptr<DatasetReader>> readers;  // by The Well's split name
+  for (const auto& [well, ours] : kWellSplits) {
+    const fs::path file = data / (std::string(ours) + ".h5");
     if (!fs::exists(file)) usage_error(run_dir + ": no " + file.string() + " (run `slift simulate CONFIG` first)");
-    readers[split] = std::make_unique<DatasetReader>(file.string());
-    if (readers[split]->header().kind != "fields")
-      usage_error(file.string() + ": a '" + readers[split]->header().kind +
-                  "' data set; The Well holds field data sets only (wave, flow)");
+    readers[well] = std::make_unique<DatasetReader>(file.string());
+    const DatasetHeader& h = readers[well]->header();
+    if (h.kind != "fields")
+      usage_error(file.string() + ": a '" + h.kind + "' data set; The Well holds field data sets only (wave, flow)");
+    check_name(h.dataset_name, file.string());
+    if (h.dataset_name != readers["train"]->header().dataset_name)
+      usage_error(file.string() + ": data set '" + h.dataset_name + "', but the training set is '" +
+                  readers["train"]->header().dataset_name + "'");
   }
-  const DatasetReader& train = *readers["train"];
-  const std::string name = train.header().dataset_name;
-  const fs::path final_dir = fs::path(out) / name, tmp = fs::path(out) / (name + ".partial");
-  fs::remove_all(tmp);
+  const std::string train_file = (data / "train.h5").string();
+  const std::string name = readers["train"]->header().dataset_name;
+  const std::unique_ptr<sim::System> system = system_of(*readers["train"], train_file);
+  const fs::path final_dir = fs::path(out) / name;
+  if (fs::exists(fs::symlink_status(final_dir)) && !force)
+    usage_error(final_dir.string() + " exists; pass --force to replace it");
+  if (fs::exists(out) && !fs::is_directory(out)) usage_error(out + " is not a directory");
+  fs::create_directories(out);
+
+  Staging staging;
+  std::string tmpl = (fs::path(out) / ("." + name + ".export-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) runtime_error("cannot create a directory in " + out + ": " + std::strerror(errno));
+  staging.dir = tmpl;
+  std::vector<ArraySpec> implied_specs;
+  std::vector<std::vector<float>> implied_values;
+  for (const auto& f : system->implied_fields()) implied_specs.push_back(f.spec), implied_values.push_back(f.values);
   std::map<std::string, uint64_t> sizes;
-  for (const char* split : kSplits) {
-    fs::create_directories(tmp / "data" / split);
-    link_or_copy(data / (std::string(split) + ".h5"), tmp / "data" / split / (name + "_" + split + ".hdf5"));
-    sizes[split] = readers[split]->n_traj();
+  std::map<std::string, std::unique_ptr<DatasetReader>> exported;
+  for (const auto& [well, ours] : kWellSplits) {
+    const fs::path dir = staging.dir / "data" / well, file = dir / (name + "_" + well + ".hdf5");
+    fs::create_directories(dir);
+    clone_or_copy(data / (std::string(ours) + ".h5"), file);
+    if (!implied_specs.empty()) add_static_fields(file.string(), implied_specs, implied_values);
+    exported[well] = std::make_unique<DatasetReader>(file.string());
+    sizes[well] = exported[well]->n_traj();
   }
-  std::ofstream(tmp / "stats.yaml") << stats_yaml(train);
-  std::ofstream(tmp / "README.md") << card(train, sizes);
-  fs::remove_all(final_dir);
-  fs::rename(tmp, final_dir);
-  log::info("wrote " + final_dir.string() + " (splits train, test, floor; stats.yaml; README.md)");
+  write_file_atomic((staging.dir / "stats.yaml").string(), stats_yaml(*exported["train"]));
+  write_file_atomic((staging.dir / (name + ".yaml")).string(), metadata_yaml(*exported["valid"]));
+  write_file_atomic((staging.dir / "README.md").string(), card(*exported["train"], system->card(), sizes, final_dir.string()));
+  exported.clear();
+  move_into_place(staging.dir, final_dir, force);  // with --force, staging now holds the old export
+  log::info("wrote " + final_dir.string() + " (splits train, valid (our floor), test; stats.yaml; " + name +
+            ".yaml; README.md)");
 }
 
 }  // namespace
 
 void add_export_well(CLI::App& app) {
-  auto* cmd = app.add_subcommand("export-well", "write a run's field data sets as a data set of The Well's layout");
-  cmd->footer("Example:\n  slift export-well runs/wave well   # well/wave/{data/{train,test,floor},stats.yaml,README.md}\n"
-              "Python: WellDataset(path=\"well/wave\", well_split_name=\"train\") (docs/dataset-format.md)");
+  auto* cmd = app.add_subcommand("export-well", "write a run's field data sets as a data set of The Well");
+  cmd->footer("Example:\n  slift export-well runs/wave well   # well/wave/{data/{train,valid,test},stats.yaml,wave.yaml,README.md}\n"
+              "Python: WellDataModule / WellDataset with path=\"well/wave\" (docs/dataset-format.md)");
   static std::string run_dir, out;
+  static bool force = false;
   cmd->add_option("RUN_DIR", run_dir, "a run's output_dir (holding data/{train,test,floor}.h5)")->required();
   cmd->add_option("OUT", out, "directory that receives <dataset_name>/")->required();
-  cmd->callback([] { export_well(run_dir, out); });
+  cmd->add_flag("--force", force, "replace an existing OUT/<dataset_name> (kept until the new export is complete)");
+  cmd->callback([] { export_well(run_dir, out, force); });
 }
 
 }  // namespace slift::pipeline

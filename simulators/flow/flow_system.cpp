@@ -4,6 +4,7 @@
 // isotropic medium, t2_fields/K (x, y, 2, 2) for a diagonal tensor: as a rank-2 tensor it stays
 // physical (positive diagonal) under The Well's axis flips, permutations and rotations.
 #include <cmath>
+#include <cstdio>
 #include <memory>
 
 #include "core/rng.hpp"
@@ -122,6 +123,15 @@ class FlowSystem : public System {
     return a;
   }
   std::unique_ptr<Worker> make_worker() const override { return std::make_unique<FlowWorker>(p_, e_); }
+  // The wells as the static field q: each well's rate in its cell, 0 elsewhere.
+  std::vector<ImpliedField> implied_fields() const override {
+    const Grid& g = p_.problem.grid;
+    std::vector<float> q(static_cast<size_t>(g.cells()), 0.0f);
+    for (const Well& w : p_.problem.wells) q[static_cast<size_t>(w.i) * g.ny + w.j] += static_cast<float>(w.rate);
+    const uint64_t nx = g.nx, ny = g.ny;
+    return {{{"t0_fields/q", {nx, ny}, false, {true, true}}, std::move(q)}};
+  }
+  Card card() const override;
   // Pressure steps: a sparse factorisation and solve, about cells^1.5 units (nested dissection in
   // 2-D). Transport: CFL-limited sub-steps over the cells; no cell takes in more than the
   // injected rate Q, so their number is about t_end * 3 Q / ((1 - swc - sor) * pore volume of a
@@ -147,6 +157,71 @@ class FlowSystem : public System {
   Params p_;
   std::shared_ptr<const Embedding> e_;  // null for a uniform medium
 };
+
+Card FlowSystem::card() const {
+  Card c;
+  c.title = "Two-phase flow: water displacing oil in a random porous medium (quarter five-spot by default)";
+  c.equations =
+      "Incompressible, immiscible water and oil without gravity or capillarity, on the domain "
+      "$[0, l_x] \\times [0, l_y]$ of unit thickness:\n\n"
+      "$$-\\nabla\\cdot(\\lambda(s) K \\nabla p) = q, \\qquad v = -\\lambda(s) K \\nabla p, \\qquad "
+      "\\phi\\, \\partial_t s + \\nabla\\cdot(f_w(s)\\, v) = q_w,$$\n\n"
+      "with Corey mobilities $\\lambda_w = S^2 / \\mu_w$, $\\lambda_o = (1 - S)^2 / \\mu_o$ of the normalised "
+      "saturation $S = (s - s_{wc}) / (1 - s_{wc} - s_{or})$ clipped to $[0, 1]$, $\\lambda = \\lambda_w + \\lambda_o$, "
+      "$f_w = \\lambda_w / \\lambda$. Injectors ($q > 0$) put in water ($q_w = q$); producers ($q < 0$) take out "
+      "the cell's mixture ($q_w = f_w(s)\\, q$). The rates sum to zero. Permeability: ";
+  if (!e_)
+    c.equations += "uniform, $K = $ `perm_value` $\\cdot I$.";
+  else
+    c.equations += std::string(p_.perm.diagonal() ? "diagonal, $K = \\mathrm{diag}(e^{m + G_1}, e^{m + G_2})$"
+                                                   : "isotropic, $K = e^{m + G} I$") +
+                   ", with independent Gaussian fields $G$ of the Matérn covariance "
+                   "$\\sigma^2 \\frac{2^{1-\\nu}}{\\Gamma(\\nu)} (\\sqrt{2\\nu}\\, r / l)^\\nu K_\\nu(\\sqrt{2\\nu}\\, r / l)$ "
+                   "(plus a white-noise nugget), drawn per trajectory.";
+  c.equations += " All quantities are in the config's units: with porosity 1, a unit domain and unit rates, "
+                 "t counts injected pore volumes.";
+  c.initial_condition = "$s = 0$ everywhere (the rock is full of oil); the permeability is drawn per trajectory. "
+                        "The wells are the same in every trajectory (cell [i, j], rate):";
+  for (const Well& w : p_.problem.wells) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", w.rate);
+    c.initial_condition += " [" + std::to_string(w.i) + ", " + std::to_string(w.j) + "] " + rate + ";";
+  }
+  c.initial_condition += " they are the field `q`.";
+  c.boundary_conditions = "No flow through any wall ($v \\cdot n = 0$): WALL along x and y.";
+  c.numerics =
+      "Cell-centred grid of nx x ny cells (cell i spans $[i h_x, (i + 1) h_x]$, stored at its centre). "
+      "Sequential splitting (IMPES) with nx x ny two-point flux (TPFA) pressure solves, harmonic-mean "
+      "transmissibilities, a direct sparse LDLT; steps_per_frame pressure steps between stored frames; the "
+      "saturation moves by the explicit single-point upstream scheme in CFL-limited sub-steps within each "
+      "pressure step. Matérn fields by circulant embedding (exact on the grid). See docs/flow.md.";
+  c.fields = {{"s", "water saturation: volume fraction of the pore space, in [0, 1]; time-varying"},
+              {"p", "pressure (if stored), relative to p = 0 in cell [0, 0]; units of rate x viscosity / permeability; "
+                    "time-varying"},
+              {"K", p_.perm.diagonal() ? "permeability tensor diag(K_x, K_y) (rank 2, off-diagonal entries 0), units "
+                                         "of length^2; static"
+                                       : "permeability (scalar), units of length^2; static"},
+              {"q", "well rate in the cell, volume per unit time (> 0 injects water, < 0 produces), 0 elsewhere; "
+                    "static, the same in every trajectory"}};
+  c.physical = {{"lx", "domain length along x"},
+                {"ly", "domain length along y"},
+                {"porosity", "phi, uniform"},
+                {"mu_w", "water viscosity"},
+                {"mu_o", "oil viscosity"},
+                {"swc", "connate (immobile) water saturation"},
+                {"sor", "residual oil saturation"},
+                {"t_end", "end time"},
+                {"n_wells", "number of wells (positions and rates: field q)"},
+                {"perm_mean", "m, mean of log K"},
+                {"perm_sigma", "sigma, standard deviation of the Matérn field"},
+                {"perm_length", "l, correlation length"},
+                {"perm_nu", "nu, Matérn smoothness"},
+                {"perm_nugget", "white-noise variance added to log K"},
+                {"perm_diagonal", "1: K diagonal from two fields, 0: isotropic"},
+                {"perm_value", "K of a uniform medium"}};
+  c.numerical = {{"nx", "cells along x"}, {"ny", "cells along y"}, {"steps_per_frame", "pressure steps between stored frames"}};
+  return c;
+}
 
 std::vector<Well> read_wells(config::Section& s, const Grid& g) {
   const bool given = s.has("wells");

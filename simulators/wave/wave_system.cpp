@@ -1,5 +1,6 @@
 // The wave system: fixed Gaussian bump, random medium per trajectory, frames of u and the medium.
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "simulators/system.hpp"
@@ -76,6 +77,7 @@ class WaveSystem : public System {
   }
 
   std::unique_ptr<Worker> make_worker() const override { return std::make_unique<WaveWorker>(p_); }
+  Card card() const override;
   bool measured_fft_plans() const override { return p_.fft_plans == FftPlans::measure; }
   // fft_plans came after wave data existed; estimate is what those data were made with.
   std::vector<std::string> unhashed_keys() const override {
@@ -99,6 +101,50 @@ class WaveSystem : public System {
   Params p_;
   std::vector<double> frame_norm_;  // of t0_fields/u, per frame
 };
+
+Card WaveSystem::card() const {
+  auto num = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return std::string(b);
+  };
+  Card c;
+  c.title = "A travelling wave through a random medium";
+  c.equations = std::string("On the periodic square $[0, L)^2$: ") +
+                (p_.form == Form::laplacian ? "$u_{tt} = c(x)^2 \\Delta u$ (energy $\\frac12 \\int u_t^2 / c^2 + |\\nabla u|^2$)."
+                                            : "$u_{tt} = \\nabla\\cdot(c(x)^2 \\nabla u)$ (energy $\\frac12 \\int u_t^2 + c^2 |\\nabla u|^2$).") +
+                " The medium c is static and random per trajectory: a Gaussian field g whose mode variance is "
+                "$\\exp(-\\ln(|k| / k_0)^2 / (2 \\cdot " + num(p_.spectrum_width) + "^2))$ ($|k|$, $k_0$ in units of "
+                "$2\\pi / L$), " +
+                (p_.speed_map == SpeedMap::minmax
+                     ? "mapped per sample affinely onto [" + num(p_.c_min) + ", " + num(p_.c_max) + "]."
+                     : "mapped to $c = " + num(p_.c_ref) + " \\exp(" + num(p_.log_std) + " g)$, g of unit variance clipped to $|g| \\le " +
+                           num(p_.clip) + "$.") +
+                " All quantities are nondimensional.";
+  c.initial_condition = "$u(x, 0) = " + num(p_.bump_amplitude) + " \\exp(-|x - x_0|^2 / (2 \\cdot " + num(p_.bump_width) +
+                        "^2))$, $x_0 = (" + num(p_.bump_x) + ", " + num(p_.bump_y) +
+                        ")$, and $u_t(x, 0) = 0$: the same in every trajectory; only the medium is random.";
+  c.boundary_conditions = "Periodic along x and y.";
+  c.numerics = "Fourier spectral in space on n_solve x n_solve points $x_j = j L / n_{solve}$, leapfrog in time with step dt "
+               "(started by the Taylor step $u_1 = u_0 + \\frac12 dt^2 A u_0$), below the stability limit dt_limit; every "
+               "steps_per_frame steps a frame is stored on n_out x n_out points $x_i = i L / n_{out}$ (from 0, not cell "
+               "centres) by " +
+               std::string(p_.downsample == Downsample::stride ? "taking every (n_solve / n_out)-th point" : "spectral truncation") +
+               ". See docs/wave.md.";
+  c.fields = {{"u", "displacement, nondimensional (the bump's height at t = 0); time-varying"},
+              {"c", "wave speed, length per unit time; static"}};
+  c.physical = {{"length", "L, side of the periodic square"},
+                {"t_end", "end time"},
+                {"c_bound", "largest speed any sample can have"},
+                {"k0", "peak wavenumber of the medium's spectrum, in units of 2 pi / L"},
+                {"bump_width", "w, width of the initial bump"}};
+  c.numerical = {{"n_solve", "solver grid points per side"},
+                 {"n_out", "stored grid points per side"},
+                 {"dt", "leapfrog time step"},
+                 {"steps_per_frame", "leapfrog steps between stored frames"},
+                 {"dt_limit", "leapfrog stability limit for c_bound on the solver grid"}};
+  return c;
+}
 
 std::unique_ptr<System> make(config::Section& s) { return std::make_unique<WaveSystem>(read_params(s)); }
 
