@@ -243,9 +243,9 @@ std::string card(const DatasetReader& train, const sim::Card& c, const std::map<
     << "Augmentations that keep the data physical: ";
   const std::vector<std::string> aug = physical_augmentations(h);
   for (size_t i = 0; i < aug.size(); ++i) o << (i ? ", " : "") << "`" << aug[i] << "`";
-  o << ".\nFlips, swaps and rotations map a solution to a solution: the medium and the wells are fields and move "
-       "with the grid. A roll (shift) does so only along periodic axes; it is listed only when every boundary is "
-       "periodic.\n\n"
+  o << ".\nFlips, swaps and rotations map a solution to a solution: the coefficients (the medium, and the flow's "
+       "wells) are fields that move with the grid. A roll (shift) does so only along periodic axes; it is listed only "
+       "when every boundary is periodic.\n\n"
     << "## Loading with The Well\n\n```python\nfrom the_well.data import WellDataModule\n"
     << "from the_well.data.normalization import ZScoreNormalization\n"
     << "root = \"" << final_dir << "\"\n"

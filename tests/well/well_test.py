@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import yaml
 from the_well.data import WellDataModule, WellDataset
+from the_well.data.data_formatter import DefaultChannelsFirstFormatter
 from the_well.data.augmentation import (
     Compose,
     RandomAxisFlip,
@@ -204,6 +205,12 @@ def check_datamodule(root):
         batch = next(iter(getattr(dm, loader)()))
         check(batch["input_fields"].ndim == 5 and torch.isfinite(batch["input_fields"]).all(),
               f"{root}: {loader} yields a batch {tuple(batch['input_fields'].shape)}")
+    # The benchmark trainer's path: its model input width from the metadata, its formatter on a batch.
+    meta = dm.train_dataset.metadata
+    (x,), y = DefaultChannelsFirstFormatter(meta).process_input(next(iter(dm.train_dataloader())))
+    width = dm.train_dataset.n_steps_input * meta.n_fields + meta.n_constant_fields
+    check(x.shape[1] == width and y.shape[-1] == meta.n_fields,
+          f"{root}: the benchmark's formatter gives {width} input channels, {meta.n_fields} outputs")
     check(dm.val_dataset.files_paths[0].endswith("data/valid/" + os.path.basename(root) + "_valid.hdf5"),
           f"{root}: the valid split is its own folder")
 
@@ -233,6 +240,16 @@ def check_compute_statistics(root):
                 for s in theirs for n, v in theirs[s].items())
     check(set(theirs) == set(ours) and all(set(theirs[s]) == set(ours[s]) for s in theirs) and worst < 1e-3,
           f"{root}: compute_statistics accepts it and agrees with stats.yaml (largest relative difference {worst:.2g})")
+
+
+def check_diagonal_refused(root):
+    """What the docs say: a diagonal permeability tensor's zero off-diagonal entries fail
+    compute_statistics' per-component check (slift's stats.yaml covers them)."""
+    try:
+        the_well_script("compute_statistics").compute_statistics(f"{root}/data/train", os.path.join(WORK, "diag.yaml"))
+        check(False, f"{root}: compute_statistics refuses the diagonal tensor K")
+    except AssertionError as e:
+        check("'K' field is abnormally low" in str(e), f"{root}: compute_statistics refuses the diagonal tensor K ({e})")
 
 
 def run_checker(files):
@@ -338,6 +355,7 @@ def main():
     if THE_WELL_SOURCE:
         for root in (wave, iso):
             check_compute_statistics(root)
+        check_diagonal_refused(flow)
         run_checker([f"{root}/data/{s}/{os.path.basename(root)}_{s}.hdf5" for root in (wave, flow, iso)
                      for s in ("train", "valid", "test")])
     else:
