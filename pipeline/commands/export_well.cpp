@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -296,6 +297,16 @@ struct Staging {
   }
 };
 
+// A new hidden directory beside OUT/<name>, made by this process alone (mkdir fails on an existing
+// one, a planted link included), with the permissions the umask gives.
+fs::path staging_dir(const std::string& out, const std::string& name) {
+  for (int k = 0;; ++k) {
+    const fs::path dir = fs::path(out) / ("." + name + ".export-" + std::to_string(::getpid()) + "-" + std::to_string(k));
+    if (::mkdir(dir.c_str(), 0777) == 0) return dir;
+    if (errno != EEXIST || k == 100) runtime_error("cannot create a directory in " + out + ": " + std::strerror(errno));
+  }
+}
+
 // Moves `from` to `to`: atomically replacing an existing `to` only with `force`, after which the
 // old export (now at `from`) is removed.
 void move_into_place(const fs::path& from, const fs::path& to, bool force) {
@@ -331,9 +342,7 @@ void export_well(const std::string& run_dir, const std::string& out, bool force)
   fs::create_directories(out);
 
   Staging staging;
-  std::string tmpl = (fs::path(out) / ("." + name + ".export-XXXXXX")).string();
-  if (!::mkdtemp(tmpl.data())) runtime_error("cannot create a directory in " + out + ": " + std::strerror(errno));
-  staging.dir = tmpl;
+  staging.dir = staging_dir(out, name);
   std::vector<ArraySpec> implied_specs;
   std::vector<std::vector<float>> implied_values;
   for (const auto& f : system->implied_fields()) implied_specs.push_back(f.spec), implied_values.push_back(f.values);

@@ -328,6 +328,9 @@ def check_refusals(wave_run):
     r = subprocess.run([SLIFT, "export-well", wave_run, os.path.dirname(target), "--force"], capture_output=True, text=True)
     check(r.returncode == 0 and not os.path.exists(f"{target}/mine.txt") and os.listdir(os.path.dirname(target)) == ["wave"]
           and len(dataset(target)) > 0, "with --force a complete new export replaces the old one")
+    umask = os.umask(0)
+    os.umask(umask)
+    check(os.stat(target).st_mode & 0o777 == 0o777 & ~umask, "the export's directory has the umask's permissions")
 
 
 def main():
