@@ -125,7 +125,7 @@ Sweep load_sweep(config::Config cfg) {
     }
     ov.push_back("output_dir=" + s.output_dir + "/" + id);
     auto e = std::make_unique<Experiment>(load_experiment(base_path.string(), ov));
-    // A grid key that no stage reads (output_dir, name) would compute one thing under two names.
+    // A grid key that no stage reads (output_dir) would compute one thing under two names.
     if (const auto [first, fresh] = by_computation.emplace(computation(*e), s.runs.size()); !fresh) {
       const auto& other = points[first->second];
       size_t g = 0;
