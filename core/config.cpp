@@ -24,6 +24,13 @@ struct Source {
 
 // ---- checks ---------------------------------------------------------------------------------
 
+// A value as an error line quotes it: a 100 KB --set value is not echoed whole.
+static std::string shown(const std::string& text) {
+  constexpr size_t kMax = 80;
+  if (text.size() <= kMax) return text;
+  return text.substr(0, kMax) + "... (" + std::to_string(text.size()) + " characters)";
+}
+
 static std::string num(double v) {
   std::ostringstream s;
   s << v;
@@ -66,7 +73,7 @@ Check<std::string> one_of(std::vector<std::string> choices) {
     if (std::find(choices.begin(), choices.end(), v) != choices.end()) return std::nullopt;
     std::string all;
     for (auto& c : choices) all += (all.empty() ? "" : ", ") + c;
-    return "must be one of {" + all + "}, got '" + v + "'";
+    return "must be one of {" + all + "}, got '" + shown(v) + "'";
   };
 }
 
@@ -217,7 +224,7 @@ T Section::get(const std::string& key, const T& fallback, const Check<T>& check)
   if (n.IsDefined()) {
     if (n.IsNull()) fail(key, std::string("missing value, expected ") + type_name(&value));
     if (!convert_scalar(n, value))
-      fail(key, std::string("expected ") + type_name(&value) + ", got '" + node_text(n) + "'");
+      fail(key, std::string("expected ") + type_name(&value) + ", got '" + shown(node_text(n)) + "'");
   }
   if (check)
     if (auto err = check(value)) fail(key, *err);
@@ -252,7 +259,7 @@ SLIFT_CONFIG_TYPE(std::vector<std::string>)
 Section Section::section(const std::string& key) {
   read_.push_back(key);
   YAML::Node n = lookup(key);
-  if (n.IsDefined() && !n.IsNull() && !n.IsMap()) fail(key, "expected a mapping of keys, got '" + node_text(n) + "'");
+  if (n.IsDefined() && !n.IsNull() && !n.IsMap()) fail(key, "expected a mapping of keys, got '" + shown(node_text(n)) + "'");
   resolved_[key] = YAML::Node(YAML::NodeType::Map);
   return Section(src_, n.IsDefined() && !n.IsNull() ? n : YAML::Node(YAML::NodeType::Map), resolved_[key],
                  key_path(key));
@@ -263,7 +270,7 @@ std::vector<std::pair<std::string, std::string>> Section::entries(const std::str
   YAML::Node n = lookup(key);
   std::vector<std::pair<std::string, std::string>> out;
   if (!n.IsDefined() || n.IsNull()) return out;
-  if (!n.IsMap()) fail(key, "expected a mapping, got '" + node_text(n) + "'");
+  if (!n.IsMap()) fail(key, "expected a mapping, got '" + shown(node_text(n)) + "'");
   for (const auto& kv : n) out.emplace_back(kv.first.as<std::string>(), node_text(kv.second));
   resolved_[key] = YAML::Clone(n);
   return out;
@@ -274,10 +281,10 @@ std::vector<Section> Section::list(const std::string& key) {
   YAML::Node n = lookup(key);
   std::vector<Section> out;
   if (!n.IsDefined() || n.IsNull()) return out;
-  if (!n.IsSequence()) fail(key, "expected a list, got '" + node_text(n) + "'");
+  if (!n.IsSequence()) fail(key, "expected a list, got '" + shown(node_text(n)) + "'");
   YAML::Node res(YAML::NodeType::Sequence);
   for (size_t i = 0; i < n.size(); ++i) {
-    if (!n[i].IsMap()) fail(key, "item " + std::to_string(i) + " must be a mapping, got '" + node_text(n[i]) + "'");
+    if (!n[i].IsMap()) fail(key, "item " + std::to_string(i) + " must be a mapping, got '" + shown(node_text(n[i])) + "'");
     res.push_back(YAML::Node(YAML::NodeType::Map));
   }
   resolved_[key] = res;
@@ -311,14 +318,98 @@ void Section::refuse_unknown(const std::vector<std::string>& known_keys) const {
 
 namespace {
 
+// Aliases share nodes in yaml-cpp's tree, but everything that walks the tree (the checks below,
+// the resolved config, the stage hashes) walks them expanded: an alias inside its own anchor never
+// ends (a stack overflow), and nested aliases ("billion laughs": nine levels of nine copies) grow
+// exponentially. Both are refused from the parser's events, before any tree is built or walked.
+constexpr int64_t kMaxValues = 100000;  // values after expanding aliases; shipped configs have < 1000
+constexpr int64_t kMaxDepth = 64;       // nesting after expanding aliases; shipped configs have < 6
+
+class StructureCheck : public YAML::EventHandler {
+ public:
+  // `where` starts every message; `line`: add the line of the problem to it.
+  StructureCheck(std::string where, bool line) : where_(std::move(where)), line_(line) {}
+  // Checks the first YAML document of `in`.
+  void check(std::istream& in) {
+    YAML::Parser parser(in);
+    parser.HandleNextDocument(*this);
+  }
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { value(m, a, {1, 1}); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override {
+    value(m, a, {1, 1});
+  }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    const auto it = anchors_.find(a);
+    if (it != anchors_.end() && it->second.values < 0)
+      fail(m, "a YAML alias inside its own anchor (a structure without end)");
+    if (it != anchors_.end()) value(m, 0, it->second);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Size {
+    int64_t values = 0, depth = 0;  // values < 0: the anchor's node is still open
+  };
+  struct Open {
+    YAML::anchor_t anchor;
+    YAML::Mark mark;
+    Size size;
+  };
+  [[noreturn]] void fail(const YAML::Mark& m, const std::string& what) const {
+    usage_error(where_ + (line_ ? ":" + std::to_string(m.line + 1) : std::string()) + ": " + what);
+  }
+  // A finished value (a scalar, an alias's expansion, a closed list or mapping) in its parent.
+  void value(const YAML::Mark& m, YAML::anchor_t anchor, Size size) {
+    if (anchor) anchors_[anchor] = size;
+    total_ += size.values;
+    if (total_ > kMaxValues)
+      fail(m, "YAML aliases expand to more than " + std::to_string(kMaxValues) + " values (nested aliases)");
+    if (static_cast<int64_t>(open_.size()) + size.depth > kMaxDepth)
+      fail(m, "YAML nested deeper than " + std::to_string(kMaxDepth) + " levels (aliases expanded)");
+    if (open_.empty()) return;
+    Size& parent = open_.back().size;
+    parent.values += size.values;
+    parent.depth = std::max(parent.depth, size.depth);
+  }
+  void open(const YAML::Mark& m, YAML::anchor_t anchor) {
+    if (anchor) anchors_[anchor] = {-1, 0};
+    open_.push_back({anchor, m, {}});
+    if (static_cast<int64_t>(open_.size()) > kMaxDepth)
+      fail(m, "YAML nested deeper than " + std::to_string(kMaxDepth) + " levels (aliases expanded)");
+  }
+  void close() {
+    const Open done = open_.back();
+    open_.pop_back();
+    total_ -= done.size.values;  // counted again, with the node itself, as the parent's value
+    value(done.mark, done.anchor, {done.size.values + 1, done.size.depth + 1});
+  }
+
+  std::string where_;
+  bool line_;
+  std::map<YAML::anchor_t, Size> anchors_;
+  std::vector<Open> open_;
+  int64_t total_ = 0;
+};
+
 void apply_override(Source& src, const std::string& text) {
   auto eq = text.find('=');
   // Every message names the config file too: the override only makes sense next to it.
-  const std::string where = "config error: " + src.file + ": bad --set '" + text + "': ";
+  const std::string where = "config error: " + src.file + ": bad --set '" + shown(text) + "': ";
   if (eq == std::string::npos || eq == 0) usage_error(where + "expected key.path=value");
   std::string path = text.substr(0, eq), value = text.substr(eq + 1);
   YAML::Node parsed;
   try {
+    std::stringstream in(value);
+    StructureCheck(where.substr(0, where.size() - 2), false).check(in);
     parsed = YAML::Load(value);
   } catch (const YAML::Exception& e) {
     usage_error(where + "value is not valid YAML: " + e.msg);
@@ -363,7 +454,7 @@ void refuse_ambiguous_keys(const YAML::Node& n, const std::string& file, const s
   std::set<std::string> seen;
   for (const auto& kv : n) {
     const std::string where = "config error: " + file + ":" + std::to_string(kv.first.Mark().line + 1) + ": ";
-    if (!kv.first.IsScalar()) usage_error(where + "a key must be a name, got '" + node_text(kv.first) + "'");
+    if (!kv.first.IsScalar()) usage_error(where + "a key must be a name, got '" + shown(node_text(kv.first)) + "'");
     const std::string key = path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar();
     if (!seen.insert(kv.first.Scalar()).second) usage_error(where + key + ": given twice (one value per key)");
     refuse_ambiguous_keys(kv.second, file, key);
@@ -373,7 +464,8 @@ void refuse_ambiguous_keys(const YAML::Node& n, const std::string& file, const s
 // Whether the text holds a second YAML document with content (yaml-cpp's Load reads the first
 // one and ignores the rest). Events are only looked at: YAML::LoadAll never ended on some inputs
 // (found by tests/fuzz). Returns the second document's line, or -1.
-int second_document_line(const std::string& text) {
+// Checks the first document's structure (StructureCheck) on the way.
+int second_document_line(const std::string& file, const std::string& text) {
   struct Watcher : YAML::EventHandler {
     int line = -1;
     void note(const YAML::Mark& m) {
@@ -392,9 +484,10 @@ int second_document_line(const std::string& text) {
       note(m);
     }
     void OnMapEnd() override {}
-  } first, second;
+  } second;
   std::stringstream in(text);
   YAML::Parser parser(in);
+  StructureCheck first("config error: " + file, true);
   parser.HandleNextDocument(first);
   parser.HandleNextDocument(second);
   return second.line;
@@ -406,11 +499,14 @@ int second_document_line(const std::string& text) {
 YAML::Node parse_checked(const std::string& file, const std::string& text) {
   static std::set<std::pair<std::string, std::string>> checked;
   YAML::Node root;
+  const bool known = checked.count({file, text}) > 0;
   try {
+    // The structure first: the tree of a recursive alias is cyclic, so nothing may walk it.
+    if (!known)
+      if (const int line = second_document_line(file, text); line >= 0)
+        usage_error("config error: " + file + ":" + std::to_string(line + 1) + ": a second YAML document (one config per file)");
     root = YAML::Load(text);
-    if (checked.count({file, text})) return root;
-    if (const int line = second_document_line(text); line >= 0)
-      usage_error("config error: " + file + ":" + std::to_string(line + 1) + ": a second YAML document (one config per file)");
+    if (known) return root;
   } catch (const YAML::ParserException& e) {
     usage_error("config error: " + file + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }

@@ -240,8 +240,11 @@ std::string to_text(const SettingValue& v) {
 TrainOptions parse_train(config::Section& s) {
   TrainOptions o;
   o.models = s.get("models", o.models, config::Check<std::vector<std::string>>([](const std::vector<std::string>& v) {
-                     for (const auto& m : v)
-                       if (auto bad = unknown_model(m)) return bad;
+                     for (size_t i = 0; i < v.size(); ++i) {
+                       if (auto bad = unknown_model(v[i])) return bad;
+                       if (std::find(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v[i]) != v.begin() + static_cast<std::ptrdiff_t>(i))
+                         return std::optional<std::string>("model '" + v[i] + "' is listed twice (each model is trained once)");
+                     }
                      if (v.empty()) return std::optional<std::string>("at least one model is needed");
                      return std::optional<std::string>();
                    }));
@@ -274,6 +277,7 @@ std::vector<std::string> unhashed_sample_keys(const SampleOptions& o) {
   std::vector<std::string> keys;
   if (o.device == defaults.device) keys.push_back("device");
   if (o.precision == defaults.precision) keys.push_back("precision");
+  if (o.threads == defaults.threads) keys.push_back("threads");
   return keys;
 }
 
@@ -288,15 +292,23 @@ SampleOptions parse_sample(config::Section& s) {
                            if (k < 1) return std::optional<std::string>("diffusion steps must be >= 1");
                          return std::optional<std::string>();
                        }));
+  o.threads = s.get("threads", o.threads, config::int_range(0, machine::max_threads()));
   s.finish();
   return o;
 }
 
+int64_t sample_threads(const SampleOptions& sample, const TrainOptions& train, int64_t process) {
+  if (sample.threads > 0) return sample.threads;
+  return train.threads > 0 ? train.threads : process;
+}
+
 EvaluateOptions parse_evaluate(config::Section& s) {
   EvaluateOptions o;
-  o.conditional_states = s.get("conditional_states", o.conditional_states, config::at_least(0));
-  o.conditional_samples = s.get("conditional_samples", o.conditional_samples, config::at_least(2));
-  o.sliced_projections = s.get("sliced_projections", o.sliced_projections, config::at_least(1));
+  // Ranges that no evaluation needs to leave (the conditional samples' memory is checked with the
+  // data's dimension, pipeline/estimate.hpp); beyond them the metrics would run for days.
+  o.conditional_states = s.get("conditional_states", o.conditional_states, config::int_range(0, 100000));
+  o.conditional_samples = s.get("conditional_samples", o.conditional_samples, config::int_range(2, 100000000));
+  o.sliced_projections = s.get("sliced_projections", o.sliced_projections, config::int_range(1, 100000));
   o.crossing_threshold = s.get("crossing_threshold", o.crossing_threshold, config::in_range(0, 1));
   o.crossing_mask = s.get("crossing_mask", o.crossing_mask, config::one_of({"auto", "edges", "corner"}));
   o.corner_size = s.get("corner_size", o.corner_size, config::at_least(0));
@@ -307,8 +319,8 @@ EvaluateOptions parse_evaluate(config::Section& s) {
                      return std::optional<std::string>();
                    }));
   o.bootstrap = s.get("bootstrap", o.bootstrap, config::Check<int64_t>([](int64_t b) {
-                        if (b == 0 || b >= 2) return std::optional<std::string>();
-                        return std::optional<std::string>("0 (no standard errors) or at least 2 resamples");
+                        if (b == 0 || (b >= 2 && b <= 100000)) return std::optional<std::string>();
+                        return std::optional<std::string>("0 (no standard errors) or 2 to 100000 resamples");
                       }));
   s.finish();
   return o;

@@ -104,6 +104,9 @@ struct SampleOptions {
   std::string device = "auto";       // auto | cpu | cuda
   std::string precision = "float32"; // float32 | bfloat16 (the network's forward under autocast)
   std::vector<int64_t> ardm_steps{40};
+  // CPU threads of sampling, set by the stage itself (not inherited from what ran before in the
+  // process); 0: as train.threads, the same network on the same cores (sample_threads()).
+  int64_t threads = 0;
 };
 
 struct EvaluateOptions {
@@ -126,6 +129,9 @@ std::vector<std::string> unhashed_sample_keys(const SampleOptions& o);
 
 TrainOptions parse_train(config::Section& s);
 SampleOptions parse_sample(config::Section& s);
+// The threads a sample stage runs on: sample.threads, else train.threads, else `process` (the
+// command's --threads, OMP_NUM_THREADS or every core).
+int64_t sample_threads(const SampleOptions& sample, const TrainOptions& train, int64_t process);
 EvaluateOptions parse_evaluate(config::Section& s);
 
 }  // namespace slift::learner

@@ -22,7 +22,7 @@ struct Api {
   decltype(&learner::cuda_available) has_cuda;
   decltype(&export_model) export_torchscript;
 };
-constexpr int kApiVersion = 5;
+constexpr int kApiVersion = 6;
 
 }  // namespace slift::learner
 

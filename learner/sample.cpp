@@ -50,7 +50,7 @@ std::vector<float> roll_out(LoadedModel& m, const Model& model, const Trajectori
 SampleResult sample_model(const std::string& model_path, const SampleOptions& options, const std::string& init_data,
                           uint64_t seed, const std::string& out_path, int64_t ardm_steps) {
   log::Stopwatch clock;
-  const Execution exec = setup_execution(options.device, options.precision);
+  const Execution exec = setup_execution(options.device, options.precision, options.threads);
   const torch::Device device = exec.device;
   c10::InferenceMode inference;
   auto m = load_for_inference(model_path, device);

@@ -1,6 +1,7 @@
 #include "pipeline/estimate.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/dataset.hpp"
@@ -16,6 +17,8 @@ namespace {
 constexpr double kMlpSecondsPerFlop = 4e-11, kUnetSecondsPerFlop = 4e-11;
 // Per layer and step, however small the layer: its forward, backward and optimiser update.
 constexpr double kSecondsPerLayerStep = 450e-6;
+// One multiply-add or comparison of the metrics' loops (projections, sorts).
+constexpr double kSecondsPerMetricOp = 1e-9;
 
 // The learned array's shape per frame: {state dim} or {nx, ny}.
 std::vector<uint64_t> frame_shape(const Experiment& e) {
@@ -72,6 +75,26 @@ Network network(const Experiment& e, const std::string& model) {
   return n;
 }
 
+// Sliced W2 between point clouds of n and m points of `dim` values: per projection, the
+// projections and the two sorts.
+double sliced_w2_ops(double n, double m, double dim, double projections) {
+  return projections * ((n + m) * dim + n * std::log2(n + 1) + m * std::log2(m + 1));
+}
+
+// Bytes the conditional check holds at once: each one-step set's samples of every state (float)
+// and the simulator's (double), and one state's working copies.
+double conditional_bytes(const Experiment& e, double dim) {
+  const double states = static_cast<double>(std::min(e.evaluate.conditional_states, split_size(e, "test")));
+  const double n = static_cast<double>(e.evaluate.conditional_samples);
+  return states * n * dim * (4 + 8) + n * dim * 40;
+}
+
+double product(const std::vector<uint64_t>& shape) {
+  double p = 1;
+  for (auto d : shape) p *= static_cast<double>(d);
+  return p;
+}
+
 std::string duration(double seconds) {
   char buf[32];
   if (seconds < 120) std::snprintf(buf, sizeof buf, "%.3g s", seconds);
@@ -79,6 +102,33 @@ std::string duration(double seconds) {
   else if (seconds < 2 * 86400) std::snprintf(buf, sizeof buf, "%.1f h", seconds / 3600);
   else std::snprintf(buf, sizeof buf, "%.3g days", seconds / 86400);
   return buf;
+}
+
+double evaluate_seconds(const Experiment& e, double rollouts, double frames) {
+  const std::vector<SampleSet> sets = sample_sets(e);
+  const double compared = static_cast<double>(sets.size()) + 2;  // and the two floors
+  const double test = static_cast<double>(split_size(e, "test")), dim = product(frame_shape(e));
+  const double projections = static_cast<double>(e.evaluate.sliced_projections);
+  if (frame_shape(e).size() != 1)  // fields: one pass over every set, then the bootstrap's resamples of the summaries
+    return compared * (rollouts + test) * frames * dim * kSecondsPerMetricOp +
+           static_cast<double>(e.evaluate.bootstrap) * compared * (rollouts + test) * frames *
+               std::log2(rollouts + test + 1) * kSecondsPerMetricOp;
+  double ops = compared * frames * sliced_w2_ops(rollouts, test, dim, projections);
+  double seconds = 0;
+  if (e.evaluate.conditional_states > 0 && e.system) {
+    const double states = std::min(static_cast<double>(e.evaluate.conditional_states), test);
+    const double n = static_cast<double>(e.evaluate.conditional_samples);
+    // Two simulator batches per state: a step costs about a trajectory's time over its frames.
+    seconds += states * 2 * n * e.system->core_seconds_per_trajectory() / std::max(1.0, frames - 1);
+    for (const auto& set : sets) {
+      if (set.ardm_steps > 0) continue;
+      const Network net = network(e, set.model);
+      seconds += states * n * 2 * net.macs * net.seconds_per_flop;
+      ops += states * sliced_w2_ops(n, n, dim, projections);
+    }
+    ops += states * sliced_w2_ops(n, n, dim, projections);  // the simulator floor
+  }
+  return seconds + ops * kSecondsPerMetricOp;
 }
 
 }  // namespace
@@ -101,6 +151,7 @@ RunEstimate estimate_run(const Experiment& e) {
     const double evaluations = rollouts * (frames - 1) * static_cast<double>(std::max<int64_t>(1, set.ardm_steps));
     r.sample.emplace_back(set.name, evaluations * 2 * n.macs * n.seconds_per_flop);
   }
+  r.evaluate = evaluate_seconds(e, rollouts, frames);
   return r;
 }
 
@@ -117,9 +168,22 @@ std::vector<std::string> describe_estimate(const Experiment& e, int threads) {
   if (e.system) line("simulate (budget simulate.max_core_hours)", r.simulate);
   for (const auto& [model, s] : r.train) line("train " + model, s), total += s;
   for (const auto& [set, s] : r.sample) line("sample " + set, s), total += s;
+  line("evaluate", r.evaluate), total += r.evaluate;
   lines.push_back("  in all: " + duration(total) + "; about " + duration(total / std::max(1, threads)) + " on " +
                   std::to_string(threads) + " thread(s), if the stages use them all");
   return lines;
+}
+
+void check_evaluate_memory(const Experiment& e, config::Section& evaluate) {
+  const double bytes = conditional_bytes(e, product(frame_shape(e)));
+  if (e.evaluate.conditional_states == 0 || bytes <= machine::memory_bytes() / 4.0) return;
+  char text[240];
+  std::snprintf(text, sizeof text,
+                "the conditional check would hold about %.3g GB of samples (%lld per state), more than a quarter of "
+                "this machine's %.3g GB",
+                bytes / 1e9, static_cast<long long>(e.evaluate.conditional_samples),
+                static_cast<double>(machine::memory_bytes()) / 1e9);
+  evaluate.fail("conditional_samples", text);
 }
 
 void check_network_memory(const Experiment& e, config::Section& train) {

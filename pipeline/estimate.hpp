@@ -5,7 +5,10 @@
 //   train:    iterations x batch x 6 x the network's multiply-adds per example (forward 2, backward 4
 //             floating-point operations each), at a rate measured for each architecture, plus a fixed
 //             cost per layer and step (what a very deep MLP pays);
-//   sample:   rollouts x frames x network evaluations x 2 x multiply-adds at the same rates.
+//   sample:   rollouts x frames x network evaluations x 2 x multiply-adds at the same rates;
+//   evaluate: the sorts and projections of its Wasserstein distances (sliced: projections x
+//             points x (dimension + 2 log2 points)), the conditional check's one-step samples of
+//             the simulator and of each model, and the fields' bootstrap resamples.
 // The rates were measured on a 2-core x86 machine with LibTorch on the CPU (2026-11-30): expect a
 // factor of 2-3 either way there, more on other machines; a GPU trains far faster.
 #pragma once
@@ -20,6 +23,7 @@ namespace slift::pipeline {
 struct RunEstimate {
   double simulate = 0;  // core-seconds, all splits
   std::vector<std::pair<std::string, double>> train, sample;  // per model / set, core-seconds
+  double evaluate = 0;  // core-seconds
 };
 
 RunEstimate estimate_run(const Experiment& e);
@@ -29,5 +33,9 @@ std::vector<std::string> describe_estimate(const Experiment& e, int threads);
 // An MLP whose weights, optimiser state and activations exceed this machine's memory is refused
 // (depth 100000 took 5 GB and made no progress).
 void check_network_memory(const Experiment& e, config::Section& train);
+
+// The evaluate section's sizes: the conditional check holds every sample of its states at once,
+// within a quarter of this machine's memory (conditional_samples = 2e9 took 15 GB, then failed).
+void check_evaluate_memory(const Experiment& e, config::Section& evaluate);
 
 }  // namespace slift::pipeline

@@ -1,5 +1,7 @@
 #include "pipeline/experiment.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
@@ -17,6 +19,23 @@ config::Check<std::string> run_directory() {
   return [](const std::string& dir) -> std::optional<std::string> {
     const std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
     if (dir.empty() || p == p.root_path()) return "must name a directory below the filesystem root, got '" + dir + "'";
+    // What is there already must be a directory (or nothing yet): a file, a link loop or a file
+    // on the way is named here, not met as a filesystem error in the middle of a stage.
+    std::error_code ec;
+    const std::filesystem::file_status st = std::filesystem::status(p, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) return "'" + dir + "' cannot be a directory: " + ec.message();
+    if (std::filesystem::exists(st) && !std::filesystem::is_directory(st)) return "'" + dir + "' exists and is not a directory";
+    return std::nullopt;
+  };
+}
+
+config::Check<std::string> run_name() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const auto safe = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '+' || c == '-'; };
+    if (name.empty() || name.size() > 200 || !std::isalnum(static_cast<unsigned char>(name.front())) ||
+        !std::all_of(name.begin(), name.end(), safe))
+      return "must be 1 to 200 letters, digits, '.', '_', '+' or '-', starting with a letter or digit (it names the run "
+             "directory and the SLURM jobs)";
     return std::nullopt;
   };
 }
@@ -87,12 +106,16 @@ void load_simulate(Experiment& e, config::Section sim) {
 }  // namespace
 
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
+  return load_experiment(config::Config::load(file, overrides));
+}
+
+Experiment load_experiment(config::Config config) {
   Experiment e;
-  e.config = config::Config::load(file, overrides);
+  e.config = std::move(config);
   config::Section root = e.config.root();
   // Top-level typos first: `simulat:` must not surface as "simulate.system is missing".
   root.expect_only({"name", "seed", "output_dir", "simulate", "data", "train", "sample", "evaluate"});
-  e.name = root.required<std::string>("name");
+  e.name = root.required<std::string>("name", run_name());
   e.seed = static_cast<uint64_t>(root.get<int64_t>("seed", 0, config::at_least(0)));
   e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name, run_directory());
   e.data_dir = e.output_dir + "/data";
@@ -122,6 +145,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   e.sample_params = sample.resolved();
   config::Section evaluate = root.section("evaluate");
   e.evaluate = learner::parse_evaluate(evaluate);
+  check_evaluate_memory(e, evaluate);
   e.evaluate_params = evaluate.resolved();
   root.finish();
   return e;

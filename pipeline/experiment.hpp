@@ -43,8 +43,14 @@ struct Experiment {
 // output_dir of a run or a sweep: it holds locks and outputs, so never "" (they would go to the
 // filesystem root) nor a root itself.
 config::Check<std::string> run_directory();
+// name of a run or a sweep: it becomes a directory (runs/<name>), a SLURM job name and the
+// report's title, so letters, digits and . _ + - only (a newline would be a command in a job script).
+config::Check<std::string> run_name();
 
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides);
+// The same from a config already read (overrides applied): a config is read once, so that it
+// may come from a pipe.
+Experiment load_experiment(config::Config config);
 
 // The data splits and their seeds: independent streams derived from the experiment seed.
 extern const std::vector<std::string> kSplits;  // "train", "test", "floor"

@@ -139,7 +139,7 @@ std::string over_runs_table(const nlohmann::json& over, const std::vector<std::s
 void write_summary_files(const SweepRuns& s, const nlohmann::json& summary, const std::string& md, report::Page& page) {
   write_file_atomic(s.output_dir + "/summary.json", summary.dump(2));
   write_file_atomic(s.output_dir + "/summary.md", md);
-  page.paragraph("<pre>" + md + "</pre>");
+  page.paragraph("<pre>" + report::escape(md) + "</pre>");
   write_file_atomic(s.output_dir + "/summary.html", page.html());
   log::info("sweep summary: " + s.output_dir + "/summary.md\n" + md);
 }
@@ -210,7 +210,7 @@ void write_summary(const SweepRuns& s) {
     xs.push_back(end != s.x_values[i].c_str() && *end == '\0' ? x : static_cast<double>(i));
   }
   report::Page page(s.name + ": sweep over " + s.x_key);
-  page.paragraph("Model <b>" + s.model + "</b>, one run per value; each run's own report is in &lt;run&gt;/report/.");
+  page.paragraph("Model <b>" + report::escape(s.model) + "</b>, one run per value; each run's own report is in &lt;run&gt;/report/.");
   for (const auto& [m, ys] : series) {
     report::SvgPlot p(m, s.x_key, m);
     p.log_y(true);

@@ -32,13 +32,14 @@ void apply_common(const CommonFlags& f) {
     usage_error("OMP_NUM_THREADS=" + std::to_string(omp_get_max_threads()) + ": " + range);
 }
 
-LoadedRun::LoadedRun(const std::string& config, const std::vector<std::string>& overrides) {
-  if (is_sweep_file(config)) {
-    sweep = load_sweep(config, overrides);
+LoadedRun::LoadedRun(const std::string& file, const std::vector<std::string>& overrides) {
+  config::Config config = config::Config::load(file, overrides);  // read once: it may be a pipe
+  if (is_sweep(config)) {
+    sweep = load_sweep(config);
     stages = sweep_stages(sweep);
     run_dir = sweep.output_dir, name = sweep.name;
   } else {
-    single = std::make_unique<Experiment>(load_experiment(config, overrides));
+    single = std::make_unique<Experiment>(load_experiment(config));
     stages = experiment_stages(*single);
     run_dir = single->output_dir, name = single->name;
   }

@@ -26,7 +26,7 @@ void apply_common(const CommonFlags& flags);
 // The stage graph of a config, a sweep's or a single experiment's, loaded with every config check
 // before any work or write. Built in place: the stages refer to the experiments and the sweep.
 struct LoadedRun {
-  LoadedRun(const std::string& config, const std::vector<std::string>& overrides);
+  LoadedRun(const std::string& file, const std::vector<std::string>& overrides);
   LoadedRun(const LoadedRun&) = delete;
   LoadedRun& operator=(const LoadedRun&) = delete;
   std::vector<const Experiment*> experiments() const;  // the single one, or every run of the sweep

@@ -52,6 +52,8 @@ void refuse_if_still_queued(const fs::path& jobs_file) {
 void execute(const SubmitFlags& f) {
   apply_common(f.common);
   const LoadedRun loaded(f.common.config, f.common.overrides);  // every config check, before anything is written
+  if (!fs::is_regular_file(f.common.config))
+    usage_error("config error: " + f.common.config + ": the jobs read the config again on the cluster: give a file, not a pipe");
   const std::vector<Stage>& stages = loaded.stages;
   const std::string &run_dir = loaded.run_dir, &name = loaded.name;
   const cluster::Profile profile = cluster::load_profile(f.profile);

@@ -148,10 +148,12 @@ void train_stage(const Experiment& e, const std::string& model) {
 
 void sample_stage(const Experiment& e, const SampleSet& set) {
   const std::string out = e.output_dir + "/samples/" + set.name + ".h5";
-  learner::SampleResult r = learner_api().sample(e.output_dir + "/models/" + set.model + ".pt", e.sample,
+  learner::SampleOptions options = e.sample;
+  options.threads = learner::sample_threads(e.sample, e.train, omp_get_max_threads());
+  learner::SampleResult r = learner_api().sample(e.output_dir + "/models/" + set.model + ".pt", options,
                                                   data_path(e, "test"), split_seed(e.seed, "sample." + set.name), out,
                                                   set.ardm_steps);
-  SampleRecord{set.name, r.n_trajectories, r.nfe_per_step, r.seconds, r.seconds_per_trajectory, omp_get_max_threads(),
+  SampleRecord{set.name, r.n_trajectories, r.nfe_per_step, r.seconds, r.seconds_per_trajectory, static_cast<int>(options.threads),
                r.device, e.sample.precision, r.batch_size, r.peak_memory_bytes}
       .write(e.output_dir + "/samples/" + set.name + ".json");
 }

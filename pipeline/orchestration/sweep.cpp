@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -17,14 +20,7 @@ namespace fs = std::filesystem;
 
 namespace slift::pipeline {
 
-bool is_sweep_file(const std::string& file) {
-  try {
-    YAML::Node n = YAML::LoadFile(file);
-    return n.IsMap() && n["grid"];
-  } catch (const YAML::Exception&) {
-    return false;  // the experiment loader reports syntax errors with the line
-  }
-}
+bool is_sweep(config::Config& config) { return config.root().has("grid"); }
 
 namespace {
 
@@ -32,7 +28,7 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
   YAML::Node n = YAML::Load(flow_text);
   if (!n.IsSequence() || n.size() == 0) grid.fail(key, "expected a non-empty list of values");
   std::vector<std::string> out;
-  std::set<std::string> seen;
+  std::map<std::string, std::string> seen;  // a value as compared (numbers by value) -> as written
   for (const auto& v : n) {
     YAML::Emitter em;
     em << YAML::Flow << v;
@@ -40,7 +36,17 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
     // A value names its run's directory: one path component, and one run per value.
     if (text.empty() || std::any_of(text.begin(), text.end(), [](char c) { return c == '/' || c == '\\' || std::iscntrl(c); }))
       grid.fail(key, "value '" + text + "' cannot name a run directory (no '/', '\\' or control characters)");
-    if (!seen.insert(text).second) grid.fail(key, "value '" + text + "' is listed twice");
+    // 0.1, 0.10 and 1e-1 are one value: numbers are compared as numbers.
+    std::string value = text;
+    char* end = nullptr;
+    const double number = v.IsScalar() ? std::strtod(text.c_str(), &end) : 0;
+    if (end && end != text.c_str() && *end == '\0' && std::isfinite(number)) {
+      char canonical[32];
+      std::snprintf(canonical, sizeof canonical, "%.17g", number);
+      value = canonical;
+    }
+    if (const auto [it, fresh] = seen.emplace(value, text); !fresh)
+      grid.fail(key, "value '" + text + "' is listed twice" + (it->second == text ? "" : " (as '" + it->second + "')"));
     out.push_back(text);
   }
   return out;
@@ -48,14 +54,29 @@ std::vector<std::string> grid_values(const std::string& flow_text, const std::st
 
 std::string leaf(const std::string& key) { return key.substr(key.rfind('.') + 1); }
 
+// What a run computes: every stage's parameters and inputs, without the run's place in the sweep.
+std::string computation(const Experiment& e) {
+  std::string text;
+  for (const Stage& st : experiment_stages(e)) {
+    text += st.name + "|" + st.params;
+    for (const auto& in : st.inputs) text += "|" + in;
+    text += "\n";
+  }
+  return text;
+}
+
 }  // namespace
 
 Sweep load_sweep(const std::string& file, const std::vector<std::string>& overrides) {
+  return load_sweep(config::Config::load(file, overrides));
+}
+
+Sweep load_sweep(config::Config cfg) {
   Sweep s;
+  const std::string& file = cfg.file();
   s.file = file;
-  config::Config cfg = config::Config::load(file, overrides);
   config::Section root = cfg.root();
-  s.name = root.required<std::string>("name");
+  s.name = root.required<std::string>("name", run_name());
   std::string base = root.required<std::string>("base");
   s.output_dir = root.get<std::string>("output_dir", "runs/" + s.name, run_directory());
   auto fixed = root.entries("set");
@@ -93,6 +114,7 @@ Sweep load_sweep(const std::string& file, const std::vector<std::string>& overri
       }
     points = next;
   }
+  std::map<std::string, size_t> by_computation;  // what a run computes -> the first run that does
   for (const auto& point : points) {
     std::vector<std::string> ov;
     for (const auto& [k, v] : fixed) ov.push_back(k + "=" + v);
@@ -103,6 +125,14 @@ Sweep load_sweep(const std::string& file, const std::vector<std::string>& overri
     }
     ov.push_back("output_dir=" + s.output_dir + "/" + id);
     auto e = std::make_unique<Experiment>(load_experiment(base_path.string(), ov));
+    // A grid key that no stage reads (output_dir) would compute one thing under two names.
+    if (const auto [first, fresh] = by_computation.emplace(computation(*e), s.runs.size()); !fresh) {
+      const auto& other = points[first->second];
+      size_t g = 0;
+      while (g + 1 < point.size() && point[g].second == other[g].second) ++g;
+      grid.fail(point[g].first, "runs '" + s.run_ids[first->second] + "' and '" + id +
+                                    "' would compute the same: the key changes no stage's parameters or inputs");
+    }
     // Runs with the same simulate parameters (and seed) share one data directory and stage.
     const std::string key = sha256(config::canonical(e->simulate_params) + "|seed=" + std::to_string(e->seed)).substr(0, 10);
     StageLayout layout;

@@ -21,10 +21,11 @@ struct Sweep : SweepRuns {
   std::vector<StageLayout> layouts;
 };
 
-// True when the file is a sweep (it has a `grid`), not a single experiment.
-bool is_sweep_file(const std::string& file);
+// True when the config is a sweep (it has a `grid`), not a single experiment.
+bool is_sweep(config::Config& config);
 // Loads the sweep and every run's experiment; all config checks happen here, before any work.
 Sweep load_sweep(const std::string& file, const std::vector<std::string>& overrides);
+Sweep load_sweep(config::Config config);  // from a config already read (overrides applied)
 std::vector<Stage> sweep_stages(const Sweep& sweep);
 
 }  // namespace slift::pipeline

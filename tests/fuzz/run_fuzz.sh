@@ -3,7 +3,8 @@
 # with Debian's clang (address and undefined-behaviour sanitizers, the core sources it reads
 # compiled in) and fuzzes it for SECONDS (config: from the project's configs). Exit 0 when nothing was found; a finding is kept in
 # BUILD_DIR/fuzz/ as crash-*, leak-* or timeout-*. The dataset target builds its files itself
-# (through the HDF5 API, from the input's choices) and starts from an empty corpus.
+# (through the HDF5 API, from the input's choices) and starts from an empty corpus. The config
+# target also starts from tests/fuzz/seeds/config/ with the dictionary tests/fuzz/config.dict.
 set -euo pipefail
 target=$1 seconds=$2 build=$3
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,12 +24,16 @@ if [[ ! -x $bin || -n $(find "$src/core" "$src/tests/fuzz" -newer "$bin" -name '
     $(pkg-config --libs yaml-cpp hdf5-openmpi) $(mpicc --showme:link)
 fi
 corpus=$out/corpus-$target
+dict=()
 if [[ $target == config ]]; then
-  for f in "$src"/configs/*.yaml "$src"/configs/paper/*.yaml "$src"/experiments/*.yaml; do
+  # The project's configs, and YAML anchor and alias structures (recursive, deep, wide) with a
+  # dictionary of their tokens: random mutation alone did not find the recursive alias.
+  for f in "$src"/configs/*.yaml "$src"/configs/paper/*.yaml "$src"/experiments/*.yaml "$src"/tests/fuzz/seeds/config/*.yaml; do
     rel=${f#"$src"/}
     cp "$f" "$corpus/${rel//\//_}"
   done
+  dict=(-dict="$src/tests/fuzz/config.dict")
 fi
 cd "$out"
 ASAN_OPTIONS=detect_leaks=0 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-  -artifact_prefix="$out/$target-" -print_final_stats=1 "$corpus"
+  -artifact_prefix="$out/$target-" -print_final_stats=1 "${dict[@]}" "$corpus"

@@ -164,7 +164,7 @@ TEST(Script, AnArrayPicksItsStageByTaskIdAndIsThrottled) {
   ASSERT_EQ(train.name, "train:sl");
   const std::string s = render_script(test_profile("srun"), train, "sweep", kCommand, kPaths, 4);
   EXPECT_TRUE(has(s, "#SBATCH --job-name=train:sl-sweep\n#SBATCH --array=1-2%4\n")) << s;
-  EXPECT_TRUE(has(s, "#SBATCH --output=/home/u/runs/duffing/slurm/train_sl-%A_%a.out\n")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --output=\"/home/u/runs/duffing/slurm/train_sl-%A_%a.out\"\n")) << s;
   EXPECT_TRUE(has(s, "#SBATCH --gres=gpu:a100:1\n")) << s;
   EXPECT_TRUE(has(s, "stages=([1]='d=4/train:sl' [2]='d=64/train:sl')\n")) << s;
   EXPECT_TRUE(has(s, "exec '/opt/slift/bin/slift' run '/home/u/configs/duffing.yaml' \"${stages[$SLURM_ARRAY_TASK_ID]}\" "
@@ -193,8 +193,8 @@ TEST(Script, SimulateUnderSrunGetsTasksThreadsAndCpusPerTaskExplicitly) {
   EXPECT_TRUE(has(s, "#SBATCH --job-name=simulate-duffing\n")) << s;
   EXPECT_TRUE(has(s, "#SBATCH --partition=gpu\n#SBATCH --account=proj\n#SBATCH --time=02:00:00\n")) << s;
   EXPECT_TRUE(has(s, "#SBATCH --ntasks=8\n#SBATCH --cpus-per-task=4\n")) << s;
-  EXPECT_TRUE(has(s, "#SBATCH --chdir=/home/u\n")) << s;
-  EXPECT_TRUE(has(s, "#SBATCH --output=/home/u/runs/duffing/slurm/simulate-%j.out\n")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --chdir=\"/home/u\"\n")) << s;
+  EXPECT_TRUE(has(s, "#SBATCH --output=\"/home/u/runs/duffing/slurm/simulate-%j.out\"\n")) << s;
   EXPECT_TRUE(has(s, "export OMP_NUM_THREADS=\"$SLURM_CPUS_PER_TASK\"\n")) << s;
   EXPECT_TRUE(has(s, "exec srun --ntasks=\"$SLURM_NTASKS\" --cpus-per-task=\"$SLURM_CPUS_PER_TASK\" --mpi=pmix "
                      "'/opt/slift/bin/slift' run '/home/u/configs/duffing.yaml' 'simulate' "

@@ -70,7 +70,8 @@ std::string fmt(const char* f, double v) {
 // The page's head: what was compared, the verdict, the metrics and the throughput.
 void add_summary(Page& page, const nlohmann::json& m, const metrics::FieldEnsemble& truth) {
   const auto& crossing = m["crossing"];
-  page.paragraph("Dataset <b>" + m.value("dataset", std::string()) + "</b>, field <code>" + m.value("field", std::string()) +
+  page.paragraph("Dataset <b>" + escape(m.value("dataset", std::string())) + "</b>, field <code>" +
+                 escape(m.value("field", std::string())) +
                  "</code>: " + std::to_string(truth.n) + " test trajectories of " + std::to_string(truth.n_time) +
                  " frames on a " + std::to_string(truth.nx) + "&times;" + std::to_string(truth.ny) +
                  " grid, normalised to " + m["normalisation"]["range"].get<std::string>() +
@@ -108,7 +109,7 @@ void add_crossing_times(Page& page, const pipeline::Experiment& e, const nlohman
 void add_integrated_mass(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const std::vector<Set>& sets,
                          const std::vector<double>& time) {
   page.heading("Integrated mass");
-  SvgPlot mass("integrated mass (mean |u|): mean &plusmn; sd", "t", "mass");
+  SvgPlot mass("integrated mass (mean |u|): mean ± sd", "t", "mass");
   for (const auto& s : sets) {
     std::vector<double> v = metrics::integrated_mass(s.fields), mean(time.size()), lo(time.size()), hi(time.size());
     for (size_t t = 0; t < time.size(); ++t) {

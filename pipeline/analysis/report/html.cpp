@@ -13,7 +13,22 @@ static std::string num(const nlohmann::json& v) {
   return buf;
 }
 
-Page::Page(std::string title) : title_(std::move(title)) {}
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+Page::Page(const std::string& title) : title_(escape(title)) {}
 
 void Page::close_figures() {
   if (in_figures_) body_ += "</div>\n", in_figures_ = false;
@@ -77,10 +92,10 @@ void Page::metrics_table(const nlohmann::json& m, const std::vector<std::string>
   body_ += "<div class='scroll'><table><tr><th></th><th colspan='" + std::to_string(models.size()) +
            "'>generated sets</th><th colspan='" + std::to_string(floors.size()) +
            "' class='floor'>floors (ground truth against ground truth)</th></tr>\n<tr><th>metric</th>";
-  for (size_t i = 0; i < columns.size(); ++i) body_ += "<th" + edge(i) + ">" + columns[i] + "</th>";
+  for (size_t i = 0; i < columns.size(); ++i) body_ += "<th" + edge(i) + ">" + escape(columns[i]) + "</th>";
   body_ += "</tr>\n";
   for (const auto& k : keys) {
-    std::string row = "<tr><td class='key'>" + k + "</td>";
+    std::string row = "<tr><td class='key'>" + escape(k) + "</td>";
     bool any = false;
     for (size_t i = 0; i < columns.size(); ++i) {
       const auto& r = m[columns[i]];
@@ -93,14 +108,15 @@ void Page::metrics_table(const nlohmann::json& m, const std::vector<std::string>
   body_ += "</table></div>\n";
   for (const auto& [name, row] : m.items())
     if (row.is_object() && row.contains("training_warning"))
-      body_ += "<p class='warn'><b>Warning</b> (" + name + "): " + row["training_warning"].get<std::string>() + "</p>\n";
+      body_ += "<p class='warn'><b>Warning</b> (" + escape(name) + "): " + escape(row["training_warning"].get<std::string>()) +
+               "</p>\n";
 }
 
 void Page::throughput_table(const nlohmann::json& t) {
   close_figures();
   body_ += "<table><tr><th></th><th>trajectories / s</th><th>cores</th><th>per core</th><th>/ solver, per core</th></tr>\n";
   for (const auto& [name, row] : t.items())
-    body_ += "<tr><td class='key'>" + name + "</td><td>" + num(row["trajectories_per_second"]) + "</td><td>" +
+    body_ += "<tr><td class='key'>" + escape(name) + "</td><td>" + num(row["trajectories_per_second"]) + "</td><td>" +
              num(row.value("cores", nlohmann::json())) + "</td><td>" + num(row.value("per_core", nlohmann::json())) +
              "</td><td>" + (name == "solver" ? std::string("1") : num(row.value("vs_solver", nlohmann::json()))) +
              "</td></tr>\n";
@@ -110,7 +126,7 @@ void Page::throughput_table(const nlohmann::json& t) {
 void Page::conditional_table(const nlohmann::json& c, const std::vector<std::string>& cols) {
   close_figures();
   body_ += "<table><tr><th>state</th>";
-  for (const auto& k : cols) body_ += "<th>" + k + "</th>";
+  for (const auto& k : cols) body_ += "<th>" + escape(k) + "</th>";
   body_ += "</tr>\n";
   for (size_t i = 0; i < c["states"].size(); ++i) {
     std::string state;

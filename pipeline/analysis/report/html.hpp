@@ -10,9 +10,13 @@ inline constexpr double kInterpolationRatio = 0.1;
 
 namespace slift::report {
 
+// Text as HTML (and SVG) shows it: & < > " ' escaped. Everything user-given (the config's name,
+// names read from data files, grid values, messages) goes through it; the page's own markup does not.
+std::string escape(const std::string& text);
+
 class Page {
  public:
-  explicit Page(std::string title);
+  explicit Page(const std::string& title);  // plain text
   void heading(const std::string& text);
   void paragraph(const std::string& html);
   void figure(const std::string& svg);

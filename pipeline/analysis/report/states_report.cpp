@@ -74,7 +74,7 @@ void add_histograms(Page& page, const std::vector<Set>& sets, const std::vector<
 
 // Twenty paths of the first component per set, on one y range.
 void add_paths(Page& page, const std::vector<Set>& sets, const std::vector<double>& time, const std::string& name) {
-  page.heading("Twenty sample paths of " + name + " (same y range in every panel)");
+  page.heading("Twenty sample paths of " + escape(name) + " (same y range in every panel)");
   std::vector<SvgPlot> paths;
   for (const auto& s : sets) {
     SvgPlot p(s.name, "t", name, 330, 240);
@@ -129,7 +129,7 @@ std::string states_report(const pipeline::Experiment& e, const nlohmann::json& m
     sets.push_back(load(s.name, e.output_dir + "/samples/" + s.name + ".h5", model_color(s.name)));
 
   Page page(e.name + ": Stochastic Lifting report");
-  page.paragraph("Dataset <b>" + metrics.value("dataset", std::string()) + "</b>, " +
+  page.paragraph("Dataset <b>" + escape(metrics.value("dataset", std::string())) + "</b>, " +
                  std::to_string(metrics.value("n_test", 0)) + " test trajectories of " + std::to_string(time.size()) +
                  " saved states. Generated trajectories start from the test set's initial states and draw a fresh "
                  "label at every step.");

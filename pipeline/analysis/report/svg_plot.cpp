@@ -1,5 +1,7 @@
 #include "pipeline/analysis/report/svg_plot.hpp"
 
+#include "pipeline/analysis/report/html.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -27,7 +29,7 @@ void share_y_range(std::vector<SvgPlot>& panels) {
 }
 
 SvgPlot::SvgPlot(std::string title, std::string xlabel, std::string ylabel, int width, int height)
-    : title_(std::move(title)), xlabel_(std::move(xlabel)), ylabel_(std::move(ylabel)), w_(width), h_(height) {}
+    : title_(escape(title)), xlabel_(escape(xlabel)), ylabel_(escape(ylabel)), w_(width), h_(height) {}
 
 void SvgPlot::line(const std::vector<double>& x, const std::vector<double>& y, const std::string& color,
                    const std::string& label, double stroke, double opacity, bool dashed) {
@@ -182,7 +184,7 @@ std::string SvgPlot::svg() const {
     double ly = mt + 12 + 14 * row++;
     s += "<line x1='" + fmt(ml + pw - 110) + "' x2='" + fmt(ml + pw - 92) + "' y1='" + fmt(ly - 4) + "' y2='" +
          fmt(ly - 4) + "' stroke='" + it.color + "' stroke-width='2'" + (it.dashed ? " stroke-dasharray='5,3'" : "") + "/>";
-    s += "<text x='" + fmt(ml + pw - 88) + "' y='" + fmt(ly) + "'>" + it.label + "</text>";
+    s += "<text x='" + fmt(ml + pw - 88) + "' y='" + fmt(ly) + "'>" + escape(it.label) + "</text>";
   }
   return s + "</svg>";
 }

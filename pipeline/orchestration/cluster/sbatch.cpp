@@ -114,6 +114,12 @@ std::string shell_quote(const std::string& word) {
   return out + "'";
 }
 
+std::string sbatch_quote(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) out += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  return out + "\"";
+}
+
 std::string job_variable(const std::string& job) {
   std::string v = job;
   for (char& c : v)
@@ -134,6 +140,14 @@ std::string sbatch_command(const std::string& script, const std::vector<std::str
 
 std::string render_script(const Profile& p, const Submission& job, const std::string& experiment,
                           const JobCommand& command, const ScriptPaths& paths, int64_t throttle) {
+  // No quoting carries a line break through a comment or an #SBATCH line: such a value would end
+  // the line and run the rest as a command.
+  const auto control = [](char c) { return std::iscntrl(static_cast<unsigned char>(c)) != 0; };
+  for (std::string value : {experiment, command.slift, command.config, paths.workdir, paths.log_dir, p.file})
+    if (std::any_of(value.begin(), value.end(), control)) {
+      std::replace_if(value.begin(), value.end(), control, '?');
+      usage_error("'" + value + "' cannot go into a job script: it holds a line break or another control character");
+    }
   const std::string& first = job.stages.front();
   const StageResources& r = resources(p, first);
   const bool simulate = stage_kind(first) == "simulate", mpi = simulate || job.ranks > 1;
@@ -155,9 +169,9 @@ std::string render_script(const Profile& p, const Submission& job, const std::st
     s += "#SBATCH --gpus-per-task=" + r.gres.substr(4) + "\n";
   else if (!r.gres.empty())
     s += "#SBATCH --gres=" + r.gres + "\n";
-  s += "#SBATCH --chdir=" + paths.workdir + "\n";
-  s += "#SBATCH --output=" + paths.log_dir + "/" + job_variable(job.name) + (job.is_array() ? "-%A_%a" : "-%j") +
-       ".out\n";
+  s += "#SBATCH --chdir=" + sbatch_quote(paths.workdir) + "\n";
+  s += "#SBATCH --output=" +
+       sbatch_quote(paths.log_dir + "/" + job_variable(job.name) + (job.is_array() ? "-%A_%a" : "-%j") + ".out") + "\n";
   // A failed upstream job cancels this one instead of leaving it pending forever.
   s += "#SBATCH --kill-on-invalid-dep=yes\n";
   for (const auto& o : p.sbatch_options) s += "#SBATCH " + o + "\n";

@@ -74,5 +74,8 @@ std::string job_variable(const std::string& job);
 std::string sbatch_command(const std::string& script, const std::vector<std::string>& dependencies);
 // Single-quoted for the shell.
 std::string shell_quote(const std::string& word);
+// Double-quoted for an #SBATCH line (sbatch reads quotes and backslashes there; an unquoted
+// space ends the value and an unquoted '#' starts a comment).
+std::string sbatch_quote(const std::string& value);
 
 }  // namespace slift::pipeline::cluster
