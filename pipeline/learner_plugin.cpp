@@ -15,13 +15,6 @@ void check_plugin(const learner::Api& api, const std::string& file) {
   if (!api.commit || std::string(api.commit) != git_commit())
     runtime_error(file + " is from another slift build (commit " + (api.commit ? api.commit : "none") + ", this slift " +
                   git_commit() + "): rebuild or reinstall slift and its plugin together");
-  // Every entry point is called unchecked later: a missing one would end in a signal there.
-  const std::pair<const char*, bool> entries[] = {
-      {"train", api.train != nullptr},           {"sample", api.sample != nullptr},
-      {"one_step", api.one_step != nullptr},     {"gradient_norm", api.gradient_norm != nullptr},
-      {"has_cuda", api.has_cuda != nullptr},     {"export_torchscript", api.export_torchscript != nullptr}};
-  for (const auto& [name, present] : entries)
-    if (!present) runtime_error(file + " is not a usable slift learner: its entry point " + name + " is null");
 }
 
 const learner::Api& plugin_api(void* handle, const std::string& file) {
@@ -30,6 +23,15 @@ const learner::Api& plugin_api(void* handle, const std::string& file) {
   const learner::Api* api = entry();
   if (!api) runtime_error(file + " is not a usable slift learner: slift_learner_api returned no API (null)");
   check_plugin(*api, file);
+  // Every entry point is called unchecked later: a missing one would end in a signal there.
+  const std::pair<const char*, bool> entries[] = {{"train", api->train != nullptr},
+                                                  {"sample", api->sample != nullptr},
+                                                  {"one_step", api->one_step != nullptr},
+                                                  {"gradient_norm", api->gradient_norm != nullptr},
+                                                  {"has_cuda", api->has_cuda != nullptr},
+                                                  {"export_torchscript", api->export_torchscript != nullptr}};
+  for (const auto& [name, present] : entries)
+    if (!present) runtime_error(file + " is not a usable slift learner: its entry point " + name + " is null");
   return *api;
 }
 

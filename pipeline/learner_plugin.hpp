@@ -13,12 +13,12 @@ namespace slift::pipeline {
 const learner::Api& learner_api();
 
 // Refuses, in one line naming `file`, a plugin of another API version or another git commit than
-// this slift (its models and this slift's configs could disagree in ways no check sees), or one
-// with a null entry point (it would end in a signal where it is called).
+// this slift: its models and this slift's configs could disagree in ways no check sees.
 void check_plugin(const learner::Api& api, const std::string& file);
 
 // The checked API of a plugin opened with dlopen() from `file`: a run-time error naming the file
-// when it has no entry point, the entry point returns no API, or check_plugin refuses it.
+// when it has no slift_learner_api, that returns no API, check_plugin refuses it, or one of its
+// entry points is null (it would end in a signal where it is called).
 const learner::Api& plugin_api(void* handle, const std::string& file);
 
 // One-step samples of a trained model at given states (n_states x n x dim), for evaluation.
