@@ -1,8 +1,10 @@
-// Reliability of `slift run` beside other processes (issue 24): two runs sharing one output_dir.
-// Runs the real `slift` with the LibTorch plugin.
+// Reliability of `slift run` beside other processes (issue 24): two runs sharing one output_dir,
+// and the launcher and ranks of a multi-rank training when their driver is killed. Runs the real
+// `slift` with the LibTorch plugin and Open MPI's launcher.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,9 +12,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/test_support.hpp"
 
@@ -40,6 +45,7 @@ class Background {
     if (code_ < 0) ::kill(pid_, SIGKILL), finish();
   }
   pid_t pid() const { return pid_; }
+  bool running() { return !ended(); }
   std::string output() const { return slift::test::read_file(log_); }
   // Whether the output shows `marker` within `seconds` (false as soon as the command ended).
   bool wait_for(const std::string& marker, double seconds) {
@@ -69,6 +75,57 @@ class Background {
   pid_t pid_ = -1;
   int code_ = -1;
 };
+
+// A process by pid and start time (a pid may be reused once it ended).
+struct Process {
+  pid_t pid;
+  std::string start_time;
+  std::string command;
+};
+
+// Fields of /proc/<pid>/stat after the command name: state, ppid, ..., start time (field 22).
+std::vector<std::string> stat_fields(pid_t pid) {
+  const std::string stat = slift::test::read_file("/proc/" + std::to_string(pid) + "/stat");
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream in(stat.substr(close + 2));
+  std::vector<std::string> fields;
+  for (std::string f; in >> f;) fields.push_back(f);
+  return fields.size() > 19 ? fields : std::vector<std::string>{};
+}
+
+std::string command_of(pid_t pid) {
+  std::string c = slift::test::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::replace(c.begin(), c.end(), '\0', ' ');
+  return c;
+}
+
+// Every process below `root` now.
+std::vector<Process> descendants(pid_t root) {
+  std::map<pid_t, std::vector<pid_t>> children;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto f = stat_fields(std::stoi(name));
+    if (!f.empty()) children[std::stoi(f[1])].push_back(std::stoi(name));
+  }
+  std::vector<Process> out;
+  std::vector<pid_t> todo{root};
+  while (!todo.empty()) {
+    const pid_t p = todo.back();
+    todo.pop_back();
+    for (pid_t c : children[p]) {
+      const auto f = stat_fields(c);
+      if (!f.empty()) out.push_back({c, f[19], command_of(c)}), todo.push_back(c);
+    }
+  }
+  return out;
+}
+
+bool alive(const Process& p) {
+  const auto f = stat_fields(p.pid);
+  return !f.empty() && f[19] == p.start_time && f[0] != "Z";
+}
 
 // The Duffing config, small; the run directory `out`.
 std::string duffing_run(const std::string& out) {
@@ -109,4 +166,67 @@ TEST(SharedRunDirectory, ASecondRunNeverMixesItsDataIntoTheFirst) {
   const CommandResult clean = run(first_cmd + " --set output_dir=" + (dir / "clean") + " -q");
   ASSERT_EQ(clean.exit_code, 0) << clean.output;
   EXPECT_EQ(results_of(dir / "shared"), results_of(dir / "clean"));
+}
+
+// Item 8: SIGKILL or SIGTERM to `slift run` with train.ranks 2 left mpirun and its ranks training,
+// holding nothing; a rerun trained beside them on the same checkpoint and died. Now the launcher
+// and its ranks die with their driver, and a rerun completes.
+class TrainingRanks : public ::testing::TestWithParam<int> {};
+
+std::string ranks_run(const TempDir& dir) {
+  return "env SLIFT_MPIRUN='" + slift::test::kMpiexec + "' " + duffing_run(dir / "run") +
+         " --set train.ranks=2 --set 'train.models=[sl]' --set train.batch_size=64";
+}
+
+TEST_P(TrainingRanks, DieWithTheirDriverAndARerunCompletes) {
+  TempDir dir;
+  Background driver(ranks_run(dir) + " --set train.iterations=1000000", dir / "driver.log");
+  std::vector<Process> started;
+  auto ranks = [&] {
+    return std::count_if(started.begin(), started.end(),
+                         [](const Process& p) { return p.command.rfind(slift_bin() + " train-ranks ", 0) == 0; });
+  };
+  for (int i = 0; i < 1200 && ranks() < 2 && driver.running(); ++i) {  // up to 2 min on a loaded machine
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    started = descendants(driver.pid());
+  }
+  ASSERT_EQ(ranks(), 2) << driver.output();
+  ASSERT_TRUE(driver.wait_for("step", 120)) << driver.output();  // both ranks train
+
+  ::kill(driver.pid(), GetParam());
+  EXPECT_EQ(driver.finish(), 128 + GetParam());
+  std::vector<Process> left = started;
+  for (int i = 0; i < 300 && !left.empty(); ++i) {  // up to 30 s on a loaded machine
+    left.erase(std::remove_if(left.begin(), left.end(), [](const Process& p) { return !alive(p); }), left.end());
+    if (!left.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (const Process& p : left) {
+    ADD_FAILURE() << "pid " << p.pid << " outlived its driver: " << p.command;
+    ::kill(p.pid, SIGKILL);
+  }
+
+  const CommandResult rerun = run(ranks_run(dir) + " --set train.iterations=50 -q");
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, TrainingRanks, ::testing::Values(SIGTERM, SIGKILL),
+                         [](const auto& info) { return info.param == SIGTERM ? "SIGTERM" : "SIGKILL"; });
+
+// Item 8: a training whose ranks of an earlier start are still alive (they read-lock the config
+// they were given) is refused in one line naming them, not started a second time beside them.
+TEST(TrainingRanks, AStageWhoseRanksStillLiveIsRefused) {
+  TempDir dir;
+  ASSERT_EQ(run(ranks_run(dir) + " simulate -q").exit_code, 0);
+  std::filesystem::create_directories(dir / "run/models");
+  const int rank = ::open((dir / "run/models/sl.ranks.yaml").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_EQ(::flock(rank, LOCK_SH), 0);
+  const CommandResult r = run(ranks_run(dir) + " --set train.iterations=50 -q");
+  ::close(rank);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_NE(r.output.find("train sl: ranks of an earlier start of this training are still running (reading: pid " +
+                          std::to_string(::getpid())),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run/models/sl.pt"));
 }
