@@ -12,9 +12,27 @@ void check_plugin(const learner::Api& api, const std::string& file) {
   if (api.version != learner::kApiVersion)
     runtime_error(file + " is from another slift build (plugin API " + std::to_string(api.version) + ", this slift " +
                   std::to_string(learner::kApiVersion) + "): rebuild or reinstall slift and its plugin together");
-  if (std::string(api.commit) != git_commit())
-    runtime_error(file + " is from another slift build (commit " + api.commit + ", this slift " + git_commit() +
-                  "): rebuild or reinstall slift and its plugin together");
+  if (!api.commit || std::string(api.commit) != git_commit())
+    runtime_error(file + " is from another slift build (commit " + (api.commit ? api.commit : "none") + ", this slift " +
+                  git_commit() + "): rebuild or reinstall slift and its plugin together");
+}
+
+const learner::Api& plugin_api(void* handle, const std::string& file) {
+  auto entry = reinterpret_cast<const learner::Api* (*)()>(dlsym(handle, "slift_learner_api"));
+  if (!entry) runtime_error(file + " has no slift_learner_api");
+  const learner::Api* api = entry();
+  if (!api) runtime_error(file + " is not a usable slift learner: slift_learner_api returned no API (null)");
+  check_plugin(*api, file);
+  // Every entry point is called unchecked later: a missing one would end in a signal there.
+  const std::pair<const char*, bool> entries[] = {{"train", api->train != nullptr},
+                                                  {"sample", api->sample != nullptr},
+                                                  {"one_step", api->one_step != nullptr},
+                                                  {"gradient_norm", api->gradient_norm != nullptr},
+                                                  {"has_cuda", api->has_cuda != nullptr},
+                                                  {"export_torchscript", api->export_torchscript != nullptr}};
+  for (const auto& [name, present] : entries)
+    if (!present) runtime_error(file + " is not a usable slift learner: its entry point " + name + " is null");
+  return *api;
 }
 
 const learner::Api& learner_api() {
@@ -34,11 +52,7 @@ const learner::Api& learner_api() {
     if (!handle)
       usage_error("this slift has no learner: it was built without LibTorch (SLIFT_WITH_TORCH=OFF) or "
                   "libslift_learner.so is missing" + errors);
-    auto entry = reinterpret_cast<const learner::Api* (*)()>(dlsym(handle, "slift_learner_api"));
-    if (!entry) runtime_error(file + " has no slift_learner_api");
-    const learner::Api* a = entry();
-    check_plugin(*a, file);
-    return a;
+    return &plugin_api(handle, file);
   }();
   return *api;
 }

@@ -133,6 +133,13 @@ bool still_to_run(const Stage& s, const std::string& reason, LockFile& lock) {
   return false;
 }
 
+// Read-locks a stage's inputs and outputs before deciding on their hashes (FileLocks): no other
+// slift changes them from then to the end of this run.
+void lock_to_decide(const Stage& s, FileLocks& files) {
+  files.read(s.inputs);
+  files.read(s.outputs);
+}
+
 // Runs a stage that must run, under its held stage lock: its record and outputs go first, so a
 // failure never leaves an old output looking current; then the action; then the new record. A
 // stage that checks its outputs itself keeps those its last record does not contradict (a rerun
@@ -287,8 +294,8 @@ int schedule(const std::vector<Stage>& stages, const Selection& sel, const Drive
 // the rest. A failure ends the run (an exception) unless keep_going; a refusal always does.
 class InProcessRunner : public Runner {
  public:
-  InProcessRunner(const std::string& run_dir, const DriverOptions& opt, LockFile& lock)
-      : run_dir_(run_dir), opt_(opt), lock_(lock) {
+  InProcessRunner(const std::string& run_dir, const DriverOptions& opt, LockFile& lock, FileLocks& files)
+      : run_dir_(run_dir), opt_(opt), lock_(lock), files_(files) {
     if (mpi::launched_by_mpi()) mpi::ensure_initialized();
   }
   bool has_room() const override { return !ended_; }
@@ -300,10 +307,12 @@ class InProcessRunner : public Runner {
     Claim c;
     const bool root = mpi::rank() == 0;
     if (root) {
+      lock_to_decide(s, files_);
       c.reason = decide();
       if (!c.reason.empty()) {
         held_ = std::make_unique<StageLock>(run_dir_, s.name);
         if (!still_to_run(s, c.reason, lock_)) c.reason.clear(), c.told = true, held_.reset();
+        else files_.write(s.outputs);
       }
     }
     if (mpi::broadcast(c.reason.empty() ? 0 : 1) == 0) return c;
@@ -325,6 +334,7 @@ class InProcessRunner : public Runner {
       log::error(s.name + " failed: " + e.what());
       ended_->failed = true;
     }
+    files_.read(s.outputs);  // what the stages after it read
     held_.reset();
     if (!ended_->failed) log::info("<== " + s.name + " done in " + log::format_duration(clock.seconds()));
   }
@@ -339,6 +349,7 @@ class InProcessRunner : public Runner {
   const std::string& run_dir_;
   const DriverOptions& opt_;
   LockFile& lock_;
+  FileLocks& files_;
   std::unique_ptr<StageLock> held_;
   std::optional<Ended> ended_;
 };
@@ -348,18 +359,22 @@ class InProcessRunner : public Runner {
 // decides and waits; a child takes the stage lock, decides again, and records the stage itself.
 class ForkingRunner : public Runner {
  public:
-  ForkingRunner(const std::string& run_dir, const DriverOptions& opt, LockFile& lock)
-      : run_dir_(run_dir), opt_(opt), lock_(lock) {
+  ForkingRunner(const std::string& run_dir, const DriverOptions& opt, LockFile& lock, FileLocks& files)
+      : run_dir_(run_dir), opt_(opt), lock_(lock), files_(files) {
     if (mpi::launched_by_mpi()) usage_error("--jobs runs stages side by side in one process each; under mpirun use --jobs 1");
     fs::create_directories(fs::path(run_dir) / "logs");
     std::cout.flush(), std::fflush(nullptr);  // nothing buffered may be written twice by a child
   }
   bool has_room() const override { return static_cast<int>(running_.size()) < opt_.jobs; }
   bool any_running() const override { return !running_.empty(); }
-  Claim claim(const Stage&, const std::function<std::string()>& decide) override { return {decide(), false}; }
+  Claim claim(const Stage& s, const std::function<std::string()>& decide) override {
+    lock_to_decide(s, files_);
+    return {decide(), false};
+  }
 
   void start(const Stage& s, const std::string& reason) override {
     const std::string log_path = stage_log(run_dir_, s.name);
+    files_.write(s.outputs);  // held here for the child (one open file, shared over the fork)
     const pid_t driver = getpid();
     const pid_t pid = fork();
     if (pid < 0) runtime_error("cannot fork a process for stage " + s.name);
@@ -390,6 +405,7 @@ class ForkingRunner : public Runner {
         if (why.rfind("error: ", 0) == 0) why.erase(0, 7);
         log::error(s.name + " failed (exit " + std::to_string(code) + "): " + why);
       }
+      files_.read(s.outputs);
       const bool refused = code == static_cast<int>(ExitCode::usage);
       refused_ |= refused;
       running_.erase(it);
@@ -422,6 +438,7 @@ class ForkingRunner : public Runner {
   const std::string& run_dir_;
   const DriverOptions& opt_;
   LockFile& lock_;
+  FileLocks& files_;
   std::map<pid_t, Child> running_;
   log::Stopwatch since_report_;
   bool refused_ = false;
@@ -437,11 +454,12 @@ int run_stages(const std::vector<Stage>& stages, const std::string& run_dir, con
   }
   const Selection sel = select(stages, opt);
   LockFile lock(run_dir);
+  FileLocks files(run_dir);  // held to the end of the run
   if (opt.jobs > 1) {
-    ForkingRunner runner(run_dir, opt, lock);
+    ForkingRunner runner(run_dir, opt, lock, files);
     return schedule(stages, sel, opt, lock, runner);
   }
-  InProcessRunner runner(run_dir, opt, lock);
+  InProcessRunner runner(run_dir, opt, lock, files);
   return schedule(stages, sel, opt, lock, runner);
 }
 

@@ -2,11 +2,14 @@
 
 #include <omp.h>
 
-#include <spawn.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +26,7 @@
 #include "core/rng.hpp"
 #include "pipeline/analysis/records.hpp"
 #include "pipeline/orchestration/cluster/sbatch.hpp"
+#include "pipeline/orchestration/lockfile.hpp"
 #include "pipeline/learner_plugin.hpp"
 
 namespace slift::pipeline {
@@ -41,19 +45,55 @@ TrainRecord record_of(const std::string& model, const learner::TrainResult& r) {
   return record;
 }
 
-// Starts `argv` (its first word looked up on PATH, no shell between) and waits for it: its exit
-// code, or 128 + the signal that ended it.
+// Starts the launcher `argv` (its first word looked up on PATH, no shell between) and waits for it:
+// its exit code, or 128 + the signal that ended it. The launcher dies with this process, however
+// that ends (SIGKILL included: PR_SET_PDEATHSIG): it gets SIGTERM, which mpirun passes on to its
+// ranks. It runs in a process group of its own, so a terminal's Ctrl-C reaches it only that way,
+// through this process.
 int run_and_wait(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& word : argv) args.push_back(const_cast<char*>(word.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  if (const int err = ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ))
-    runtime_error("cannot start " + argv[0] + ": " + std::strerror(err) + " (SLIFT_MPIRUN names the launcher)");
+  int failure[2];  // the child's errno when exec fails; closed by a successful exec
+  if (::pipe2(failure, O_CLOEXEC) != 0) runtime_error("cannot start " + argv[0] + ": no pipe");
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) runtime_error("cannot start " + argv[0] + ": fork failed");
+  if (pid == 0) {  // only async-signal-safe calls until exec
+    ::setpgid(0, 0);
+    int err = ::prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 && ::getppid() == parent ? 0 : ESRCH;
+    if (err == 0) ::execvp(args[0], args.data()), err = errno;
+    [[maybe_unused]] const ssize_t told = ::write(failure[1], &err, sizeof err);
+    _exit(127);
+  }
+  ::setpgid(pid, pid);  // as the child does: whichever runs first
+  ::close(failure[1]);
+  int err = 0;
+  ssize_t n;
+  while ((n = ::read(failure[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  ::close(failure[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (n == sizeof err)
+    runtime_error("cannot start " + argv[0] + ": " + std::strerror(err) + " (SLIFT_MPIRUN names the launcher)");
   return exit_code_of(status);
+}
+
+// Ranks of an earlier start of this training whose driver was killed may still be alive: every
+// rank read-locks its config file while it trains (train_ranks_worker). A second start beside
+// them would write the same checkpoint.
+void refuse_living_ranks(const std::string& config, const std::string& model) {
+  const int fd = ::open(config.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return;  // none left one
+  const bool alive = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+  const std::string holders = alive ? lock_holders(fd) : "";
+  ::close(fd);
+  if (alive)
+    usage_error("train " + model + ": ranks of an earlier start of this training are still running (" +
+                (holders.empty() ? config + " is locked" : holders) +
+                "); a second start would train beside them on the same checkpoint: wait for them to end, or end them");
 }
 
 // train.ranks > 1 in a slift no launcher started: the training runs on that many ranks as
@@ -63,6 +103,7 @@ int run_and_wait(const std::vector<std::string>& argv) {
 TrainRecord train_on_ranks(const Experiment& e, const std::string& model) {
   const std::string prefix = e.output_dir + "/models/" + model;
   const std::string config = prefix + ".ranks.yaml", result = prefix + ".ranks.json";
+  refuse_living_ranks(config, model);
   write_file_atomic(config, e.config.resolved_yaml());
   const char* launcher = std::getenv("SLIFT_MPIRUN");
   std::vector<std::string> argv;
@@ -97,6 +138,11 @@ TrainRecord train_on_ranks(const Experiment& e, const std::string& model) {
 
 void train_ranks_worker(const std::string& config_file, const std::string& model, const std::string& train_data,
                         uint64_t seed, const std::string& prefix) {
+  // A rank dies with its launcher (which dies with its `slift run`), and read-locks its config
+  // until it ends, so the stage is never started twice beside it (refuse_living_ranks).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  const int config_fd = ::open(config_file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (config_fd < 0 || ::flock(config_fd, LOCK_SH) != 0) runtime_error("cannot open " + config_file);
   mpi::ensure_initialized();
   config::Config config = config::Config::load(config_file);
   config::Section train = config.root().section("train");

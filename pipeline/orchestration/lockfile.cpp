@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -201,6 +203,72 @@ StageLock::StageLock(const std::string& run_dir, const std::string& stage) {
 
 StageLock::~StageLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+namespace {
+
+// A process as `ps` would show it: "pid 123: slift run a.yaml --set seed=2" (shortened).
+std::string describe_process(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/cmdline");
+  std::string command, word;
+  while (std::getline(in, word, '\0')) command += (command.empty() ? fs::path(word).filename().string() : " " + word);
+  constexpr size_t kShown = 200;
+  if (command.size() > kShown) command = command.substr(0, kShown) + "...";
+  return "pid " + pid + (command.empty() ? "" : ": " + command);
+}
+
+}  // namespace
+
+// /proc/locks lists "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF": the holder's pid, the
+// file's device and inode. This process is left out.
+std::string lock_holders(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return "";
+  char id[64];
+  std::snprintf(id, sizeof id, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev), static_cast<unsigned long>(st.st_ino));
+  std::ifstream in("/proc/locks");
+  std::string holders;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string number, kind, advisory, access, pid, file;
+    words >> number >> kind >> advisory >> access >> pid >> file;
+    if (kind != "FLOCK" || file != id || pid == std::to_string(::getpid())) continue;  // a waiter: "1: -> FLOCK ..."
+    holders += (holders.empty() ? "" : "; ") + std::string(access == "WRITE" ? "writing: " : "reading: ") +
+               describe_process(pid);
+  }
+  return holders;
+}
+
+FileLocks::FileLocks(std::string run_dir) : run_dir_(std::move(run_dir)) {}
+
+FileLocks::~FileLocks() {
+  for (const auto& [_, fd] : fds_) ::close(fd);  // releases the locks
+}
+
+void FileLocks::read(const std::vector<std::string>& files) {
+  for (const auto& f : files) lock(f, false);
+}
+
+void FileLocks::write(const std::vector<std::string>& files) {
+  for (const auto& f : files) lock(f, true);
+}
+
+void FileLocks::lock(const std::string& file, bool exclusive) {
+  const std::string path = run_dir_ + "/.slift-locks/files/" + file_name(file) + ".lock";  // not a *.h5 itself
+  auto it = fds_.find(path);
+  if (it == fds_.end()) {
+    fs::create_directories(fs::path(path).parent_path());
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) runtime_error("cannot open " + path);
+    it = fds_.emplace(path, fd).first;
+  }
+  // Locking again changes the kind of a lock held here (a failed change loses it: the run is
+  // refused then anyway).
+  if (::flock(it->second, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) return;
+  const std::string holders = lock_holders(it->second);
+  usage_error(file + " in " + run_dir_ + " is " + (exclusive ? "in use" : "being written") + " by another slift (" +
+              (holders.empty() ? "not on this machine?" : holders) + "); " + (exclusive ? "writing" : "reading") +
+              " it now would mix the two runs' data: wait for that one to end, or use another output_dir");
 }
 
 }  // namespace slift::pipeline

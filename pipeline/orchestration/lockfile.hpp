@@ -8,9 +8,11 @@
 // runs, and every change to the file is a read-modify-write under a short exclusive lock, so no
 // process loses another's records.
 #pragma once
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace slift::pipeline {
 
@@ -44,6 +46,34 @@ class StageLock {
 
  private:
   int fd_ = -1;
+};
+
+// The processes of this machine that hold an flock on the file open at `fd` (/proc/locks), each as
+// "reading: pid 12: slift run a.yaml ..." or "writing: ..."; "" when none is listed (a holder on
+// another node of a shared filesystem).
+std::string lock_holders(int fd);
+
+// Reader-writer locks on the files of a run directory, one lock file each in .slift-locks/files/
+// (data/train.h5: data_train.h5.lock),
+// held by one `slift run` until it ends: a stage's inputs, and its outputs once they exist, are
+// read-locked (shared) from the stage's decision on; a stage that runs write-locks its outputs
+// (exclusive) until it ends. So no other slift replaces a file this run still reads, or reads one
+// it writes: the other one is refused at once, in one line naming this one's pid and command.
+class FileLocks {
+ public:
+  explicit FileLocks(std::string run_dir);
+  ~FileLocks();
+  FileLocks(const FileLocks&) = delete;
+  FileLocks& operator=(const FileLocks&) = delete;
+  // Shared locks (a write lock held here becomes shared); a usage error when another process writes one.
+  void read(const std::vector<std::string>& files);
+  // Exclusive locks; a usage error when another process reads or writes one.
+  void write(const std::vector<std::string>& files);
+
+ private:
+  void lock(const std::string& file, bool exclusive);
+  std::string run_dir_;
+  std::map<std::string, int> fds_;  // lock file -> its descriptor, one per file (flock is per open file)
 };
 
 }  // namespace slift::pipeline
