@@ -260,7 +260,7 @@ void write_boundary_conditions(hid_t file, const DatasetHeader& h, const std::ve
     attr_bool(g, "time_varying", false);
     // The Well's mask: 1-D along the condition's axis, true on the two boundary cells.
     SLIFT_ASSERT(bc.associated_dims.size() == 1, "boundary condition '" + bc.name + "' needs exactly one axis");
-    const std::vector<double>& axis = bc.associated_dims[0] == "x" ? h.x : h.y;
+    const std::vector<double>& axis = bc.associated_dims[0] == h.spatial_dims[0] ? h.x : h.y;
     hsize_t n = axis.size();
     std::vector<int8_t> mask(n, 0);
     if (n) mask.front() = mask.back() = 1;
@@ -331,10 +331,11 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
     attr_string(file, "grid_type", h.grid_type);
     attr_scalar<int64_t>(file, "n_spatial_dims", H5T_NATIVE_INT64, 2);
     if (!h.state_field.empty()) attr_string(file, "slift_state_field", h.state_field);
-    attr_strings(dims, "spatial_dims", {"x", "y"});
-    for (auto [name, values] : {std::pair{"x", &h.x}, std::pair{"y", &h.y}}) {
+    SLIFT_ASSERT(h.spatial_dims.size() == 2, "a field data set has two spatial axes");
+    attr_strings(dims, "spatial_dims", h.spatial_dims);
+    for (auto [name, values] : {std::pair{h.spatial_dims[0], &h.x}, std::pair{h.spatial_dims[1], &h.y}}) {
       write_vector(dims, name, *values, dim_type);
-      Handle d(H5Dopen2(dims, name, H5P_DEFAULT), H5Dclose);
+      Handle d(H5Dopen2(dims, name.c_str(), H5P_DEFAULT), H5Dclose);
       attr_bool(d, "sample_varying", false);
       attr_bool(d, "time_varying", false);
     }
@@ -598,6 +599,58 @@ std::vector<std::string> member_names(hid_t group, const std::string& what) {
   return names;
 }
 
+// The time axis: one for all trajectories (n_time), or one per trajectory (n_traj, n_time) as The
+// Well allows, taken when every row is the same and refused otherwise. Rows are compared a block
+// at a time: a file may declare millions of them.
+std::vector<double> read_time(hid_t dims, const std::string& file_path, uint64_t n_traj) {
+  if (dims < 0 || H5Lexists(dims, "time", H5P_DEFAULT) <= 0) return {};
+  Handle d(H5Dopen2(dims, "time", H5P_DEFAULT), H5Dclose);
+  if (d < 0) return {};  // a group or a broken link: the caller refuses the missing axis
+  Handle space(H5Dget_space(d), H5Sclose);
+  if (H5Sget_simple_extent_ndims(space) != 2) return read_vector(dims, "time");
+  hsize_t shape[2];
+  H5Sget_simple_extent_dims(space, shape, nullptr);
+  if (shape[0] != n_traj || shape[1] == 0)
+    usage_error(file_path + ": dimensions/time is " + std::to_string(shape[0]) + " x " + std::to_string(shape[1]) +
+                ", neither one time axis nor one per trajectory (n_trajectories " + std::to_string(n_traj) + ")");
+  const hsize_t rows_per_block = std::max<hsize_t>(1, (hsize_t{1} << 20) / shape[1]);
+  std::vector<double> first, block;
+  for (hsize_t row = 0; row < shape[0]; row += rows_per_block) {
+    hsize_t start[2] = {row, 0}, count[2] = {std::min(rows_per_block, shape[0] - row), shape[1]};
+    check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr), "select");
+    Handle mspace(H5Screate_simple(2, count, nullptr), H5Sclose);
+    block.resize(count[0] * count[1]);
+    if (H5Dread(d, H5T_NATIVE_DOUBLE, mspace, space, H5P_DEFAULT, block.data()) < 0)
+      usage_error(file_path + ": cannot read dimensions/time (truncated or corrupt?)");
+    if (first.empty()) first.assign(block.begin(), block.begin() + static_cast<std::ptrdiff_t>(shape[1]));
+    for (hsize_t i = 0; i < count[0]; ++i)
+      if (!std::equal(first.begin(), first.end(), block.begin() + static_cast<std::ptrdiff_t>(i * shape[1])))
+        usage_error(file_path + ": dimensions/time gives each trajectory its own times, and trajectory " +
+                    std::to_string(row + i) + "'s differ from trajectory 0's; slift learns from one time axis");
+  }
+  return first;
+}
+
+// Values HDF5 cannot convert to float (h5py writes complex numbers as a compound type) are
+// refused as what they are, not as a damaged file when read.
+void check_real(hid_t array, const std::string& file_path, const std::string& name) {
+  Handle type(H5Dget_type(array), H5Tclose);
+  const H5T_class_t c = H5Tget_class(type);
+  if (c == H5T_FLOAT || c == H5T_INTEGER) return;
+  usage_error(file_path + ": '" + name + "' holds " +
+              (c == H5T_COMPOUND ? "complex or compound" : c == H5T_STRING ? "text" : "non-numeric") +
+              " values; slift reads real numbers");
+}
+
+// Whether a writer holds `path` now (the exclusive lock of a .partial being written, or of an
+// HDF5 writer): HDF5 then refuses to open it, which must not read as a damaged file.
+bool being_written(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool held = fd >= 0 && ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  if (fd >= 0) ::close(fd);
+  return held;
+}
+
 // The shape every reader relies on: one entry per trajectory, one frame per saved time, then the
 // grid (fields) or one value per state name (states). Refused as a bad input file otherwise.
 void check_shape(const std::string& file_path, const DatasetHeader& h, uint64_t n_traj, const ArraySpec& s,
@@ -608,8 +661,14 @@ void check_shape(const std::string& file_path, const DatasetHeader& h, uint64_t 
   std::vector<uint64_t> want;  // the leading axes of one trajectory
   if (s.time_varying || h.kind == "states") want.push_back(h.time.size());
   if (h.kind == "fields") want.insert(want.end(), {h.x.size(), h.y.size()});
-  if (s.shape.size() < want.size() || !std::equal(want.begin(), want.end(), s.shape.begin()))
+  const auto starts_with = [&](const std::vector<uint64_t>& axes) {
+    return s.shape.size() >= axes.size() && std::equal(axes.begin(), axes.end(), s.shape.begin());
+  };
+  if (!starts_with(want)) {
+    if (h.kind == "fields" && !s.time_varying && starts_with({h.time.size(), h.x.size(), h.y.size()}))
+      refuse("has one frame per saved time but is marked not time-varying (attribute time_varying false)");
     refuse(h.kind == "fields" ? "does not match the time axis and the grid" : "does not match the time axis");
+  }
   if (h.kind == "states" && (s.shape.size() != 2 || s.shape[1] == 0 ||
                              (!h.state_names.empty() && s.shape[1] != h.state_names.size())))
     refuse("is not (n_traj, n_time, one value per state name)");
@@ -622,6 +681,7 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
   impl_->path = path;
   if (!std::filesystem::exists(path)) usage_error("no such dataset: " + path);
   if (!std::filesystem::is_regular_file(path)) usage_error(path + ": not a file");
+  if (being_written(path)) usage_error(path + ": is being written by another process; wait for it to finish");
   if (H5Fis_hdf5(path.c_str()) <= 0) usage_error(path + ": not an HDF5 file (truncated or corrupt?)");
   impl_->file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (impl_->file < 0) usage_error(path + ": cannot be opened as HDF5 (truncated or corrupt?)");
@@ -666,9 +726,17 @@ void DatasetReader::read_layout() {
   impl_->n_traj = static_cast<uint64_t>(read_attr_scalar<int64_t>(f, "n_trajectories", H5T_NATIVE_INT64, 0));
   {
     Handle dims = open_group(f, path, "dimensions");  // absent: the time axis check below refuses it
-    h.time = read_vector(dims, "time");
-    h.x = read_vector(dims, "x");
-    h.y = read_vector(dims, "y");
+    h.time = read_time(dims, path, impl_->n_traj);
+    if (h.kind == "fields") {
+      if (const auto names = read_attr_strings(dims, "spatial_dims"); !names.empty()) {
+        if (names.size() != 2)
+          usage_error(path + ": dimensions/spatial_dims lists " + std::to_string(names.size()) +
+                      " axes; slift learns 2-D fields");
+        h.spatial_dims = names;
+      }
+      h.x = read_vector(dims, h.spatial_dims[0]);
+      h.y = read_vector(dims, h.spatial_dims[1]);
+    }
   }
   if (h.kind == "states") {
     impl_->arrays = {"states"};
@@ -709,9 +777,18 @@ ArraySpec DatasetReader::spec(const std::string& array_path) const {
   s.path = array_path;
   if (!dims.empty()) s.shape.assign(dims.begin() + 1, dims.end());
   s.time_varying = read_attr_bool(d, "time_varying", true);
+  check_real(d, impl_->path, array_path);
   check_shape(impl_->path, impl_->header, impl_->n_traj, s, dims);
   return s;
 }
+
+namespace {
+// Why a vector (t1_fields) or tensor (t2_fields) field cannot be the state.
+std::string unsupported_state(const std::string& array) {
+  return "the state '" + array + "' is a " + (array[1] == '1' ? "vector" : "tensor") +
+         " field; vector and tensor states are not supported (slift learns one scalar field of t0_fields)";
+}
+}  // namespace
 
 std::string DatasetReader::state_field() const {
   std::vector<std::string> dynamic;  // the time-varying t0 fields, in the file's order
@@ -726,8 +803,45 @@ std::string DatasetReader::state_field() const {
   }
   const bool by_slift = impl_->header.created_by.rfind("slift ", 0) == 0;
   if (dynamic.size() == 1 || (by_slift && !dynamic.empty())) return dynamic[0];
-  usage_error(impl_->path + ": cannot tell which time-varying t0 field is the state (name it in the root attribute "
-              "slift_state_field)");
+  if (dynamic.empty()) {
+    for (const auto& a : impl_->arrays)
+      if (spec(a).time_varying) usage_error(impl_->path + ": " + unsupported_state(a));
+    usage_error(impl_->path + ": no time-varying field in t0_fields: nothing to learn");
+  }
+  std::string names;
+  for (const auto& a : dynamic) names += (names.empty() ? "" : ", ") + a.substr(a.find('/') + 1);
+  usage_error(impl_->path + ": cannot tell which time-varying t0 field is the state (" + names +
+              "); name it with the config key data.state_field (or the file's root attribute slift_state_field)");
+}
+
+std::string DatasetReader::state_field(const std::string& chosen) const {
+  if (chosen.empty()) return state_field();
+  for (const char* group : {"t0_fields/", "t1_fields/", "t2_fields/"}) {
+    const std::string array = group + chosen;
+    if (std::find(impl_->arrays.begin(), impl_->arrays.end(), array) == impl_->arrays.end()) continue;
+    if (array[1] != '0') usage_error(impl_->path + ": " + unsupported_state(array));
+    if (!spec(array).time_varying)
+      usage_error(impl_->path + ": '" + array + "' is a static field (time_varying false); the state must vary in time");
+    return array;
+  }
+  usage_error(impl_->path + ": no field '" + chosen + "' in t0_fields, t1_fields or t2_fields");
+}
+
+std::string DatasetReader::unwritten(const std::string& array_path) const {
+  const Reading reading(impl_->path);
+  Handle d = open_array(impl_->file, impl_->path, array_path);
+  Handle dcpl(H5Dget_create_plist(d), H5Pclose);
+  if (H5Pget_nfilters(dcpl) > 0) return "";  // compressed: the stored size tells nothing
+  Handle space(H5Dget_space(d), H5Sclose);
+  Handle type(H5Dget_type(d), H5Tclose);
+  const double declared = static_cast<double>(H5Sget_simple_extent_npoints(space)) * static_cast<double>(H5Tget_size(type));
+  const double stored = static_cast<double>(H5Dget_storage_size(d));
+  if (stored >= declared) return "";
+  char text[256];
+  std::snprintf(text, sizeof text, "'%s' declares %llu trajectories (%.3g MB) but the file holds %.3g MB of them: "
+                "the rest were never written", array_path.c_str(), static_cast<unsigned long long>(impl_->n_traj),
+                declared / 1e6, stored / 1e6);
+  return text;
 }
 
 std::string DatasetReader::attribute(const std::string& name) const {
@@ -751,6 +865,30 @@ std::vector<float> DatasetReader::read(const std::string& array_path, uint64_t f
   if (!out.empty() && H5Dread(d, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, out.data()) < 0)
     usage_error(impl_->path + ": cannot read '" + array_path + "' (truncated or corrupt?)");
   return out;
+}
+
+double uniform_time_step(const std::vector<double>& time) {
+  if (time.size() < 2) return 0;
+  const double step = (time.back() - time.front()) / static_cast<double>(time.size() - 1);
+  // Saved times are float32 in The Well's layout: steps agree to its rounding of the largest time.
+  const double tolerance = 1e-4 * std::abs(step) + 1e-6 * std::max(std::abs(time.front()), std::abs(time.back()));
+  for (size_t i = 1; i < time.size(); ++i)
+    if (std::abs(time[i] - time[i - 1] - step) > tolerance) return 0;
+  return step;
+}
+
+std::string time_steps_text(const std::vector<double>& time) {
+  if (time.size() < 2) return "one time";
+  char text[96];
+  if (const double step = uniform_time_step(time); step > 0) {
+    std::snprintf(text, sizeof text, "step %g", step);
+  } else {
+    std::vector<double> steps(time.size());
+    std::adjacent_difference(time.begin(), time.end(), steps.begin());
+    const auto [lo, hi] = std::minmax_element(steps.begin() + 1, steps.end());
+    std::snprintf(text, sizeof text, "not uniform: steps from %g to %g", *lo, *hi);
+  }
+  return text;
 }
 
 std::string first_non_finite(const std::vector<float>& data, uint64_t n_time, uint64_t per_frame) {

@@ -38,7 +38,10 @@ struct DatasetHeader {
   std::string dataset_name;        // e.g. "duffing", "wave"
   std::vector<double> time;        // saved times (length n_time)
   std::vector<std::string> state_names;     // kind "states": names of the components
-  std::vector<double> x, y;        // kind "fields": cell-centre coordinates
+  std::vector<double> x, y;        // kind "fields": the coordinates of the two spatial axes
+  // kind "fields": the spatial axes' names as the file lists them (dimensions/spatial_dims; x, y
+  // when it does not): read by position, so a file of axes r, theta reads as one of x, y.
+  std::vector<std::string> spatial_dims{"x", "y"};
   std::string state_field;         // kind "fields": the t0 field that is the system's state, e.g. "u"
   std::string grid_type = "cartesian";
   std::vector<BoundaryCondition> boundary_conditions;
@@ -92,6 +95,14 @@ class DatasetReader {
   // in a file slift wrote: the first listed (older slift listed the state first). Learning and
   // evaluation both use this, so they always look at the same array.
   std::string state_field() const;
+  // The same with the state named by the reader's caller (a config's data.state_field; "": the
+  // file's own choice as above): a time-varying field of t0_fields, else refused naming why (a
+  // vector or tensor field, a static one, none of that name).
+  std::string state_field(const std::string& chosen) const;
+  // Why an array's data are not all in the file ("" when they are, or when compression hides
+  // it): HDF5 lets a file declare any size and hold none of it, read back as zeros (a sparse file
+  // of kilobytes declaring gigabytes).
+  std::string unwritten(const std::string& array_path) const;
   // A root text attribute ("" when absent).
   std::string attribute(const std::string& name) const;
   // Trajectories [first, first + count) of an array (count = 0: all), as float32.
@@ -112,6 +123,12 @@ void add_static_fields(const std::string& path, const std::vector<ArraySpec>& sp
 // The dataset file this process is reading now ("" if none), for the `slift` command's last word
 // should the HDF5 library crash on a corrupt file (its global heap is read unchecked).
 const char* dataset_being_read();
+
+// The step of a uniform time axis, or 0 when the steps differ (beyond float32 rounding of the
+// saved times) or there are fewer than two times.
+double uniform_time_step(const std::vector<double>& time);
+// The steps in words: "step 0.1", "not uniform: steps from 0.1 to 0.3", "one time".
+std::string time_steps_text(const std::vector<double>& time);
 
 // Where `data` (n trajectories x n_time frames x per_frame values, as read() returns them) holds
 // its first non-finite value, e.g. "nan at frame 2 of trajectory 1", or "" when all are finite.

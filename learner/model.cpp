@@ -162,6 +162,7 @@ void save_model(const std::string& path, LoadedModel& m) {
   }
   for (const auto& s : model_settings())
     if (stored(s, m.spec)) a.write(s.key, to_ivalue(s.get(m.spec.options)));
+  if (!m.spec.options.state_field.empty()) a.write("state_field", c10::IValue(m.spec.options.state_field));
   a.write("seed", c10::IValue(static_cast<int64_t>(m.seed)));
   a.write("config_yaml", c10::IValue(m.config_yaml));
   a.write("in_mean", as_tensor(m.norm.in_mean));
@@ -211,6 +212,7 @@ LoadedModel load_model(const std::string& path) {
   if (a.try_read("film", v)) m.spec.options.conditioning = v.toBool() ? "film" : "shift";  // files before `conditioning`
   for (const auto& s : model_settings())
     if (stored(s, m.spec) && a.try_read(s.key, v)) s.set(m.spec.options, from_ivalue(v, s.fallback));
+  if (a.try_read("state_field", v)) m.spec.options.state_field = v.toStringRef();
   m.seed = static_cast<uint64_t>(read("seed").toInt());
   m.config_yaml = read("config_yaml").toStringRef();
   torch::Tensor t;

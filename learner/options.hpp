@@ -50,6 +50,10 @@ struct TrainOptions {
   // Not a config key: stop this run after this step (0: never), leaving a checkpoint to resume
   // from and no model file (tests; jobs with a time limit).
   int64_t stop_after = 0;
+  // Not a config key of `train`: the learned field that a config's data.state_field names ("": the
+  // data file's own choice, DatasetReader::state_field). The model file stores it, so sampling
+  // and the probes read the field the model learned.
+  std::string state_field;
 };
 
 // A setting's value as the table compares, hashes and stores it.

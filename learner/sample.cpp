@@ -59,7 +59,7 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   const int64_t nfe = model->evaluations();  // network evaluations per generated frame
 
   DatasetReader init(init_data);
-  const auto test = read_trajectories(init_data);
+  const auto test = read_trajectories(init_data, m.spec.options.state_field);
   if (test.dim != dim || (test.kind == "fields") != m.spec.unet())
     usage_error(init_data + ": " + test.kind + " of dimension " + std::to_string(test.dim) + ", but " + model_path +
                 " expects " + (m.spec.unet() ? "fields" : "states") + " of dimension " + std::to_string(dim));
@@ -145,7 +145,7 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
   const auto device = setup_execution(device_name, "float32").device;
   auto m = load_for_inference(model_path, device);
   if (m.spec.label_dim() == 0) return 0.0;
-  const auto data = read_trajectories(train_data);
+  const auto data = read_trajectories(train_data, m.spec.options.state_field);
   if (data.dim != m.spec.dim) usage_error(train_data + ": states of dimension " + std::to_string(m.spec.dim) + " expected");
   // The training transitions as rows (no windows materialised), and their labels.
   const auto tr = transition_rows(data, m.spec.window(), m.spec.options.shuffle_fraction, m.seed, m.spec.direct());

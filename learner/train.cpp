@@ -367,7 +367,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   const DataParallel ranks(options.batch_size);
   ranks.select_gpu();
   const Execution exec = setup_execution(options.device, options.precision, options.threads, options.deterministic);
-  auto data = read_trajectories(train_data);
+  auto data = read_trajectories(train_data, options.state_field);
   LoadedModel m = describe(model, options, data, train_data, seed, config_yaml);
   const auto regression = model_for_training(m.spec, seed);
 

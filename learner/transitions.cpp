@@ -10,10 +10,10 @@
 
 namespace slift::learner {
 
-static Trajectories read_fields(const DatasetReader& reader, const std::string& path) {
+static Trajectories read_fields(const DatasetReader& reader, const std::string& path, const std::string& state_field) {
   Trajectories d;
   d.kind = "fields";
-  d.array = reader.state_field();
+  d.array = reader.state_field(state_field);
   const auto spec = reader.spec(d.array);
   if (spec.shape.size() != 3) usage_error(path + ": " + d.array + " must be (n_traj, n_time, nx, ny)");
   d.n_traj = static_cast<int64_t>(reader.n_traj());
@@ -39,9 +39,9 @@ static Trajectories read_states(const DatasetReader& reader, const std::string& 
   return d;
 }
 
-Trajectories read_trajectories(const std::string& path) {
+Trajectories read_trajectories(const std::string& path, const std::string& state_field) {
   DatasetReader reader(path);
-  Trajectories d = reader.header().kind == "fields" ? read_fields(reader, path) : read_states(reader, path);
+  Trajectories d = reader.header().kind == "fields" ? read_fields(reader, path, state_field) : read_states(reader, path);
   // A NaN or inf would otherwise surface as a loss that is not finite, blamed on the learning rate.
   const std::string bad = first_non_finite(d.states, d.n_time, d.dim);
   if (!bad.empty()) usage_error(path + ": " + bad + "; training and sampling need finite data");

@@ -33,7 +33,8 @@ struct Trajectories {
   int64_t nx = 0, ny = 0;       // fields: the grid
   bool periodic = false;        // fields: any boundary condition is PERIODIC
 };
-Trajectories read_trajectories(const std::string& path);
+// `state_field`: the field to learn ("": the file's own choice; DatasetReader::state_field).
+Trajectories read_trajectories(const std::string& path, const std::string& state_field = "");
 
 // Transition k = i (n_time - 1) + t maps the window ending at x_t of trajectory i (copies of state
 // 0 before the start) to x_{t+1}. Its label comes from Rng(seed, k, "learner.labels"). With

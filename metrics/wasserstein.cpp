@@ -14,6 +14,11 @@ void require_finite(const std::vector<float>& data, int64_t n_time, int64_t per_
   if (!where.empty()) runtime_error(set + ": " + where + "; metrics need finite data");
 }
 
+void require_finite_input(const std::vector<float>& data, int64_t n_time, int64_t per_frame, const std::string& file) {
+  const std::string where = first_non_finite(data, n_time, per_frame);
+  if (!where.empty()) usage_error(file + ": " + where + "; metrics need finite data");
+}
+
 double w2_1d(std::vector<double> a, std::vector<double> b) {
   SLIFT_ASSERT(!a.empty() && !b.empty(), "W2 of an empty sample");
   for (const auto* v : {&a, &b})

@@ -10,6 +10,9 @@ namespace slift::metrics {
 // meaningless. Refuses `data` (n trajectories x n_time frames x per_frame values) with a run-time
 // error naming the set and the first frame that holds a non-finite value.
 void require_finite(const std::vector<float>& data, int64_t n_time, int64_t per_frame, const std::string& set);
+// The same for an input data file (a split of the data): a bad input file, exit code 2, as
+// training and sampling refuse it. A generated set's non-finite value is the model's failure.
+void require_finite_input(const std::vector<float>& data, int64_t n_time, int64_t per_frame, const std::string& file);
 
 // 1-D W2 between two samples: sorted quantile functions compared on the merged grid of
 // quantile levels, so unequal sizes are exact (equal sizes reduce to sqrt(mean((a-b)^2))).

@@ -27,7 +27,7 @@ std::vector<uint64_t> frame_shape(const Experiment& e) {
     a = e.system->arrays().front();
   } else {
     const DatasetReader r(data_path(e, "train"));
-    a = r.spec(r.header().kind == "states" ? "states" : r.state_field());
+    a = r.spec(r.header().kind == "states" ? "states" : r.state_field(e.train.state_field));
   }
   return {a.shape.begin() + 1, a.shape.end()};
 }
@@ -159,7 +159,8 @@ std::vector<std::string> describe_estimate(const Experiment& e, int threads) {
   const RunEstimate r = estimate_run(e);
   char size[64];
   std::snprintf(size, sizeof size, "%.3g GB", e.simulate.data_bytes / 1e9);
-  std::vector<std::string> lines{"data sets: " + std::string(size) + " (budget simulate.max_data_gb)"};
+  std::vector<std::string> lines{"data sets: " + std::string(size) + " (budget " +
+                                 (e.system ? "simulate" : "data") + ".max_data_gb)"};
   double total = r.simulate;
   auto line = [&](const std::string& what, double seconds) {
     lines.push_back("  " + what + ": " + duration(seconds));

@@ -7,6 +7,7 @@
 
 #include "core/dataset.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "core/machine.hpp"
 #include "core/rng.hpp"
 #include "pipeline/estimate.hpp"
@@ -42,6 +43,12 @@ config::Check<std::string> run_name() {
 
 namespace {
 
+std::string gb_text(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g GB", bytes / 1e9);
+  return buf;
+}
+
 // Sizes have a range before anything runs: the data sets within the stated budget (raised
 // knowingly with --set simulate.max_data_gb=...), one block within a quarter of the memory (rank
 // 0 gathers a whole block).
@@ -52,22 +59,17 @@ void check_data_size(Experiment& e, config::Section& sim, double max_data_gb) {
     for (auto d : a.shape) n *= static_cast<double>(d);
     per_trajectory += n;
   }
-  const auto gb = [](double bytes) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g GB", bytes / 1e9);
-    return std::string(buf);
-  };
   double trajectories = 0;
   for (const auto& s : kSplits) trajectories += static_cast<double>(split_size(e, s));
   e.simulate.data_bytes = per_trajectory * trajectories;
   if (per_trajectory * trajectories > max_data_gb * 1e9)
-    sim.fail("max_data_gb", "the data sets would take " + gb(per_trajectory * trajectories) + " (" +
-                                std::to_string(static_cast<int64_t>(trajectories)) + " trajectories of " + gb(per_trajectory) +
-                                "), above the budget of " + gb(max_data_gb * 1e9) + "; raise it with --set if meant");
+    sim.fail("max_data_gb", "the data sets would take " + gb_text(per_trajectory * trajectories) + " (" +
+                                std::to_string(static_cast<int64_t>(trajectories)) + " trajectories of " + gb_text(per_trajectory) +
+                                "), above the budget of " + gb_text(max_data_gb * 1e9) + "; raise it with --set if meant");
   const double block = per_trajectory * static_cast<double>(e.simulate.block);
   if (block > machine::memory_bytes() / 4.0)
-    sim.fail("block", "one block of " + std::to_string(e.simulate.block) + " trajectories takes " + gb(block) +
-                          ", more than a quarter of this machine's " + gb(static_cast<double>(machine::memory_bytes())));
+    sim.fail("block", "one block of " + std::to_string(e.simulate.block) + " trajectories takes " + gb_text(block) +
+                          ", more than a quarter of this machine's " + gb_text(static_cast<double>(machine::memory_bytes())));
 }
 
 // The solver's run time has a range too: a parameter that explodes the step count (a wave speed
@@ -85,6 +87,107 @@ void check_run_time(Experiment& e, config::Section& sim, double max_core_hours) 
                   e.simulate.core_seconds / 3600, trajectories, per_trajectory, max_core_hours);
     sim.fail("max_core_hours", text);
   }
+}
+
+bool periodic(const std::vector<BoundaryCondition>& bcs) {
+  return std::any_of(bcs.begin(), bcs.end(), [](const BoundaryCondition& b) { return b.bc_type == "PERIODIC"; });
+}
+
+// Boundary conditions by axis, e.g. "x PERIODIC, y WALL" (whatever the files call them).
+std::string boundaries_text(const std::vector<BoundaryCondition>& bcs) {
+  std::vector<std::string> parts;
+  for (const auto& b : bcs) {
+    std::string axes;
+    for (const auto& d : b.associated_dims) axes += (axes.empty() ? "" : "+") + d;
+    parts.push_back(axes + " " + b.bc_type);
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string text;
+  for (const auto& p : parts) text += (text.empty() ? "" : ", ") + p;
+  return text.empty() ? "no boundary conditions" : text;
+}
+
+// What a model trained on one split and evaluated on another takes for granted, as text per
+// property: the splits must agree on all of it.
+std::vector<std::pair<std::string, std::string>> data_identity(const DatasetReader& r, const std::string& array) {
+  const DatasetHeader& h = r.header();
+  const auto axis = [](const std::string& name, const std::vector<double>& v) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s: %zu points from %.6g to %.6g", name.c_str(), v.size(), v.empty() ? 0.0 : v.front(),
+                  v.empty() ? 0.0 : v.back());
+    return std::string(buf);
+  };
+  char step[48];
+  std::snprintf(step, sizeof step, "%.6g", uniform_time_step(h.time));
+  return {{"data set name", "'" + h.dataset_name + "'"},
+          {"field", array},
+          {"grid", axis(h.spatial_dims[0], h.x) + ", " + axis(h.spatial_dims[1], h.y)},
+          {"frames", std::to_string(h.time.size())},
+          {"time step", step},
+          {"boundaries", boundaries_text(h.boundary_conditions)}};
+}
+
+// Section `data`: the three splits' files, read from their headers in one pass before any work.
+// Each must be a field data set whose learned field, time axis and size can be used as they
+// are; together they must agree on everything a model trained on one and evaluated on another
+// assumes. Returns the boundary conditions they share.
+std::vector<BoundaryCondition> load_data(Experiment& e, config::Section data) {
+  e.train.state_field = data.get<std::string>("state_field", "");
+  const double max_data_gb = data.get("max_data_gb", 64.0, config::positive());
+  std::vector<std::pair<std::string, std::string>> reference;  // the training file's identity
+  std::vector<BoundaryCondition> boundaries;
+  double bytes = 0;
+  for (const auto& split : kSplits) {
+    const std::string file = data.required<std::string>(split);
+    if (!std::filesystem::is_regular_file(file)) data.fail(split, "no such file: " + file);
+    std::unique_ptr<DatasetReader> reader;
+    try {
+      reader = std::make_unique<DatasetReader>(file);
+    } catch (const Error& err) {
+      data.fail(split, err.what());
+    }
+    const DatasetReader& r = *reader;
+    const DatasetHeader& h = r.header();
+    if (h.kind != "fields") data.fail(split, file + " is not a field data set (The Well's format)");
+    std::string array;
+    try {
+      array = r.state_field(e.train.state_field);
+    } catch (const Error& err) {  // none of its fields can be the state
+      data.fail(e.train.state_field.empty() ? split : "state_field", err.what());
+    }
+    const ArraySpec spec = r.spec(array);
+    if (spec.shape.size() != 3) data.fail(split, file + ": '" + array + "' is not (n_traj, n_time, nx, ny)");
+    if (h.time.size() < 2) data.fail(split, file + ": one saved time; learning needs at least two frames");
+    if (uniform_time_step(h.time) == 0)
+      data.fail(split, file + ": the time axis is " + time_steps_text(h.time) + "; slift learns a step of one size");
+    // Sizes from the header, before anything is read: a small file can declare terabytes.
+    bytes += 4.0 * static_cast<double>(r.n_traj()) * static_cast<double>(spec.shape[0] * spec.shape[1] * spec.shape[2]);
+    if (bytes > max_data_gb * 1e9)
+      data.fail("max_data_gb", "the data sets declare " + gb_text(bytes) + " or more, above the budget of " +
+                                   gb_text(max_data_gb * 1e9) + "; raise it with --set if meant");
+    if (const std::string missing = r.unwritten(array); !missing.empty()) data.fail(split, file + ": " + missing);
+    const auto identity = data_identity(r, array);
+    if (split == "train") {
+      reference = identity;
+      boundaries = h.boundary_conditions;
+      for (const auto& a : r.array_paths())
+        if (a != array)
+          log::warn("data.train: " + file + ": '" + a + "' is " + (r.spec(a).time_varying ? "a time-varying" : "a static") +
+                    " field that slift ignores (it learns " + array + " alone, without conditioning)");
+    }
+    for (size_t k = 0; k < identity.size(); ++k)
+      if (identity[k].second != reference[k].second)
+        data.fail(split, file + " and " + e.data_files.at("train") + " differ in " + identity[k].first + " (" +
+                             identity[k].second + " against " + reference[k].second + ")");
+    e.data_files[split] = std::filesystem::absolute(file).lexically_normal().string();
+  }
+  e.simulate.data_bytes = bytes;
+  data.finish();
+  e.simulate_params = data.resolved();
+  e.simulate_params.remove("max_data_gb");  // a budget, not a property of the data
+  // Unset, the key is left out of the data's identity: runs from before it existed stay done.
+  if (e.train.state_field.empty()) e.simulate_params.remove("state_field");
+  return boundaries;
 }
 
 void load_simulate(Experiment& e, config::Section sim) {
@@ -120,24 +223,18 @@ Experiment load_experiment(config::Config config) {
   e.output_dir = root.get<std::string>("output_dir", "runs/" + e.name, run_directory());
   e.data_dir = e.output_dir + "/data";
 
+  std::vector<BoundaryCondition> data_boundaries;  // section `data`: those of its files
   if (root.has("data")) {
     if (root.has("simulate")) root.fail("data", "give either `simulate` (a solver) or `data` (files), not both");
-    config::Section data = root.section("data");
-    for (const auto& split : kSplits) {
-      const std::string file = data.required<std::string>(split);
-      if (!std::filesystem::is_regular_file(file)) data.fail(split, "no such file: " + file);
-      if (DatasetReader(file).header().kind != "fields")
-        data.fail(split, file + " is not a field data set (The Well's format)");
-      e.data_files[split] = std::filesystem::absolute(file).lexically_normal().string();
-    }
-    data.finish();
-    e.simulate_params = data.resolved();
+    data_boundaries = load_data(e, root.section("data"));
   } else {
     load_simulate(e, root.section("simulate"));
   }
 
   config::Section train = root.section("train");
+  const std::string state_field = e.train.state_field;  // section `data` names it, not `train`
   e.train = learner::parse_train(train);
+  e.train.state_field = state_field;
   check_network_memory(e, train);
   e.train_params = train.resolved();
   config::Section sample = root.section("sample");
@@ -146,6 +243,10 @@ Experiment load_experiment(config::Config config) {
   config::Section evaluate = root.section("evaluate");
   e.evaluate = learner::parse_evaluate(evaluate);
   check_evaluate_memory(e, evaluate);
+  if (!e.data_files.empty() && e.evaluate.crossing_mask == "auto" && !periodic(data_boundaries))
+    evaluate.fail("crossing_mask", "`auto` takes the lower-right corner, slift's flow's producer, for data that are not "
+                                   "periodic, and " + e.data_files.at("train") + " has " + boundaries_text(data_boundaries) +
+                                   "; say which cells a crossing reaches: corner (with corner_size) or edges");
   e.evaluate_params = evaluate.resolved();
   root.finish();
   return e;

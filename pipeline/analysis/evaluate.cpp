@@ -23,6 +23,19 @@ metrics::Ensemble load_states(const std::string& path) {
   e.n_time = static_cast<int64_t>(s.shape[0]);
   e.dim = static_cast<int64_t>(s.shape[1]);
   e.names = r.header().state_names;
+  return e;
+}
+
+// A non-finite value: in a data split, a bad input file (exit code 2, as training and sampling
+// refuse it); in a generated set, the model's failure (exit code 1).
+metrics::Ensemble load_data_states(const std::string& path) {
+  metrics::Ensemble e = load_states(path);
+  metrics::require_finite_input(e.data, e.n_time, e.dim, path);
+  return e;
+}
+
+metrics::Ensemble load_generated_states(const std::string& path) {
+  metrics::Ensemble e = load_states(path);
   metrics::require_finite(e.data, e.n_time, e.dim, path);
   return e;
 }
@@ -81,8 +94,8 @@ nlohmann::json conditional_check(const Experiment& e, const metrics::Ensemble& t
 
 void evaluate_states(const Experiment& e) {
   const int proj = static_cast<int>(e.evaluate.sliced_projections);
-  metrics::Ensemble train = load_states(data_path(e, "train")), test = load_states(data_path(e, "test")),
-                    floor = load_states(data_path(e, "floor"));
+  metrics::Ensemble train = load_data_states(data_path(e, "train")), test = load_data_states(data_path(e, "test")),
+                    floor = load_data_states(data_path(e, "floor"));
   RunMetrics m;
   m["dataset"] = e.system->header().dataset_name;
   m["n_test"] = test.n;
@@ -91,7 +104,7 @@ void evaluate_states(const Experiment& e) {
   SetEvaluation how;
   how.nfe_key = "nfe_per_step";
   how.compare = [&](const SampleSet& set) {
-    metrics::Ensemble gen = load_states(e.output_dir + "/samples/" + set.name + ".h5");
+    metrics::Ensemble gen = load_generated_states(e.output_dir + "/samples/" + set.name + ".h5");
     nlohmann::json j = to_json(metrics::compare_states(gen, test, proj, e.seed));
     j["n_generated"] = gen.n;
     return j;

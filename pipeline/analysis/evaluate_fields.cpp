@@ -72,9 +72,10 @@ metrics::FieldEnsemble first_and_last_frames(const metrics::FieldEnsemble& e) {
   return r;
 }
 
-metrics::FieldEnsemble load_field_ensemble(const std::string& path) {
+namespace {
+metrics::FieldEnsemble read_fields(const std::string& path, const std::string& state_field) {
   DatasetReader r(path, "fields");
-  std::string array = r.state_field();
+  std::string array = r.state_field(state_field);
   ArraySpec s = r.spec(array);
   if (s.shape.size() != 3) usage_error(path + ": " + array + " is not (n_traj, n_time, nx, ny)");
   metrics::FieldEnsemble e;
@@ -83,17 +84,29 @@ metrics::FieldEnsemble load_field_ensemble(const std::string& path) {
   e.n_time = static_cast<int64_t>(s.shape[0]);
   e.nx = static_cast<int64_t>(s.shape[1]);
   e.ny = static_cast<int64_t>(s.shape[2]);
+  return e;
+}
+}  // namespace
+
+metrics::FieldEnsemble load_field_ensemble(const std::string& path) {
+  metrics::FieldEnsemble e = read_fields(path, "");
   metrics::require_finite(e.data, e.n_time, e.cells(), path);
   return e;
+}
+
+metrics::FieldEnsemble load_data_split(const Experiment& e, const std::string& split) {
+  const std::string path = data_path(e, split);
+  metrics::FieldEnsemble set = read_fields(path, e.train.state_field);
+  metrics::require_finite_input(set.data, set.n_time, set.cells(), path);
+  return set;
 }
 
 void evaluate_fields(const Experiment& e) {
   const std::string dir = e.output_dir;
   DatasetReader test_reader(data_path(e, "test"), "fields");
   const DatasetHeader& header = test_reader.header();
-  metrics::FieldEnsemble test = load_field_ensemble(data_path(e, "test")),
-                         train = load_field_ensemble(data_path(e, "train")),
-                         floor = load_field_ensemble(data_path(e, "floor"));
+  metrics::FieldEnsemble test = load_data_split(e, "test"), train = load_data_split(e, "train"),
+                         floor = load_data_split(e, "floor");
   // One normalisation for every set, fitted on the reference.
   const metrics::FieldNormalisation norm = metrics::fit_normalisation(test);
   for (auto* set : {&test, &train, &floor}) metrics::normalise(*set, norm);
@@ -109,7 +122,7 @@ void evaluate_fields(const Experiment& e) {
   RunMetrics j;
   j["dataset"] = header.dataset_name;
   j["n_test"] = test.n;
-  j["field"] = test_reader.state_field();
+  j["field"] = test_reader.state_field(e.train.state_field);
   j["normalisation"] = {{"offset", norm.offset}, {"scale", norm.scale}, {"range", norm.signed_range ? "[-1, 1]" : "[0, 1]"}};
   j["time"] = time;
   j["final_frame_only"] = direct;

@@ -11,9 +11,13 @@ namespace slift::pipeline {
 
 void evaluate_fields(const Experiment& e);
 
-// The learned field of a dataset: t0_fields/u (wave) or t0_fields/s (flow), else its only
-// time-varying t0 field; raw values (not normalised). Also used by the report.
+// The learned field of a generated set (its only field); raw values (not normalised). A value
+// that is not finite is the model's failure (exit code 1). Also used by the report.
 metrics::FieldEnsemble load_field_ensemble(const std::string& path);
+// The learned field of a data split (the one the config's data.state_field names, else the
+// file's own: t0_fields/u of the wave, t0_fields/s of the flow). A value that is not finite is a
+// bad input file (exit code 2), as training and sampling find it.
+metrics::FieldEnsemble load_data_split(const Experiment& e, const std::string& split);
 
 // Frame 0 and the last frame of every trajectory: what a direct model (train.target final)
 // generates, so the references are reduced to the same two frames before comparing.

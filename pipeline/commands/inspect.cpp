@@ -24,13 +24,21 @@ void inspect_file(const std::string& path) {
   const DatasetHeader& h = r.header();
   std::printf("%s\n  kind          %s (%s)\n  trajectories  %llu\n", path.c_str(), h.kind.c_str(),
               h.dataset_name.c_str(), (unsigned long long)r.n_traj());
-  if (!h.time.empty())
-    std::printf("  time          %zu saved times from %g to %g (step %g)\n", h.time.size(), h.time.front(), h.time.back(),
-                h.time.size() > 1 ? h.time[1] - h.time[0] : 0.0);
-  if (!h.x.empty()) std::printf("  grid          %zu x %zu (%s)\n", h.x.size(), h.y.size(), h.grid_type.c_str());
-  for (const auto& bc : h.boundary_conditions) std::printf("  boundary      %s: %s\n", bc.name.c_str(), bc.bc_type.c_str());
-  std::printf("  created       %s by %s, seed %llu\n", h.created_at.c_str(), h.created_by.c_str(),
-              (unsigned long long)h.seed);
+  if (!h.time.empty()) std::printf("  time          %zu saved times from %g to %g (%s)\n", h.time.size(), h.time.front(),
+                                   h.time.back(), time_steps_text(h.time).c_str());
+  if (!h.x.empty())
+    std::printf("  grid          %zu x %zu (%s; axes %s, %s)\n", h.x.size(), h.y.size(), h.grid_type.c_str(),
+                h.spatial_dims[0].c_str(), h.spatial_dims[1].c_str());
+  for (const auto& bc : h.boundary_conditions) {
+    std::string axes;
+    for (const auto& d : bc.associated_dims) axes += (axes.empty() ? "" : ", ") + d;
+    std::printf("  boundary      %s: %s (axes %s)\n", bc.name.c_str(), bc.bc_type.c_str(), axes.c_str());
+  }
+  if (h.created_by.empty())  // written by others: no provenance of ours to show
+    std::printf("  created       by another program than slift (no provenance recorded)\n");
+  else
+    std::printf("  created       %s by %s, seed %llu\n", h.created_at.c_str(), h.created_by.c_str(),
+                (unsigned long long)h.seed);
   if (const std::string wisdom = r.attribute(sim::kWisdomAttribute); !wisdom.empty())
     std::printf("  fft plans     measured, from FFTW wisdom sha256 %s (root attribute %s)\n",
                 sha256(wisdom).substr(0, 16).c_str(), sim::kWisdomAttribute);

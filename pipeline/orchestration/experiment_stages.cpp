@@ -89,10 +89,12 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   }
 
   std::vector<std::string> model_files, sample_stages, sample_files;
+  // The learned field, when data.state_field names it (unset: the hashes of earlier runs stay).
+  const std::string field = e.train.state_field.empty() ? "" : "|state_field=" + e.train.state_field;
   for (const auto& m : e.train.models) {
     std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
     const std::string params = stage_params(e.train_params, learner::unhashed_train_keys(e.train, m));
-    stages.push_back({name("train:" + m), 1, params + "|model=" + m + seed, {data("train")}, outs, simulated,
+    stages.push_back({name("train:" + m), 1, params + "|model=" + m + field + seed, {data("train")}, outs, simulated,
                       [&e, m] { train_stage(e, m); }, /*collective=*/true, false, static_cast<int>(e.train.ranks)});
     model_files.insert(model_files.end(), outs.begin(), outs.end());
   }

@@ -146,7 +146,8 @@ void train_ranks_worker(const std::string& config_file, const std::string& model
   mpi::ensure_initialized();
   config::Config config = config::Config::load(config_file);
   config::Section train = config.root().section("train");
-  const learner::TrainOptions options = learner::parse_train(train);
+  learner::TrainOptions options = learner::parse_train(train);
+  options.state_field = config.root().section("data").get<std::string>("state_field", "");  // as load_experiment reads it
   std::ifstream in(config_file);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const learner::TrainResult r = learner_api().train(model, options, train_data, seed, prefix + ".pt", prefix + ".ckpt", text);

@@ -297,6 +297,16 @@ TEST(Dataset, UnfinishedWriteIsNotVisibleAndIsRefusedAsIncomplete) {
   EXPECT_NE(m.find("incomplete"), std::string::npos) << m;
 }
 
+// A .partial that its writer holds is named as such, not as a damaged file.
+TEST(Dataset, PartialBeingWrittenIsNotCalledCorrupt) {
+  TempDir dir;
+  const std::string path = dir / "d.h5";
+  DatasetWriter writing(path, states_header(), kStates, kTraj);
+  const std::string m = usage_message([&] { DatasetReader r(path + ".partial"); });
+  EXPECT_NE(m.find(path + ".partial: is being written by another process"), std::string::npos) << m;
+  EXPECT_EQ(m.find("corrupt"), std::string::npos) << m;
+}
+
 TEST(Dataset, TruncatedFileIsRefused) {
   TempDir dir;
   const std::string path = dir / "d.h5", cut = dir / "cut.h5";

@@ -190,7 +190,7 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
   // The direct map (train.target final) generates frame 0 and the last frame only (metrics.json
   // "final_frame_only"): the truth is shown on the same two frames, without crossing times.
   const bool direct = m.value("final_frame_only", false);
-  metrics::FieldEnsemble test = pipeline::load_field_ensemble(pipeline::data_path(e, "test"));
+  metrics::FieldEnsemble test = pipeline::load_data_split(e, "test");
   std::vector<Set> sets{{"truth (test)", kTruthColor, direct ? pipeline::first_and_last_frames(test) : test}};
   for (const auto& s : pipeline::sample_sets(e))
     sets.push_back({s.name, model_color(s.name), pipeline::load_field_ensemble(e.output_dir + "/samples/" + s.name + ".h5")});
