@@ -366,7 +366,7 @@ class ForkingRunner : public Runner {
     if (pid == 0) {
       // A stage dies with its driver (killed or terminated): no orphan computes on, holding the stage lock.
       if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver) _exit(1);
-      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (fd >= 0) dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO), ::close(fd);
       log::info("==> " + s.name + " (" + reason + ")");
       _exit(run_child(s, reason));

@@ -139,11 +139,11 @@ std::string file_name(const std::string& stage) {
 }  // namespace
 
 LockFile::LockFile(std::string run_dir) : run_dir_(std::move(run_dir)), path_(run_dir_ + "/slift.lock.json") {
-  doc_ = read_doc(path_);
+  doc_ = read_doc(path_, said_damage_);
 }
 
 void LockFile::reload() {
-  doc_ = read_doc(path_);
+  doc_ = read_doc(path_, said_damage_);
   for (const auto& [rel, entry] : hashed_.items()) doc_["files"][rel] = entry;
 }
 
@@ -169,7 +169,7 @@ const nlohmann::json* LockFile::stage(const std::string& name) const {
 }
 
 void LockFile::commit(const std::string& name, const nlohmann::json& entry) {
-  fs::create_directories(run_dir_);
+  create_directories(run_dir_);
   Flock guard(path_ + ".flock", LOCK_EX);  // blocks: others hold it only for a read and a rename
   if (!guard.held()) runtime_error("cannot lock " + path_ + ".flock");
   reload();
@@ -180,7 +180,7 @@ void LockFile::commit(const std::string& name, const nlohmann::json& entry) {
 
 StageLock::StageLock(const std::string& run_dir, const std::string& stage) {
   const std::string dir = run_dir + "/.slift-locks";
-  fs::create_directories(dir);
+  create_directories(dir);
   const std::string path = dir + "/" + file_name(stage);
   Flock lock(path, LOCK_EX | LOCK_NB);
   if (!lock.held()) {
