@@ -93,6 +93,27 @@ TEST(FileWriting, NamesFromFilesAreSinglePathComponents) {
   }
 }
 
+// Item 20: a damaged slift.lock.json (truncated, empty, of wrong types) was taken silently as
+// "never ran" and everything ran again. Now it is named in a warning and its copy read instead:
+// the stages whose outputs still match the recorded hashes are up to date.
+TEST(FileWriting, ADamagedLockFileIsSaidAndTheOutputsAreCheckedByHash) {
+  TempDir dir;
+  ASSERT_EQ(run(duffing(dir, "run " + config() + " simulate") + " -q").exit_code, 0);
+  const std::string lock = dir / "run/slift.lock.json";
+  const std::string good = slift::test::read_file(lock);
+  for (const std::string& damaged : {good.substr(0, good.size() / 2), std::string(), std::string(R"({"format": 1, "stages": 3})")}) {
+    slift::test::write_file(lock, damaged);
+    const CommandResult r = run(duffing(dir, "run " + config() + " simulate --dry-run"));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find(lock + " is damaged"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("simulate: up to date"), std::string::npos) << r.output;
+  }
+  // A modified output is still seen through the copy.
+  slift::test::write_file(dir / "run/data/test.h5", "not what the stage wrote");
+  const CommandResult r = run(duffing(dir, "run " + config() + " simulate --dry-run"));
+  EXPECT_NE(r.output.find("output data/test.h5 was modified"), std::string::npos) << r.output;
+}
+
 // Item 21: a run directory the user may not write gave no reason ("cannot open
 // <run>/.slift-locks/simulate"). Now one line naming the file and "Permission denied". Root writes
 // anywhere: the command runs without the capabilities that let it (setpriv).
