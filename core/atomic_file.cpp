@@ -84,7 +84,7 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   ::fsync(d.fd);  // the rename itself survives a crash
 }
 
-int open_in_place(const std::string& path, int operation) {
+int open_in_place(const std::string& path, int operation, bool data) {
   for (;;) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ELOOP)
@@ -93,7 +93,7 @@ int open_in_place(const std::string& path, int operation) {
     Fd guard{fd};
     struct stat held {};
     if (::fstat(fd, &held) != 0) cannot("open", path, errno);
-    if (!S_ISREG(held.st_mode) || held.st_nlink != 1)
+    if (!S_ISREG(held.st_mode) || (data && held.st_nlink != 1))
       usage_error(path + " is not a plain file (a hard link, a device or a pipe); slift never writes through it: remove it");
     if (operation != 0 && ::flock(fd, operation) != 0) {
       if (errno == EWOULDBLOCK) return -1;

@@ -5,7 +5,8 @@
 //   readers see the old file or the complete new one, a failed or killed write leaves the old one,
 //   and a link planted at any name is never opened, let alone written through;
 // - files opened in place (locks, a data set's .partial) are opened with O_NOFOLLOW and must be
-//   plain files with one link: a planted symbolic or hard link is refused, its target untouched;
+//   plain files: a planted symbolic link is refused, its target untouched; so is a hard link at a
+//   name whose data are written in place (a .partial);
 // - a command's output replaces an existing file only with --force, never one of its inputs;
 // - names read from files or configs that become part of a path are checked to be one component.
 // Every failure names the file or directory and the system's reason ("Permission denied").
@@ -26,7 +27,10 @@ void create_directories(const std::string& dir);
 // flock(`operation`) on it when `operation` is not 0. Returns the descriptor, or -1 when
 // `operation` has LOCK_NB and another process holds the lock. The lock is on the file that bears
 // the name: if a holder renamed it away meanwhile, the new file at the name is opened and locked.
-int open_in_place(const std::string& path, int operation);
+// `data`: the caller writes its data in place, so a file with other hard links is refused too
+// (writing would change them); a lock file's few bytes may be shared (a run directory copied
+// with `cp -al`).
+int open_in_place(const std::string& path, int operation, bool data = false);
 
 // May a command write its output `out`? Not a directory, never one of its `inputs` (path and what
 // it is, e.g. {config, "the config file"}), even with --force; an existing file only with `force`.

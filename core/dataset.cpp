@@ -358,7 +358,7 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
 // or truncates it, so a second writer is refused instead of deleting the first one's data.
 // Returns the descriptor that holds the lock; a link planted at the name is refused.
 int lock_partial(const std::string& partial) {
-  const int fd = open_in_place(partial, LOCK_EX | LOCK_NB);
+  const int fd = open_in_place(partial, LOCK_EX | LOCK_NB, /*data=*/true);
   if (fd < 0) usage_error(partial + " is being written by another slift; wait for it to finish or write elsewhere");
   return fd;
 }

@@ -65,13 +65,13 @@ TEST(FileWriting, LinksPlantedAtTheNamesARunUsesAreNeverWrittenThrough) {
   }
 }
 
-// Item 5, the facility itself: a hard link at a name used in place is refused too (writing into it
-// would change the other name's file), and a temporary never reuses a planted name.
+// Item 5, the facility itself: a hard link at a name whose data are written in place is refused too
+// (writing into it would change the other name's file), and a failed write leaves no temporary.
 TEST(FileWriting, TheFacilityRefusesHardLinksAndKeepsTheOldFileOnFailure) {
   TempDir dir;
   const Precious precious(dir);
   fs::create_hard_link(precious.path, dir / "lock");
-  EXPECT_NE(slift::test::usage_message([&] { slift::open_in_place(dir / "lock", 0); }).find("is not a plain file"),
+  EXPECT_NE(slift::test::usage_message([&] { slift::open_in_place(dir / "lock", 0, /*data=*/true); }).find("is not a plain file"),
             std::string::npos);
   EXPECT_TRUE(precious.untouched());
   slift::write_file_atomic(dir / "out", "new\n");
