@@ -18,6 +18,7 @@
 #include <functional>
 #include <numeric>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 
@@ -356,22 +357,17 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
 
 // One writer per output: an exclusive flock on the .partial itself, taken before anything reads
 // or truncates it, so a second writer is refused instead of deleting the first one's data.
-// Returns the descriptor that holds the lock.
+// Returns the descriptor that holds the lock; a link planted at the name is refused.
 int lock_partial(const std::string& partial) {
-  for (;;) {
-    const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) runtime_error("cannot create " + partial + ": " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      usage_error(partial + " is being written by another slift; wait for it to finish or write elsewhere");
-    }
-    struct stat held {}, named {};
-    if (::fstat(fd, &held) == 0 && ::stat(partial.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
-        held.st_dev == named.st_dev)
-      return fd;
-    ::close(fd);  // renamed into place by its writer meanwhile: lock the file that now bears the name
-  }
+  const int fd = open_in_place(partial, LOCK_EX | LOCK_NB, /*data=*/true);
+  if (fd < 0) usage_error(partial + " is being written by another slift; wait for it to finish or write elsewhere");
+  return fd;
 }
+
+// HDF5 opens files by name, and a name can be swapped for a link between our check and its open:
+// HDF5 is given /proc/self/fd/<fd> instead, which resolves to the very file our O_NOFOLLOW
+// descriptor holds, whatever happens to the name meanwhile.
+std::string held_file(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 // A write that fails for lack of space can be lost inside HDF5 (its chunk path swallowed ENOSPC,
 // and a full disk ended in a file marked complete holding zeros): the whole uncompressed size is
@@ -430,16 +426,17 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
   impl_->arrays = arrays;
   impl_->n_traj = n_traj;
   auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
+  if (!parent.empty()) create_directories(parent.string());
 
   impl_->lock = lock_partial(impl_->partial);
   uint64_t bytes = (64 << 10) + header.config_yaml.size();  // metadata
   for (const auto& a : arrays) bytes += n_traj * (4 * product(a.shape) + 64);  // float32 + chunk index
   reserve_space(impl_->lock, impl_->partial, bytes);
   const Handle fapl = unlocked_access();
-  if (std::filesystem::file_size(impl_->partial) > 0) {
+  struct stat held {};
+  if (::fstat(impl_->lock, &held) == 0 && held.st_size > 0) {
     // Resume only a file of the same content identity; anything else starts afresh.
-    hid_t f = H5Fopen(impl_->partial.c_str(), H5F_ACC_RDWR, fapl);
+    hid_t f = H5Fopen(held_file(impl_->lock).c_str(), H5F_ACC_RDWR, fapl);
     if (f >= 0) {
       bool same = false;
       try {
@@ -460,7 +457,7 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetHeader& heade
   DatasetHeader h = header;
   h.created_by = std::string("slift ") + version() + " (" + git_commit() + ")";
   h.created_at = now_utc();
-  impl_->file = check_id(H5Fcreate(impl_->partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+  impl_->file = check_id(H5Fcreate(held_file(impl_->lock).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
                          "create " + impl_->partial);
   create_layout(impl_->file, h, arrays, n_traj, compress);
   check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
@@ -503,6 +500,7 @@ void DatasetWriter::finish() {
   attr_bool(impl_->file, "slift_complete", true);
   check(H5Fclose(impl_->file), "close " + impl_->partial);
   impl_->file = -1;
+  if (::fsync(impl_->lock) != 0) runtime_error("cannot write " + impl_->partial + ": " + std::strerror(errno));
   std::filesystem::rename(impl_->partial, impl_->path);
   ::close(impl_->lock);  // readers of the complete file take HDF5's shared lock
   impl_->lock = -1;

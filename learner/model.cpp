@@ -11,9 +11,15 @@
 #include <c10/cuda/CUDAFunctions.h>
 #endif
 
+#include <zlib.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "core/atomic_file.hpp"
@@ -176,21 +182,58 @@ void save_model(const std::string& path, LoadedModel& m) {
   save_archive_atomic(a, path);
 }
 
+// Models and checkpoints end in a seal over the bytes before it, "\nslift-crc32 xxxxxxxx\n",
+// computed as they are written: LibTorch's reader checks no CRC of its own (a checkpoint with
+// flipped bits was resumed silently). CRC-32 (zlib) checks an 80 MB model in about 0.07 s, where
+// SHA-256 took 0.5 s. A file without a seal was written before seals and is read as it is
+// (LibTorch still refuses one that is truncated).
+namespace {
+
+constexpr char kSealTag[] = "\nslift-crc32 ";
+constexpr size_t kSealTagSize = sizeof kSealTag - 1, kSealSize = kSealTagSize + 9;
+
+std::string seal_of(const char* data, size_t n) {
+  char text[kSealSize + 1];
+  std::snprintf(text, sizeof text, "%s%08lx\n", kSealTag, crc32_z(0, reinterpret_cast<const Bytef*>(data), n));
+  return text;
+}
+
+}  // namespace
+
 void save_archive_atomic(torch::serialize::OutputArchive& a, const std::string& path) {
   // Into memory first: LibTorch's file writer throws from its destructor when the disk is full
   // (std::terminate); write_file_atomic names the failure and leaves no partial file.
-  std::ostringstream bytes;
-  a.save_to(bytes);
-  write_file_atomic(path, bytes.str());
+  std::ostringstream out;
+  a.save_to(out);
+  std::string bytes = out.str();
+  bytes += seal_of(bytes.data(), bytes.size());
+  write_file_atomic(path, bytes);
 }
 
-LoadedModel load_model(const std::string& path) {
-  torch::serialize::InputArchive a;
-  try {
-    a.load_from(path);
-  } catch (const c10::Error& e) {
-    usage_error(path + ": not a readable model file");
+torch::serialize::InputArchive load_archive(const std::string& path, const std::string& what,
+                                            c10::optional<torch::Device> device, bool sealed) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) runtime_error("cannot read " + path + ": " + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) runtime_error("cannot read " + path + ": " + std::strerror(errno));
+  size_t size = bytes.size();
+  if (size >= kSealSize && bytes.compare(size - kSealSize, kSealTagSize, kSealTag) == 0) {
+    size -= kSealSize;
+    if (bytes.compare(size, kSealSize, seal_of(bytes.data(), size)) != 0)
+      throw DamagedFile(path + ": damaged " + what + " (its checksum does not match: changed after slift wrote it)");
+  } else if (sealed) {
+    throw DamagedFile(path + ": damaged " + what + " (no checksum at its end: truncated, or written by an older slift)");
   }
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(bytes.data(), size, device);
+  } catch (const c10::Error&) {
+    throw DamagedFile(path + ": not a readable " + what + " (damaged, truncated, or not written by slift)");
+  }
+  return archive;
+}
+
+static LoadedModel read_model(const std::string& path, torch::serialize::InputArchive& a) {
   auto read = [&](const char* key) {
     c10::IValue v;
     if (!a.try_read(key, v)) usage_error(path + ": model file lacks '" + key + "'");
@@ -230,6 +273,15 @@ LoadedModel load_model(const std::string& path) {
   m.net.module()->load(weights);
   m.net.module()->eval();
   return m;
+}
+
+LoadedModel load_model(const std::string& path) {
+  torch::serialize::InputArchive a = load_archive(path, "model file");
+  try {
+    return read_model(path, a);
+  } catch (const c10::Error&) {  // a record of the wrong type or shape
+    throw DamagedFile(path + ": damaged model file (a record is not what slift writes)");
+  }
 }
 
 ModelInfo read_model_info(const std::string& path) {

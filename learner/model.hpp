@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "learner/options.hpp"
 #include "learner/transitions.hpp"
 #include "learner/unet.hpp"
@@ -77,9 +78,20 @@ struct LoadedModel {
 };
 
 void save_model(const std::string& path, LoadedModel& m);  // atomic: temp file, then rename
-// Writes an archive under a temporary name (creating parent directories), then renames it.
+// Writes an archive and its checksum under a temporary name (creating parent directories), then
+// renames it.
 void save_archive_atomic(torch::serialize::OutputArchive& a, const std::string& path);
-LoadedModel load_model(const std::string& path);
+// A model or checkpoint file that is not what slift wrote (checksum, truncation, records): a usage
+// error naming the file; a checkpoint is set aside, a model must be retrained.
+struct DamagedFile : Error {
+  explicit DamagedFile(const std::string& message) : Error(ExitCode::usage, message) {}
+};
+// The archive `save_archive_atomic` wrote, its checksum verified; DamagedFile ("<path>: damaged
+// <what> (why)") otherwise. A file without a checksum (older than checksums) is read when not
+// `sealed`.
+torch::serialize::InputArchive load_archive(const std::string& path, const std::string& what,
+                                            c10::optional<torch::Device> device = c10::nullopt, bool sealed = false);
+LoadedModel load_model(const std::string& path);  // DamagedFile for a damaged one
 
 // LibTorch threads: `requested`, or 0 for the process's OpenMP threads (--threads, OMP_NUM_THREADS
 // or the cores); on the CPU OpenBLAS's threads too.

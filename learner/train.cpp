@@ -283,31 +283,55 @@ class Trainer {
     save_archive_atomic(a, checkpoint_);
   }
 
-  // Loads the checkpoint if it belongs to this run; false (start over) otherwise.
+  // Loads the checkpoint if it belongs to this run; false (start over) otherwise. A damaged one
+  // (checksum, truncation, records) is set aside as <checkpoint>.damaged with a warning: the
+  // model starts over instead of being blocked for good. Every rank reads the same file; they
+  // agree (a collective) before rank 0 moves it.
   bool load_checkpoint() {
     if (checkpoint_.empty() || !std::filesystem::exists(checkpoint_)) return false;
-    torch::serialize::InputArchive a;
-    a.load_from(checkpoint_, exec_.device);
+    std::string damage;
+    bool loaded = false;
+    try {
+      loaded = read_checkpoint();
+    } catch (const DamagedFile& e) {
+      damage = e.what();
+    } catch (const c10::Error&) {  // a record of another type or shape
+      damage = checkpoint_ + ": damaged checkpoint (a record is not what slift writes)";
+    }
+    if (ranks_.mean(damage.empty() ? 0.0 : 1.0) == 0) return loaded;
+    if (ranks_.root()) {
+      const std::string aside = checkpoint_ + ".damaged";
+      std::filesystem::rename(checkpoint_, aside);
+      log::warn(damage + "; set aside as " + aside + ": train " + m_.spec.model + " starts over");
+    }
+    return false;
+  }
+
+  bool read_checkpoint() {
+    torch::serialize::InputArchive a = load_archive(checkpoint_, "checkpoint", exec_.device, /*sealed=*/true);
     c10::IValue v;
     a.read("identity", v);
     if (v.toStringRef() != identity_) {
       log::warn(checkpoint_ + " belongs to another run (options, data or seed differ): starting over");
       return false;
     }
+    // Everything is read before anything is set.
     a.read("step", v);
-    step_ = v.toInt();
-    if (a.try_read("seconds", v)) earlier_seconds_ = v.toDouble();  // absent from older checkpoints
+    const int64_t step = v.toInt();
+    const double earlier = a.try_read("seconds", v) ? v.toDouble() : 0.0;  // absent from older checkpoints
     a.read("batch_rng", v);
-    batch_rng_.seek(static_cast<uint64_t>(v.toInt()));
+    const auto position = static_cast<uint64_t>(v.toInt());
     torch::Tensor losses;
     a.read("losses", losses);
-    losses = losses.to(torch::kCPU);  // the archive was loaded onto the training device
-    losses_.assign(losses.data_ptr<float>(), losses.data_ptr<float>() + losses.numel());
+    losses = losses.to(torch::kCPU).contiguous();  // the archive was loaded onto the training device
     torch::serialize::InputArchive weights, optimizer;
     a.read("net", weights);
     a.read("optimizer", optimizer);
     module_->load(weights);
     opt_.load(optimizer);
+    step_ = step, earlier_seconds_ = earlier;
+    batch_rng_.seek(position);
+    losses_.assign(losses.data_ptr<float>(), losses.data_ptr<float>() + losses.numel());
     return true;
   }
 

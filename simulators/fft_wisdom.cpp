@@ -26,20 +26,7 @@ std::string wisdom_path(const std::string& data_path) {
 WisdomFile::WisdomFile(const std::string& path) : path_(path) {
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  for (;;) {
-    lock_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_ < 0) runtime_error("cannot open " + path + ": " + std::strerror(errno));
-    if (::flock(lock_, LOCK_EX) != 0) {
-      const std::string reason = std::strerror(errno);
-      ::close(lock_);
-      runtime_error("cannot lock " + path + ": " + reason);
-    }
-    struct stat held {}, named {};
-    if (::fstat(lock_, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
-        held.st_dev == named.st_dev)
-      break;
-    ::close(lock_);  // replaced by a run that stored its wisdom meanwhile: lock the file that now bears the name
-  }
+  lock_ = open_in_place(path, LOCK_EX);
   std::ostringstream text;
   text << std::ifstream(path, std::ios::binary).rdbuf();
   text_ = text.str();

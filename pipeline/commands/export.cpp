@@ -2,6 +2,7 @@
 // the learner plugin so that `slift` itself stays free of LibTorch.
 #include <filesystem>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "pipeline/commands/common.hpp"
 #include "pipeline/learner_plugin.hpp"
@@ -14,10 +15,12 @@ void add_export(CLI::App& app) {
               "Python: m = torch.jit.load(\"sl.ts.pt\"); m(window, z); m.rollout(x0, steps, seed) (docs/learner.md)");
   static std::string model, out;
   cmd->add_option("MODEL", model, "a model file that `slift train` wrote (<output_dir>/models/<model>.pt)")->required();
+  static bool force = false;
   cmd->add_option("OUT", out, "the TorchScript file to write")->required();
+  cmd->add_flag("--force", force, "let OUT replace an existing file (never MODEL)");
   cmd->callback([] {
     if (!std::filesystem::is_regular_file(model)) usage_error(model + ": no such model file");
-    if (std::filesystem::is_directory(out)) usage_error(out + ": a directory; OUT names the TorchScript file to write");
+    check_output("OUT", out, {{model, "the model file"}}, force);
     learner_api().export_torchscript(model, out);
   });
 }

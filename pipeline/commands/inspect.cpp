@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "core/atomic_file.hpp"
 #include "core/dataset.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
@@ -87,9 +88,16 @@ void add_inspect(CLI::App& app) {
               "  slift inspect runs/wave/data/train.h5 --plot wave.png   # media and frames of 4 trajectories");
   static std::vector<std::string> files;
   static std::string plot;
+  static bool force = false;
   cmd->add_option("FILE", files, "slift HDF5 dataset(s)")->required();
   cmd->add_option("--plot", plot, "also draw the first trajectories of a field dataset as a PNG");
+  cmd->add_flag("--force", force, "let --plot replace an existing file (never a FILE)");
   cmd->callback([] {
+    if (!plot.empty()) {
+      std::vector<std::pair<std::string, std::string>> inputs;
+      for (const auto& f : files) inputs.push_back({f, "the inspected file " + f});
+      check_output("--plot", plot, inputs, force);
+    }
     for (const auto& f : files) inspect_file(f);
     if (!plot.empty()) write_inspect_plot(files.front(), plot);
   });

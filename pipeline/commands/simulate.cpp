@@ -1,6 +1,7 @@
 // slift simulate: run the solver of an experiment and write its data sets.
 #include <filesystem>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "pipeline/commands/common.hpp"
@@ -9,17 +10,6 @@
 #include "pipeline/orchestration/experiment_stages.hpp"
 
 namespace slift::pipeline {
-namespace {
-
-// --out never replaces a file by surprise: an existing one only with --force, the config never.
-void refuse_to_overwrite(const std::string& out, const std::string& config, bool force) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(out)) usage_error("--out " + out + " is a directory; name a file");
-  if (std::filesystem::equivalent(out, config, ec)) usage_error("--out " + out + " is the config file itself");
-  if (std::filesystem::exists(out) && !force) usage_error("--out " + out + " exists; pass --force to replace it");
-}
-
-}  // namespace
 
 void add_simulate(CLI::App& app) {
   auto* cmd = app.add_subcommand("simulate", "run the solver and write HDF5 data sets");
@@ -39,7 +29,7 @@ void add_simulate(CLI::App& app) {
   cmd->callback([] {
     apply_common(flags);
     Experiment e = load_experiment(flags.config, flags.overrides);  // all checks before any write
-    if (!out.empty()) refuse_to_overwrite(out, flags.config, force);
+    if (!out.empty()) check_output("--out", out, {{flags.config, "the config file"}}, force);
     log::info("resolved config:\n" + e.config.resolved_yaml());
     if (!out.empty() || !split.empty()) {
       simulate_split(e, split.empty() ? "train" : split, out.empty() ? data_path(e, split) : out);

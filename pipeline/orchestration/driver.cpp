@@ -140,17 +140,17 @@ void lock_to_decide(const Stage& s, FileLocks& files) {
   files.read(s.outputs);
 }
 
-// Runs a stage that must run, under its held stage lock: its record and outputs go first, so a
-// failure never leaves an old output looking current; then the action; then the new record. A
-// stage that checks its outputs itself keeps those its last record does not contradict (a rerun
-// after a kill keeps the files the killed run completed).
+// Runs a stage that must run, under its held stage lock: its record goes first, so a failure
+// never leaves an old output looking current; then the action; then the new record. Outputs stay
+// in place until the action replaces them (every writer renames a complete file over the old
+// one), so a killed run, --force included, leaves the old output or the new one, never neither;
+// an action may keep one that is complete and still valid (a rerun after a kill keeps the splits
+// the killed run completed). An output its last record contradicts (modified since) is removed.
 void execute_stage(const Stage& s, const std::string& run_dir, LockFile& lock) {
   const nlohmann::json* previous = lock.stage(s.name);
   const nlohmann::json recorded = previous ? previous->value("outputs", nlohmann::json::object()) : nlohmann::json();
-  for (const auto& out : s.outputs) {
-    if (!s.keeps_outputs || (recorded.contains(out) && lock.hash(out) != recorded[out].get<std::string>()))
-      fs::remove(fs::path(run_dir) / out);
-  }
+  for (const auto& out : s.outputs)
+    if (recorded.contains(out) && lock.hash(out) != recorded[out].get<std::string>()) fs::remove(fs::path(run_dir) / out);
   lock.commit(s.name, nullptr);
   nlohmann::json rec = {{"version", s.version}, {"params", sha256(s.params)}, {"inputs", nlohmann::json::object()},
                         {"outputs", nlohmann::json::object()}};
@@ -381,7 +381,7 @@ class ForkingRunner : public Runner {
     if (pid == 0) {
       // A stage dies with its driver (killed or terminated): no orphan computes on, holding the stage lock.
       if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver) _exit(1);
-      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (fd >= 0) dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO), ::close(fd);
       log::info("==> " + s.name + " (" + reason + ")");
       _exit(run_child(s, reason));

@@ -84,7 +84,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   if (!external) {
     simulate_outputs.push_back(L.data_rel + "/simulate.json");
     stages.push_back({L.simulate_name, 1, config::canonical(e.simulate_params) + seed, {}, simulate_outputs, {},
-                      [&e] { simulate_all(e); }, true, true});
+                      [&e] { simulate_all(e); }, true});
     simulated.push_back(L.simulate_name);
   }
 
@@ -95,7 +95,7 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
     std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
     const std::string params = stage_params(e.train_params, learner::unhashed_train_keys(e.train, m));
     stages.push_back({name("train:" + m), 1, params + "|model=" + m + field + seed, {data("train")}, outs, simulated,
-                      [&e, m] { train_stage(e, m); }, /*collective=*/true, false, static_cast<int>(e.train.ranks)});
+                      [&e, m] { train_stage(e, m); }, /*collective=*/true, static_cast<int>(e.train.ranks)});
     model_files.insert(model_files.end(), outs.begin(), outs.end());
   }
   const std::string sample_params = stage_params(e.sample_params, learner::unhashed_sample_keys(e.sample));

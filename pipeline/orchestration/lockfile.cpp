@@ -18,6 +18,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/log.hpp"
 
 namespace fs = std::filesystem;
 
@@ -58,28 +59,41 @@ bool well_formed(const nlohmann::json& j) {
   return true;
 }
 
-nlohmann::json read_doc(const std::string& path) {
+enum class Read { absent, damaged, ok };
+
+Read parse(const std::string& path, nlohmann::json& doc) {
   std::ifstream in(path);
-  if (!in) return empty_doc();
+  if (!in) return Read::absent;
   try {
-    nlohmann::json j = nlohmann::json::parse(in);
-    if (well_formed(j)) return j;
+    doc = nlohmann::json::parse(in);
+    if (well_formed(doc)) return Read::ok;
   } catch (const nlohmann::json::exception&) {
-    // A damaged lock only costs reruns: start from an empty one.
   }
-  return empty_doc();
+  return Read::damaged;
+}
+
+// The lock, or an empty one when there is none. A damaged lock (truncated, empty, of wrong types)
+// is said once per process, and its copy <lock>.bak, written with it, read instead: the stages'
+// outputs are then checked against the hashes that copy records rather than all rerun.
+nlohmann::json read_doc(const std::string& path, bool& said) {
+  nlohmann::json doc;
+  const Read read = parse(path, doc);
+  if (read != Read::damaged) return read == Read::ok ? doc : empty_doc();
+  const std::string copy = path + ".bak";
+  const bool usable = parse(copy, doc) == Read::ok;
+  if (!said)
+    log::warn(path + " is damaged (truncated, empty or of wrong types); " +
+              (usable ? "reading its copy " + copy + ": each stage's outputs are checked against the hashes it records"
+                      : "no usable copy (" + copy + "): every stage runs again"));
+  said = true;
+  return usable ? doc : empty_doc();
 }
 
 // An open file descriptor with an flock on it; closing it releases the lock.
 class Flock {
  public:
   Flock(const std::string& path, int operation) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) runtime_error("cannot open " + path);
-    if (::flock(fd_, operation) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
+    fd_ = open_in_place(path, operation);  // never through a planted link
   }
   ~Flock() {
     if (fd_ >= 0) ::close(fd_);
@@ -141,11 +155,11 @@ std::string file_name(const std::string& stage) {
 }  // namespace
 
 LockFile::LockFile(std::string run_dir) : run_dir_(std::move(run_dir)), path_(run_dir_ + "/slift.lock.json") {
-  doc_ = read_doc(path_);
+  doc_ = read_doc(path_, said_damage_);
 }
 
 void LockFile::reload() {
-  doc_ = read_doc(path_);
+  doc_ = read_doc(path_, said_damage_);
   for (const auto& [rel, entry] : hashed_.items()) doc_["files"][rel] = entry;
 }
 
@@ -171,18 +185,20 @@ const nlohmann::json* LockFile::stage(const std::string& name) const {
 }
 
 void LockFile::commit(const std::string& name, const nlohmann::json& entry) {
-  fs::create_directories(run_dir_);
+  create_directories(run_dir_);
   Flock guard(path_ + ".flock", LOCK_EX);  // blocks: others hold it only for a read and a rename
   if (!guard.held()) runtime_error("cannot lock " + path_ + ".flock");
   reload();
   if (entry.is_null()) doc_["stages"].erase(name);
   else doc_["stages"][name] = entry;
-  write_file_atomic(path_, doc_.dump(2) + "\n");
+  const std::string text = doc_.dump(2) + "\n";
+  write_file_atomic(path_ + ".bak", text);  // the copy a damaged lock is recovered from
+  write_file_atomic(path_, text);
 }
 
 StageLock::StageLock(const std::string& run_dir, const std::string& stage) {
   const std::string dir = run_dir + "/.slift-locks";
-  fs::create_directories(dir);
+  create_directories(dir);
   const std::string path = dir + "/" + file_name(stage);
   Flock lock(path, LOCK_EX | LOCK_NB);
   if (!lock.held()) {

@@ -18,7 +18,9 @@ namespace slift::pipeline {
 
 class LockFile {
  public:
-  explicit LockFile(std::string run_dir);  // reads <run_dir>/slift.lock.json if present
+  // Reads <run_dir>/slift.lock.json if present; a damaged one is reported and its copy
+  // slift.lock.json.bak read instead.
+  explicit LockFile(std::string run_dir);
   // Re-reads the file (records other processes made meanwhile), keeping the hashes computed here.
   void reload();
   // Content hash of a file relative to the run directory; nullopt if it does not exist.
@@ -33,6 +35,7 @@ class LockFile {
   std::string run_dir_, path_;
   nlohmann::json doc_;
   nlohmann::json hashed_ = nlohmann::json::object();  // file hashes this process computed
+  bool said_damage_ = false;  // a damaged lock file is reported once
 };
 
 // Holds an exclusive advisory lock on one stage of a run directory for the life of the object:

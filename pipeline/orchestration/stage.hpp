@@ -16,7 +16,6 @@ struct Stage {
   std::vector<std::string> after;   // stages that make the inputs
   std::function<void()> action;     // writes every output (atomically) or throws
   bool collective = false;          // runs on every MPI rank (solvers, training); others run on rank 0 only
-  bool keeps_outputs = false;       // the action itself keeps outputs that are complete and still valid
   int ranks = 1;                    // MPI ranks it asks for when no launcher started slift (train.ranks)
 };
 
