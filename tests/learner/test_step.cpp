@@ -92,7 +92,9 @@ TEST(LearnerStep, SyncFreeStepTrainsExactlyAsTheSynchronisingOne) {
   const auto losses = read_model_info(dir / "m.pt").losses;
   ASSERT_EQ(losses.size(), reference.size());
   for (size_t i = 0; i < losses.size(); ++i) EXPECT_EQ(losses[i], reference[i]) << "step " << i + 1;
-  EXPECT_LT(reference.back(), 0.5f * reference.front()) << "it learned";
+  // The clipping bound: without it the same run trains otherwise.
+  o.grad_clip = 0;
+  EXPECT_NE(losses_the_old_way(dir / "train.h5", o, 4).back(), reference.back());
   EXPECT_GT(r.mean_predictor_loss, 0.0);
 }
 
