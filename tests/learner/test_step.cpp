@@ -23,21 +23,6 @@ namespace {
 
 using namespace learner;
 
-// Random walks: 8 trajectories of 10 states in 2-D.
-void write_walks(const std::string& path) {
-  std::vector<float> states;
-  Rng rng(2, 0, "test.walks");
-  for (int i = 0; i < 8; ++i) {
-    float x = 0, y = 0;
-    for (int t = 0; t < 10; ++t) {
-      states.insert(states.end(), {x, y});
-      x += 0.1f * static_cast<float>(rng.normal());
-      y += 0.1f * static_cast<float>(rng.normal());
-    }
-  }
-  test::write_states(path, 8, 10, 2, states);
-}
-
 // The training loop of an MLP on states as it was before the step stopped synchronising: the
 // loss read after every step, torch::nn::utils::clip_grad_norm_, the indices drawn per step.
 std::vector<float> losses_the_old_way(const std::string& path, const TrainOptions& o, uint64_t seed) {
@@ -80,7 +65,7 @@ std::vector<float> losses_the_old_way(const std::string& path, const TrainOption
 TEST(LearnerStep, SyncFreeStepTrainsExactlyAsTheSynchronisingOne) {
   log::set_level(log::Level::quiet);
   test::TempDir dir;
-  write_walks(dir / "train.h5");
+  test::write_random_walks(dir / "train.h5");
   auto o = test::tiny_options(60, 16, 4);
   o.grad_clip = 0.05;  // small enough to clip most steps
   o.weight_decay = 1e-2;
@@ -101,7 +86,7 @@ TEST(LearnerStep, SyncFreeStepTrainsExactlyAsTheSynchronisingOne) {
 TEST(LearnerStep, NonFiniteLossStopsAtTheReadNamingTheKeptCheckpoint) {
   log::set_level(log::Level::quiet);
   test::TempDir dir;
-  write_walks(dir / "train.h5");
+  test::write_random_walks(dir / "train.h5");
   auto o = test::tiny_options(100, 16, 4);
   // The first step's update takes the weights to about 1e30 (finite, checkpointed); the second
   // loss overflows. The guard reads it at the checkpoint after step 2 and names step 2.
