@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace slift::machine {
 
@@ -16,6 +17,12 @@ int cores() { return static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)
 int max_threads() {
   constexpr int kThreadsPerCore = 8;
   return kThreadsPerCore * cores();
+}
+
+void prefer_sleeping_openmp_threads(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: go on with the runtime's default policy
 }
 
 }  // namespace slift::machine

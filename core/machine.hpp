@@ -11,4 +11,12 @@ int cores();              // online CPU cores (at least 1)
 // and thousands crash the OpenMP runtime.
 int max_threads();
 
+// OpenMP threads that wait for each other by spinning (libgomp's default, about 300,000 turns
+// before they sleep) collapse when the cores are shared: beside one busy process, 2-thread
+// training ran 40x slower (issue 23); threads that sleep at once (OMP_WAIT_POLICY=PASSIVE) slow
+// down in proportion and cost a quiet machine nothing measurable (bench/learner/RESULTS.md). The
+// runtime reads its environment when it is loaded, before main: so this sets PASSIVE, unless the
+// user chose a policy, and executes the program again (once; argv as given). Call first in main.
+void prefer_sleeping_openmp_threads(char** argv);
+
 }  // namespace slift::machine

@@ -100,7 +100,7 @@ def mulhilo(self, a: Tensor, m: int) -> Tuple[Tensor, Tensor]:
     return (high >> 16) + (low >> 32), low & 4294967295
 )JIT";
 
-// learner/unet.cpp: wrap, convolve, convolve_with_constant_channels and ResBlockImpl::forward
+// learner/unet.cpp: periodic_pad (as `wrap`), convolve, convolve_with_constant_channels and ResBlockImpl::forward
 // (GroupNorm(8), eps 1e-5; the modulation through the plain linear layer, as nn::Linear).
 constexpr const char* kUnetSource = R"JIT(
 def wrap(self, x: Tensor, p: int) -> Tensor:

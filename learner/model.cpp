@@ -38,19 +38,7 @@ constexpr bool kCudaBuild = false;
 static const char* kMlpFormat = "slift-mlp-1";
 static const char* kUnetFormat = "slift-unet-1";
 
-UNetSpec ModelSpec::unet_spec() const {
-  const bool diffusion = kind().diffusion;  // the noisy increment as one more channel, conditioned on the time
-  UNetSpec u;
-  u.label_channels = options.label_channels ? label_dim() : 0;
-  u.in_channels = (diffusion ? window() + 1 : window()) + u.label_channels;
-  u.widths = options.unet_widths;
-  u.blocks = options.unet_blocks;
-  u.embed_dim = options.embed_dim;
-  u.film = options.conditioning == "film";
-  u.periodic = periodic;
-  u.cond_dim = diffusion ? options.embed_dim : label_dim();
-  return u;
-}
+UNetSpec ModelSpec::unet_spec() const { return learner::unet_spec(model, options, periodic); }
 
 Net::Net(const ModelSpec& spec) : nx(spec.nx), ny(spec.ny) {
   if (spec.unet())

@@ -55,6 +55,13 @@ struct Loss {
 };
 Loss regression_loss(const Model& model, Net& net, const Minibatch& b, int64_t step, const Execution& exec);
 
+// One AdamW update at the optimizer's learning rate: LibTorch's fused kernel (one launch for all
+// parameters instead of about nine per tensor) where `fused` and fused_adamw_available(), else
+// torch::optim::AdamW's step. Both keep the same state in `opt` (checkpoints save it alike);
+// amsgrad is not used.
+void adamw_step(torch::optim::AdamW& opt, bool fused);
+bool fused_adamw_available();  // LibTorch 2.4 and later
+
 // One generated step on raw windows (b x window x dim, flattened): the next raw states.
 torch::Tensor step(LoadedModel& m, const Model& model, const torch::Tensor& windows, std::vector<Rng>& rngs);
 

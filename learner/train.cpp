@@ -7,6 +7,9 @@
 // normalised increment under the mean squared error, trained by AdamW on minibatches drawn
 // uniformly, its learning rate warmed up linearly and decayed by a cosine to 0. The other models
 // differ only in their regression (learner/models.hpp).
+#include <torch/version.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -19,7 +22,16 @@
 #include "learner/learner.hpp"
 #include "learner/models.hpp"
 
+// LibTorch's fused AdamW kernel, for CUDA and the CPU, came with 2.4; Debian's 1.13 has none.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define SLIFT_FUSED_ADAMW 1
+#else
+#define SLIFT_FUSED_ADAMW 0
+#endif
+
 namespace slift::learner {
+
+constexpr bool kFusedAdamW = SLIFT_FUSED_ADAMW;
 
 namespace {
 
@@ -168,10 +180,7 @@ class Trainer {
         identity_(identity),
         module_(m.net.module()),
         opt_(module_->parameters(), torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay)),
-        batch_rng_(m.seed, 0, "learner.batch"),
-        // Drawn on the host (the same draws on every device), copied from pinned memory without
-        // blocking; the loss read at the end of each step orders the next overwrite.
-        batch_(torch::empty({o_.batch_size}, torch::TensorOptions(torch::kInt64).pinned_memory(exec.device.is_cuda()))) {}
+        batch_rng_(m.seed, 0, "learner.batch") {}
 
   // Continues from this run's checkpoint, if there is one.
   void resume() {
@@ -183,6 +192,7 @@ class Trainer {
   // Optimizer steps until `end`, with log lines and checkpoints.
   void run(int64_t end) {
     first_ = step_;
+    read_at_ = step_;
     // Over the steps final_loss averages (the last 1%, at least 10), the loss of predicting each
     // batch's mean target, for the warning after a training that learned nothing; only there, as
     // reading it waits for the device.
@@ -192,14 +202,14 @@ class Trainer {
     window_step_ = first_;
     module_->train();
     for (; step_ < end; ++step_) {
-      const double loss = step();
-      char extra[64];
-      std::snprintf(extra, sizeof extra, "loss %.3e", loss);
-      progress.advance(1, extra);
+      if (step_ == read_at_) draw_indices(end);
+      step();
+      progress.advance(1, loss_text_);
       const int64_t done = step_ + 1;
+      if (done == read_at_) read_losses();
       if (done % o_.log_every == 0 || done == end) {
         ranks_.check_identical(module_->parameters(), done);
-        log_line(done, loss);
+        log_line(done, losses_.back());
       }
       if (!checkpoint_.empty() && (done % o_.checkpoint_every == 0 || done == end) && done < o_.iterations) checkpoint(done);
     }
@@ -211,41 +221,87 @@ class Trainer {
   const std::vector<float>& losses() const { return losses_; }
 
  private:
-  // One step of AdamW on a minibatch of transitions drawn uniformly: returns its loss.
-  double step() {
+  // The host reads the device (losses, the non-finite guard) only every so many steps, so that the
+  // device runs ahead: at each log line, each checkpoint, the end and at least every this many steps.
+  static constexpr int64_t kMostStepsUnread = 1000;
+
+  // The minibatch indices of the steps up to the next read, drawn on the host (the same draws in
+  // the same order on every device, as one step at a time) and copied in one go.
+  void draw_indices(int64_t end) {
+    read_at_ = std::min({end, (step_ / o_.log_every + 1) * o_.log_every, step_ + kMostStepsUnread});
+    if (!checkpoint_.empty()) read_at_ = std::min(read_at_, (step_ / o_.checkpoint_every + 1) * o_.checkpoint_every);
+    auto idx = torch::empty({read_at_ - step_, o_.batch_size}, torch::kInt64);
+    int64_t* const index = idx.data_ptr<int64_t>();
+    for (int64_t i = 0; i < idx.numel(); ++i) index[i] = static_cast<int64_t>(batch_rng_.below(static_cast<uint64_t>(set_.size())));
+    indices_ = idx.to(exec_.device);  // waits for the device's queue: once per read, like the read itself
+  }
+
+  // One step of AdamW on a minibatch of transitions drawn uniformly; its loss stays on the device.
+  void step() {
+    torch::Tensor loss = gradients();
     // The gradients and the loss of the global batch: this rank's shard's, averaged over the ranks.
-    const double loss = ranks_.average_gradients(module_->parameters(), gradients());
-    update(loss);
-    return loss;
+    if (ranks_.size() > 1) loss = torch::tensor(ranks_.average_gradients(module_->parameters(), loss.item<double>()));
+    update();
+    unread_losses_.push_back(loss);
   }
 
   // The loss of this rank's shard of a fresh global minibatch (the model's regression), and its
   // gradients. Every rank draws the whole global batch, so the draws do not depend on the rank count.
-  double gradients() {
-    int64_t* const index = batch_.data_ptr<int64_t>();
-    for (int64_t i = 0; i < o_.batch_size; ++i) index[i] = static_cast<int64_t>(batch_rng_.below(static_cast<uint64_t>(set_.size())));
-    const auto idx = ranks_.shard(batch_).to(exec_.device, /*non_blocking=*/true);
+  torch::Tensor gradients() {
+    const auto idx = ranks_.shard(indices_[step_ - (read_at_ - indices_.size(0))]);
     opt_.zero_grad();
     Minibatch b = set_.minibatch(idx);
     b.first = ranks_.shard_begin(), b.global = o_.batch_size;
     const Loss loss = regression_loss(model_, m_.net, b, step_, exec_);
-    if (step_ >= tail_start_)
-      mean_losses_.push_back(static_cast<float>(
-          ranks_.mean((loss.target - ranks_.global_column_mean(loss.target)).pow(2).mean().item<double>())));
+    if (step_ >= tail_start_) unread_mean_losses_.push_back((loss.target - ranks_.global_column_mean(loss.target)).pow(2).mean());
     loss.value.backward();
-    return loss.value.item<double>();
+    return loss.value.detach();
   }
 
-  // AdamW's update at this step's learning rate; a loss that is not finite stops the run.
-  void update(double loss) {
+  // AdamW's update at this step's learning rate, after clipping the gradients' norm.
+  void update() {
     const double lr = learning_rate(o_, step_);
-    if (o_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module_->parameters(), o_.grad_clip);
-    if (!std::isfinite(loss))
-      runtime_error("train " + m_.spec.model + ": the loss is not finite at step " + std::to_string(step_ + 1) + " (lr " +
-                    std::to_string(lr) + "); " + kept_checkpoint(last_checkpoint_) + ": lower lr or set grad_clip");
+    if (o_.grad_clip > 0) clip_gradients();
     static_cast<torch::optim::AdamWOptions&>(opt_.param_groups()[0].options()).lr(lr);
-    opt_.step();
-    losses_.push_back(static_cast<float>(loss));
+    // Fused on a GPU, where a step's ~1,100 small launches cost more than its arithmetic; the CPU
+    // keeps the plain step, and with it the numbers of every CPU training so far.
+    adamw_step(opt_, exec_.device.is_cuda());
+  }
+
+  // torch::nn::utils::clip_grad_norm_ without its read of the norm: the same scaling, by
+  // min(1, clip / (norm + 1e-6)) computed on the device.
+  void clip_gradients() {
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : module_->parameters())
+      if (p.grad().defined()) grads.push_back(p.grad());
+    if (grads.empty()) return;
+    const auto norms = at::_foreach_norm(grads, 2);
+    const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+    const auto factor = (o_.grad_clip / (total + 1e-6)).clamp_max(1.0);
+#if TORCH_VERSION_MAJOR >= 2
+    at::_foreach_mul_(grads, factor);
+#else
+    for (auto& g : grads) g.mul_(factor);
+#endif
+  }
+
+  // The losses since the last read, to the host; a loss that is not finite stops the run.
+  void read_losses() {
+    const auto losses = torch::stack(unread_losses_).to(torch::kCPU, torch::kFloat64);
+    const int64_t first = step_ + 1 - losses.size(0);  // the step these losses start at
+    for (int64_t i = 0; i < losses.size(0); ++i) {
+      const double loss = losses[i].item<double>();
+      if (!std::isfinite(loss))
+        runtime_error("train " + m_.spec.model + ": the loss is not finite at step " + std::to_string(first + i + 1) +
+                      " (lr " + std::to_string(learning_rate(o_, first + i)) + "); " + kept_checkpoint(last_checkpoint_) +
+                      ": lower lr or set grad_clip");
+      losses_.push_back(static_cast<float>(loss));
+    }
+    for (const auto& l : unread_mean_losses_) mean_losses_.push_back(static_cast<float>(ranks_.mean(l.item<double>())));
+    unread_losses_.clear(), unread_mean_losses_.clear();
+    char text[64];
+    std::snprintf(text, sizeof text, "loss %.3e", static_cast<double>(losses_.back()));
+    loss_text_ = text;
   }
 
   // ms per step over the steps since the last line.
@@ -345,9 +401,11 @@ class Trainer {
   std::shared_ptr<torch::nn::Module> module_;
   torch::optim::AdamW opt_;
   Rng batch_rng_;
-  torch::Tensor batch_;
-  int64_t step_ = 0, first_ = 0, last_checkpoint_ = 0, tail_start_ = 0;
+  torch::Tensor indices_;  // the minibatch indices of the steps up to read_at_, one row per step
+  int64_t step_ = 0, first_ = 0, last_checkpoint_ = 0, tail_start_ = 0, read_at_ = 0;
   std::vector<float> losses_, mean_losses_;
+  std::vector<torch::Tensor> unread_losses_, unread_mean_losses_;  // on the device, since the last read
+  std::string loss_text_;  // the last loss read, for the progress bar
   log::Stopwatch clock_;
   double earlier_seconds_ = 0;  // training time of the segments before this one (resumed runs)
   double window_start_ = 0;     // time and step of the last log line
@@ -381,6 +439,47 @@ TrainResult Trainer::result() const {
 }
 
 }  // namespace
+
+bool fused_adamw_available() { return kFusedAdamW; }
+
+void adamw_step(torch::optim::AdamW& opt, bool fused) {
+  if (!fused || !kFusedAdamW) {
+    opt.step();
+    return;
+  }
+#if SLIFT_FUSED_ADAMW
+  torch::NoGradGuard no_grad;
+  for (auto& group : opt.param_groups()) {
+    const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
+    std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
+    int64_t last_step = -1;
+    for (const auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      // The state torch::optim::AdamW keeps (and saves), created as its step() creates it.
+      auto& slot = opt.state()[p.unsafeGetTensorImpl()];
+      if (!slot) {
+        auto fresh = std::make_unique<torch::optim::AdamWParamState>();
+        fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        slot = std::move(fresh);
+      }
+      auto& state = static_cast<torch::optim::AdamWParamState&>(*slot);
+      state.step(state.step() + 1);
+      // The kernel reads each parameter's step count from a float32 tensor on its device; in
+      // training every parameter has taken as many steps, so one tensor serves them all.
+      if (state.step() != last_step)
+        steps.push_back(torch::full({}, static_cast<double>(state.step()), p.options().dtype(torch::kFloat32)));
+      else
+        steps.push_back(steps.back());
+      last_step = state.step();
+      params.push_back(p), grads.push_back(p.grad()), exp_avgs.push_back(state.exp_avg()),
+          exp_avg_sqs.push_back(state.exp_avg_sq());
+    }
+    at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, {}, steps, o.lr(), std::get<0>(o.betas()),
+                      std::get<1>(o.betas()), o.weight_decay(), o.eps(), /*amsgrad=*/false, /*maximize=*/false);
+  }
+#endif
+}
 
 TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,

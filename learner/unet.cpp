@@ -18,28 +18,76 @@ torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, 
 }
 
 // The last p rows and columns before the first and the first p after the last: the periodic
-// domain stays seamless, with no artificial boundary at the edges. Two concatenations are about
-// 20% faster per training step than Conv2d's circular mode, whose nine narrow copies (and their
-// backward) dominate at these sizes (bench/learner/RESULTS.md).
-torch::Tensor wrap(const torch::Tensor& x, int64_t p) {
-  if (p == 0) return x;
-  const auto cols = torch::cat({x.narrow(3, x.size(3) - p, p), x, x.narrow(3, 0, p)}, 3);
-  return torch::cat({cols.narrow(2, cols.size(2) - p, p), cols, cols.narrow(2, 0, p)}, 2);
-}
+// domain stays seamless, with no artificial boundary at the edges. One operation with its own
+// backward: autograd through concatenations (or Conv2d's circular mode) copies the tensor twice
+// forward and, backward, fills a full-size zero tensor for every narrow and sums them: most of a
+// bfloat16 step's memory traffic on a GPU (issue 23). Both directions here touch each element once.
+struct PeriodicPad : torch::autograd::Function<PeriodicPad> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, int64_t p) {
+    ctx->saved_data["p"] = p;
+    const int64_t h = x.size(2), w = x.size(3);
+    auto out = torch::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options().memory_format(x.suggest_memory_format()));
+    const auto rows = out.narrow(2, p, h);  // the input's rows, with their column strips
+    rows.narrow(3, p, w).copy_(x);
+    rows.narrow(3, 0, p).copy_(x.narrow(3, w - p, p));
+    rows.narrow(3, w + p, p).copy_(x.narrow(3, 0, p));
+    out.narrow(2, 0, p).copy_(out.narrow(2, h, p));      // the last rows (corners included) on top
+    out.narrow(2, h + p, p).copy_(out.narrow(2, p, p));  // the first rows below
+    return out;
+  }
+
+  // Each input element's gradient sums its copies' gradients in the order autograd through the
+  // two concatenations did, (centre + row copy) + (column copy + corner): the same bits.
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const int64_t p = ctx->saved_data["p"].toInt();
+    const auto& g = grads[0];
+    const int64_t h = g.size(2) - 2 * p, w = g.size(3) - 2 * p;
+    // A band of the padded gradient's columns with its two row strips folded in: rows [0, h).
+    const auto fold_rows = [&](const torch::Tensor& band, const torch::Tensor& into) {
+      into.narrow(2, h - p, p).add_(band.narrow(2, 0, p));
+      into.narrow(2, 0, p).add_(band.narrow(2, h + p, p));
+      return into;
+    };
+    const auto centre = g.narrow(3, p, w);
+    auto dx = fold_rows(centre, centre.narrow(2, p, h).clone());
+    dx.narrow(3, w - p, p).add_(fold_rows(g.narrow(3, 0, p), g.narrow(3, 0, p).narrow(2, p, h).clone()));
+    dx.narrow(3, 0, p).add_(fold_rows(g.narrow(3, w + p, p), g.narrow(3, w + p, p).narrow(2, p, h).clone()));
+    return {dx, torch::Tensor()};
+  }
+};
 
 torch::nn::GroupNorm group_norm(int64_t channels) {
   if (channels % 8) usage_error("UNet widths must be multiples of 8 (GroupNorm(8)), got " + std::to_string(channels));
   return torch::nn::GroupNorm(torch::nn::GroupNormOptions(8, channels));
 }
 
-// GroupNorm in float32 whatever autocast made of its input: CPU autocast leaves group_norm to a
-// kernel that refuses bfloat16 input with float32 weights (CUDA autocast does the same cast itself).
-torch::Tensor normalise(torch::nn::GroupNorm& norm, const torch::Tensor& x) { return norm(x.to(torch::kFloat32)); }
+// bfloat16 or half: autocast's compute types.
+bool reduced_precision(const torch::Tensor& t) {
+  return t.scalar_type() == torch::kBFloat16 || t.scalar_type() == torch::kHalf;
+}
 
 }  // namespace
 
+torch::Tensor periodic_pad(const torch::Tensor& x, int64_t p) { return p == 0 ? x : PeriodicPad::apply(x, p); }
+
+torch::Tensor normalise(torch::nn::GroupNorm& norm, const torch::Tensor& x) {
+  if (!reduced_precision(x)) return norm(x);
+  // Autocast would run it in float32 (CUDA casts group_norm up; CPU autocast passes it to a kernel
+  // that refuses bfloat16 input with float32 weights), and everything after it up to the next
+  // convolution would stay float32. The kernels accumulate the statistics in float32 themselves.
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  const auto& o = norm->options;
+  return torch::group_norm(x, o.num_groups(), norm->weight.to(x.scalar_type()), norm->bias.to(x.scalar_type()), o.eps());
+}
+
+torch::Tensor modulate(const torch::Tensor& h, const torch::Tensor& scale, const torch::Tensor& shift) {
+  if (!reduced_precision(h)) return h * (1 + scale) + shift;
+  // In bfloat16, 1 + scale would round scale to steps of 2^-7: h + h scale keeps its precision.
+  return torch::addcmul(h, h, scale) + shift;
+}
+
 torch::Tensor convolve(torch::nn::Conv2d& c, const torch::Tensor& x, bool periodic) {
-  return c(periodic ? wrap(x, c->options.kernel_size()->at(0) / 2) : x);
+  return c(periodic ? periodic_pad(x, c->options.kernel_size()->at(0) / 2) : x);
 }
 
 torch::Tensor convolve_with_constant_channels(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& c,
@@ -52,7 +100,7 @@ torch::Tensor convolve_with_constant_channels(torch::nn::Conv2d& conv, const tor
   const int64_t out = weight.size(0), k = c.size(1), frames = weight.size(1) - k;
   const int64_t p = conv->options.kernel_size()->at(0) / 2;
   SLIFT_ASSERT(x.size(1) == frames, "constant channels: input and kernel channels differ");
-  const auto pad_input = [&](const torch::Tensor& t) { return periodic ? wrap(t, p) : t; };
+  const auto pad_input = [&](const torch::Tensor& t) { return periodic ? periodic_pad(t, p) : t; };
   const auto options = [&] { return F::Conv2dFuncOptions().stride(conv->options.stride()).padding(periodic ? 0 : p); };
   const auto h = F::conv2d(pad_input(x), weight.narrow(1, 0, frames), options().bias(conv->bias));
   const auto kernels = weight.narrow(1, frames, k).reshape({out * k, 1, weight.size(2), weight.size(3)});
@@ -78,7 +126,7 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
     torch::Tensor m = modulation(emb).unsqueeze(-1).unsqueeze(-1);  // b x c x 1 x 1
     if (film) {
       auto ss = m.chunk(2, 1);
-      h = h * (1 + ss[0]) + ss[1];
+      h = modulate(h, ss[0], ss[1]);
     } else {
       h = h + m;
     }

@@ -16,22 +16,21 @@
 
 #include <vector>
 
+#include "learner/unet_spec.hpp"
+
 namespace slift::learner {
 
-struct UNetSpec {
-  int64_t in_channels = 3;               // stem input: Markov window (+1 noisy target for ARDM) + label_channels
-  std::vector<int64_t> widths{32, 64, 128};  // channels per level, multiples of 8
-  int64_t blocks = 1;                    // residual blocks per level (each way)
-  int64_t cond_dim = 0;                  // label dim or time-embedding dim; 0: unconditioned
-  int64_t embed_dim = 256;               // width of the conditioning MLP
-  bool film = true;                      // false: shift-only modulation
-  bool periodic = false;                 // set from the dataset's boundary conditions
-  // The conditioning vector also as this many constant input channels (SL label_channels: the
-  // label dim; 0: FiLM only). Counted in in_channels.
-  int64_t label_channels = 0;
-  // The grid side must be divisible by this (one halving per level below the first).
-  int64_t grid_multiple() const { return int64_t(1) << (widths.size() - 1); }
-};
+// x (b x c x nx x ny) with its last p rows and columns copied before the first and its first p
+// after the last (periodic boundaries), as one autograd operation whose backward adds the copies'
+// gradients into the centre in place.
+torch::Tensor periodic_pad(const torch::Tensor& x, int64_t p);
+
+// The UNet's GroupNorm in x's dtype: float32 as LibTorch's module; under bfloat16 autocast in
+// bfloat16 (statistics accumulated in float32 by the kernel), so that the chain norm -> FiLM ->
+// SiLU -> padding between two convolutions stays in the compute dtype.
+torch::Tensor normalise(torch::nn::GroupNorm& norm, const torch::Tensor& x);
+// FiLM, h (1 + scale) + shift, in h's dtype.
+torch::Tensor modulate(const torch::Tensor& h, const torch::Tensor& scale, const torch::Tensor& shift);
 
 // A convolution of the UNet on x: periodic data wrapped around first (the convolutions of
 // periodic data have no padding of their own), walls zero-padded by the convolution.

@@ -6,6 +6,7 @@
 
 #include "core/dataset.hpp"
 #include "core/machine.hpp"
+#include "learner/unet_spec.hpp"
 #include "pipeline/orchestration/experiment_stages.hpp"
 
 namespace slift::pipeline {
@@ -19,6 +20,9 @@ constexpr double kMlpSecondsPerFlop = 4e-11, kUnetSecondsPerFlop = 4e-11;
 constexpr double kSecondsPerLayerStep = 450e-6;
 // One multiply-add or comparison of the metrics' loops (projections, sorts).
 constexpr double kSecondsPerMetricOp = 1e-9;
+// The dense bfloat16 peak of an H100 or H200 SXM, and the share of it that a well-fed training
+// reaches (issue 23's target): the dry run's GPU time.
+constexpr double kGpuPeakFlopsPerSecond = 989e12, kGpuFlopsPerSecond = 0.3 * kGpuPeakFlopsPerSecond;
 
 // The learned array's shape per frame: {state dim} or {nx, ny}.
 std::vector<uint64_t> frame_shape(const Experiment& e) {
@@ -51,26 +55,12 @@ Network network(const Experiment& e, const std::string& model) {
     n.seconds_per_flop = kMlpSecondsPerFlop;
     return n;
   }
-  // The UNet of learner/unet.cpp: 3x3 convolutions, residual blocks of two, a level's grid a
-  // quarter of the one above; the skip and embedding layers are left out.
-  const std::vector<int64_t>& w = o.unet_widths;
-  double pixels = static_cast<double>(shape.size() == 2 ? shape[0] * shape[1] : shape.back());
-  const double in = static_cast<double>(o.window) + (learner::model_kind(model).diffusion ? 1 : 0) + (o.label_channels ? label : 0);
-  double ch = static_cast<double>(w[0]);
-  n.macs = 9 * in * ch * pixels;
-  std::vector<double> level_pixels;
-  for (size_t l = 0; l < w.size(); ++l, pixels /= 4) {
-    level_pixels.push_back(pixels);
-    const double c = static_cast<double>(w[l]);
-    for (int64_t b = 0; b < o.unet_blocks; ++b) n.macs += 9 * (ch * c + c * c) * pixels, ch = c, n.layers += 2;
-    if (l + 1 < w.size()) n.macs += 9 * c * c * pixels / 4, n.layers += 1;
-  }
-  for (size_t l = w.size() - 1; l-- > 0;) {
-    const double c = static_cast<double>(w[l]);
-    n.macs += 9 * ch * c * level_pixels[l], ch = 2 * c, n.layers += 1;
-    for (int64_t b = 0; b < o.unet_blocks; ++b) n.macs += 9 * (ch * c + c * c) * level_pixels[l], ch = c, n.layers += 2;
-  }
-  n.macs += 9 * ch * level_pixels[0];
+  // The UNet of learner/unet.cpp, counted layer by layer (learner/unet_spec.hpp); its layers: two
+  // convolutions per block, one per down- and upsampling.
+  const double nx = static_cast<double>(shape[0]), ny = shape.size() == 2 ? static_cast<double>(shape[1]) : 1;
+  n.macs = learner::forward_flops(learner::unet_spec(model, o, false), static_cast<int64_t>(nx), static_cast<int64_t>(ny)) / 2;
+  const double levels = static_cast<double>(o.unet_widths.size()), blocks = static_cast<double>(o.unet_blocks);
+  n.layers = 2 * levels * blocks + (levels - 1) * (2 + 2 * blocks);
   n.seconds_per_flop = kUnetSecondsPerFlop;
   return n;
 }
@@ -143,8 +133,9 @@ RunEstimate estimate_run(const Experiment& e) {
   for (const auto& model : e.train.models) {
     const Network n = network(e, model);
     const double steps = static_cast<double>(e.train.iterations);
-    r.train.emplace_back(model, steps * (static_cast<double>(e.train.batch_size) * 6 * n.macs * n.seconds_per_flop +
-                                         n.layers * kSecondsPerLayerStep));
+    const double step_flops = static_cast<double>(e.train.batch_size) * 6 * n.macs;
+    r.train.emplace_back(model, steps * (step_flops * n.seconds_per_flop + n.layers * kSecondsPerLayerStep));
+    r.train_flops.push_back({model, 2 * n.macs, step_flops});
   }
   for (const auto& set : sample_sets(e)) {
     const Network n = network(e, set.model);
@@ -172,6 +163,20 @@ std::vector<std::string> describe_estimate(const Experiment& e, int threads) {
   line("evaluate", r.evaluate), total += r.evaluate;
   lines.push_back("  in all: " + duration(total) + "; about " + duration(total / std::max(1, threads)) + " on " +
                   std::to_string(threads) + " thread(s), if the stages use them all");
+  // The arithmetic of training, and what it takes on a GPU at a stated share of its peak.
+  char rate[160];
+  std::snprintf(rate, sizeof rate, "training arithmetic, and its time at %.0f TFLOP/s (%.0f%% of an H100's or H200's dense "
+                "bfloat16 peak, %.0f TFLOP/s):", kGpuFlopsPerSecond / 1e12, 100 * kGpuFlopsPerSecond / kGpuPeakFlopsPerSecond,
+                kGpuPeakFlopsPerSecond / 1e12);
+  lines.push_back(rate);
+  for (const auto& f : r.train_flops) {
+    char text[240];
+    const double all = f.per_step * static_cast<double>(e.train.iterations);
+    std::snprintf(text, sizeof text, "  train %s: %.4g TFLOP per step (forward %.5g GFLOP per sample x batch %lld x 3 for "
+                  "forward and backward), %.3g FLOP in all: %s", f.model.c_str(), f.per_step / 1e12, f.forward_per_sample / 1e9,
+                  static_cast<long long>(e.train.batch_size), all, duration(all / kGpuFlopsPerSecond).c_str());
+    lines.push_back(text);
+  }
   return lines;
 }
 

@@ -3,8 +3,9 @@
 //   simulate: trajectories x the system's seconds per trajectory (System::core_seconds_per_trajectory:
 //             step counts and grid sizes times a measured constant), budget simulate.max_core_hours;
 //   train:    iterations x batch x 6 x the network's multiply-adds per example (forward 2, backward 4
-//             floating-point operations each), at a rate measured for each architecture, plus a fixed
-//             cost per layer and step (what a very deep MLP pays);
+//             floating-point operations each; the UNet's counted by learner/unet_spec.hpp), at a rate
+//             measured for each architecture, plus a fixed cost per layer and step (what a very deep
+//             MLP pays); the same FLOPs also as a GPU time at a stated throughput;
 //   sample:   rollouts x frames x network evaluations x 2 x multiply-adds at the same rates;
 //   evaluate: the sorts and projections of its Wasserstein distances (sliced: projections x
 //             points x (dimension + 2 log2 points)), the conditional check's one-step samples of
@@ -24,6 +25,12 @@ struct RunEstimate {
   double simulate = 0;  // core-seconds, all splits
   std::vector<std::pair<std::string, double>> train, sample;  // per model / set, core-seconds
   double evaluate = 0;  // core-seconds
+  struct Flops {
+    std::string model;
+    double forward_per_sample = 0;  // the network's forward pass, one sample
+    double per_step = 0;            // a training step: batch x 3 forwards (the backward 2x)
+  };
+  std::vector<Flops> train_flops;   // per model
 };
 
 RunEstimate estimate_run(const Experiment& e);

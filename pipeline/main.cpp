@@ -10,6 +10,7 @@
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/machine.hpp"
 #include "core/mpi_env.hpp"
 #include "core/version.hpp"
 #include "pipeline/commands/common.hpp"
@@ -37,6 +38,7 @@ void on_fatal_signal(int signal) {
 
 int main(int argc, char** argv) {
   using namespace slift;
+  machine::prefer_sleeping_openmp_threads(argv);  // before anything else: it may start the program again
   for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) std::signal(s, on_fatal_signal);
   CLI::App app{"slift: simulate stochastic systems, learn them with Stochastic Lifting, generate more.\n"
                "Example: slift run configs/duffing.yaml"};

@@ -5,7 +5,6 @@
 #include <filesystem>
 
 #include "core/log.hpp"
-#include "core/rng.hpp"
 #include "learner/learner.hpp"
 #include "learner/model_info.hpp"
 #include "support/test_support.hpp"
@@ -17,18 +16,7 @@ namespace {
 TEST(LearnerResume, StoppedAndResumedRunMatchesStraightRun) {
   log::set_level(log::Level::quiet);
   test::TempDir dir;
-  // Random walks: 8 trajectories of 10 states in 2-D.
-  std::vector<float> states;
-  Rng rng(2, 0, "test.walks");
-  for (int i = 0; i < 8; ++i) {
-    float x = 0, y = 0;
-    for (int t = 0; t < 10; ++t) {
-      states.insert(states.end(), {x, y});
-      x += 0.1f * static_cast<float>(rng.normal());
-      y += 0.1f * static_cast<float>(rng.normal());
-    }
-  }
-  test::write_states(dir / "train.h5", 8, 10, 2, states);
+  test::write_random_walks(dir / "train.h5");
   auto o = test::tiny_options(40, 16, 4);
   o.checkpoint_every = 7;  // the stop at 20 is not on the checkpoint grid: it writes one anyway
   o.grad_clip = 1.0;

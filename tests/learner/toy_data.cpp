@@ -71,6 +71,20 @@ learner::TrainOptions tiny_unet_options(int64_t iterations, int64_t batch_size, 
   return o;
 }
 
+void write_random_walks(const std::string& path) {
+  std::vector<float> states;
+  Rng rng(2, 0, "test.walks");
+  for (int i = 0; i < 8; ++i) {
+    float x = 0, y = 0;
+    for (int t = 0; t < 10; ++t) {
+      states.insert(states.end(), {x, y});
+      x += 0.1f * static_cast<float>(rng.normal());
+      y += 0.1f * static_cast<float>(rng.normal());
+    }
+  }
+  write_states(path, 8, 10, 2, states);
+}
+
 learner::TrainOptions tiny_options(int64_t iterations, int64_t batch_size, int64_t label_dim) {
   learner::TrainOptions o;
   o.width = 64;

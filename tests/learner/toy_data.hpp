@@ -20,6 +20,9 @@ void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64
 // plus noise.
 std::vector<float> drifting_bumps(int64_t n_traj, int64_t n_time, uint64_t seed, int64_t n = 8);
 
+// Writes 8 random walks of 10 states in 2-D (steps of 0.1 N(0, I)) as a "states" dataset.
+void write_random_walks(const std::string& path);
+
 // Small, fast training options: one model, tiny MLP, frequent logs silenced by the caller's level.
 learner::TrainOptions tiny_options(int64_t iterations, int64_t batch_size, int64_t label_dim);
 // The same with a tiny UNet (widths 8, 16; embedding 16; window 2) for fields.

@@ -5,7 +5,12 @@
 
 #include <cmath>
 
+#include <functional>
+#include <set>
+#include <string>
+
 #include "learner/diffusion.hpp"
+#include "learner/model.hpp"
 #include "learner/unet.hpp"
 
 namespace slift::learner {
@@ -34,7 +39,106 @@ double fit(UNet& net, const torch::Tensor& x, const torch::Tensor& cond, const t
   return loss;
 }
 
+// The periodic padding as it was built before periodic_pad (two concatenations, autograd's backward).
+torch::Tensor wrap_by_concatenation(const torch::Tensor& x, int64_t p) {
+  const auto cols = torch::cat({x.narrow(3, x.size(3) - p, p), x, x.narrow(3, 0, p)}, 3);
+  return torch::cat({cols.narrow(2, cols.size(2) - p, p), cols, cols.narrow(2, 0, p)}, 2);
+}
+
+// The residual block's forward as it was before normalise, modulate and periodic_pad.
+torch::Tensor block_as_before(ResBlockImpl& b, const torch::Tensor& x, const torch::Tensor& emb) {
+  const auto conv = [&](torch::nn::Conv2d& c, const torch::Tensor& t) { return c(wrap_by_concatenation(t, 1)); };
+  auto h = conv(b.conv1, torch::silu(b.norm1(x)));
+  h = b.norm2(h);
+  const auto ss = b.modulation(emb).unsqueeze(-1).unsqueeze(-1).chunk(2, 1);
+  h = conv(b.conv2, torch::silu(h * (1 + ss[0]) + ss[1]));
+  return b.skip(x) + h;
+}
+
+// The dtypes of the tensors a graph computes (each node's outputs), leaves (parameters, inputs) and
+// the transposed views of weights that linear layers take before autocast casts them left out.
+std::set<std::string> computed_dtypes(const torch::Tensor& out) {
+  std::set<std::string> dtypes;
+  std::set<torch::autograd::Node*> seen;
+  std::function<void(torch::autograd::Node*)> visit = [&](torch::autograd::Node* n) {
+    if (!n || !seen.insert(n).second || n->name() == "torch::autograd::AccumulateGrad") return;
+    if (n->name().rfind("TBackward", 0) == 0) return;
+    for (uint32_t i = 0; i < n->num_inputs(); ++i) 
+      dtypes.insert(std::string(c10::toString(n->input_metadata(i).dtype().toScalarType())) + " from " + n->name());
+    for (const auto& e : n->next_edges()) visit(e.function.get());
+  };
+  visit(out.grad_fn().get());
+  return dtypes;
+}
+
 }  // namespace
+
+TEST(UNet, PeriodicPadMatchesConcatenationForwardAndBackward) {
+  torch::manual_seed(7);
+  for (int64_t p : {1, 2}) {
+    const auto x = torch::randn({2, 3, 6, 5}, torch::kFloat64).requires_grad_(true);
+    const auto g = torch::randn({2, 3, 6 + 2 * p, 5 + 2 * p}, torch::kFloat64);
+    const auto ours = periodic_pad(x, p);
+    const auto reference = wrap_by_concatenation(x, p);
+    EXPECT_TRUE(torch::equal(ours, reference)) << "p " << p;
+    const auto ours_grad = torch::autograd::grad({ours}, {x}, {g})[0];
+    const auto reference_grad = torch::autograd::grad({reference}, {x}, {g})[0];
+    // The same sums in the same order: equal, not only to rounding.
+    EXPECT_TRUE(torch::equal(ours_grad, reference_grad)) << "p " << p << ": "
+        << (ours_grad - reference_grad).abs().max().item<double>();
+  }
+  // LibTorch's own numerical check of the backward.
+  const auto x = torch::randn({1, 2, 4, 3}, torch::kFloat64).requires_grad_(true);
+  const auto numeric = [&](double h, int64_t i) {
+    auto xp = x.detach().clone(), xm = x.detach().clone();
+    xp.view(-1)[i] += h, xm.view(-1)[i] -= h;
+    return (periodic_pad(xp, 1) - periodic_pad(xm, 1)) / (2 * h);
+  };
+  const auto w = torch::randn({1, 2, 6, 5}, torch::kFloat64);
+  const auto analytic = torch::autograd::grad({(periodic_pad(x, 1) * w).sum()}, {x})[0];
+  for (int64_t i = 0; i < x.numel(); ++i)
+    EXPECT_NEAR(analytic.view(-1)[i].item<double>(), (numeric(1e-6, i) * w).sum().item<double>(), 1e-8) << i;
+  // Channels last stays channels last.
+  const auto nhwc = torch::randn({1, 8, 4, 4}).contiguous(torch::MemoryFormat::ChannelsLast);
+  EXPECT_TRUE(periodic_pad(nhwc, 1).is_contiguous(torch::MemoryFormat::ChannelsLast));
+  EXPECT_TRUE(torch::equal(periodic_pad(nhwc, 1), wrap_by_concatenation(nhwc, 1)));
+}
+
+TEST(UNet, Float32BlockIsBitForBitAsBefore) {
+  // normalise, modulate and periodic_pad leave the float32 path as it was: outputs and every
+  // parameter's gradient identical to the formulation before them.
+  torch::manual_seed(8);
+  UNetSpec s = tiny(3, 4, true);
+  ResBlock block(8, 16, s);
+  const auto x = torch::randn({2, 8, 8, 8}), emb = torch::randn({2, s.embed_dim});
+  const auto ours = block->forward(x, emb), before = block_as_before(*block, x, emb);
+  EXPECT_TRUE(torch::equal(ours, before));
+  const auto g = torch::randn_like(ours);
+  const auto params = block->parameters();
+  const auto a = torch::autograd::grad({ours}, params, {g}), b = torch::autograd::grad({before}, params, {g});
+  for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+}
+
+TEST(UNet, Bfloat16AutocastKeepsEverythingBetweenConvolutionsInBfloat16) {
+  // Under CPU autocast every tensor the network computes is bfloat16 (the statistics of the norms
+  // are float32 inside their kernels); before, GroupNorm and what followed it ran in float32.
+  torch::manual_seed(9);
+  UNet net(tiny(3, 4, true));
+  const auto x = torch::randn({2, 3, 8, 8}).to(torch::kBFloat16), z = torch::randn({2, 4});
+  const auto out = [&] {
+    Autocast autocast(Execution{torch::kCPU, torch::kBFloat16});
+    return net->forward(x, z);
+  }();
+  EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
+  for (const auto& d : computed_dtypes(out)) EXPECT_EQ(d.rfind("BFloat16", 0), 0u) << d;
+  // GroupNorm in bfloat16 agrees with float32's to bfloat16's rounding.
+  torch::nn::GroupNorm norm(torch::nn::GroupNormOptions(8, 16));
+  const auto h = torch::randn({2, 16, 8, 8}) * 3 + 1;
+  const auto low = normalise(norm, h.to(torch::kBFloat16));
+  EXPECT_EQ(low.scalar_type(), torch::kBFloat16);
+  EXPECT_LT((low.to(torch::kFloat32) - norm(h)).abs().max().item<double>(), 0.05);
+  EXPECT_TRUE(torch::equal(normalise(norm, h), norm(h)));
+}
 
 TEST(UNet, ShapesPeriodicAndWalls) {
   torch::manual_seed(0);

@@ -1,0 +1,38 @@
+// The UNet's shape, torch-free: what the network of a model is (learner/unet.hpp builds it) and
+// what one forward pass costs, for the learner and for the pipeline's estimate alike.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "learner/options.hpp"
+
+namespace slift::learner {
+
+struct UNetSpec {
+  int64_t in_channels = 3;               // stem input: Markov window (+1 noisy target for ARDM) + label_channels
+  std::vector<int64_t> widths{32, 64, 128};  // channels per level, multiples of 8
+  int64_t blocks = 1;                    // residual blocks per level (each way)
+  int64_t cond_dim = 0;                  // label dim or time-embedding dim; 0: unconditioned
+  int64_t embed_dim = 256;               // width of the conditioning MLP
+  bool film = true;                      // false: shift-only modulation
+  bool periodic = false;                 // set from the dataset's boundary conditions
+  // The conditioning vector also as this many constant input channels (SL label_channels: the
+  // label dim; 0: FiLM only). Counted in in_channels.
+  int64_t label_channels = 0;
+  // The grid side must be divisible by this (one halving per level below the first).
+  int64_t grid_multiple() const { return int64_t(1) << (widths.size() - 1); }
+};
+
+// The UNet of `model` (a row of model_kinds()) with these settings, on periodic data or walls.
+UNetSpec unet_spec(const std::string& model, const TrainOptions& options, bool periodic);
+
+// Floating-point operations of one forward pass of one sample on an nx x ny grid: 2 per
+// multiply-add of every convolution and linear layer (the conditioning MLP, each block's
+// modulation, 1x1 skips and the constant label channels' product included), as PyTorch's
+// FlopCounterMode counts; GroupNorm, activations, FiLM, padding, upsampling and additions are
+// left out (memory-bound, a few percent of the arithmetic). A training step costs about 3x the
+// forward per sample (the backward 2x: gradients of the activations and of the weights).
+double forward_flops(const UNetSpec& spec, int64_t nx, int64_t ny);
+
+}  // namespace slift::learner
