@@ -5,7 +5,6 @@
 
 #include "core/dataset.hpp"
 #include "core/machine.hpp"
-#include "pipeline/orchestration/experiment_stages.hpp"
 
 namespace slift::pipeline {
 namespace {
