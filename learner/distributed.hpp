@@ -39,9 +39,8 @@ class DataParallel {
   int rank() const { return rank_; }
   int size() const { return size_; }
   bool root() const { return rank_ == 0; }
-  // The rows [shard_begin, shard_begin + shard_size) of each global batch are this rank's.
+  // This rank's rows of each global batch: global batch / size of them, from shard_begin.
   int64_t shard_begin() const { return shard_size_ * rank_; }
-  int64_t shard_size() const { return shard_size_; }
   // This rank's rows of a tensor holding the whole global batch along dimension 0.
   torch::Tensor shard(const torch::Tensor& global) const;
 

@@ -20,6 +20,10 @@ std::vector<double> Ensemble::points(int64_t t) const {
   return out;
 }
 
+std::string component_name(const std::vector<std::string>& names, int64_t k) {
+  return k < static_cast<int64_t>(names.size()) ? names[k] : std::to_string(k);
+}
+
 StateMetrics compare_states(const Ensemble& gen, const Ensemble& ref, int n_projections, uint64_t seed) {
   if (gen.n_time != ref.n_time || gen.dim != ref.dim)
     usage_error("ensembles differ in shape: " + std::to_string(gen.n_time) + "x" + std::to_string(gen.dim) + " vs " +
@@ -27,7 +31,7 @@ StateMetrics compare_states(const Ensemble& gen, const Ensemble& ref, int n_proj
   StateMetrics m;
   std::vector<std::string> keys;
   for (int64_t k = 0; k < gen.dim; ++k) {
-    std::string key = "w2_" + (k < (int64_t)ref.names.size() ? ref.names[k] : std::to_string(k));
+    std::string key = "w2_" + component_name(ref.names, k);
     keys.push_back(key);
     for (int64_t t = 0; t < gen.n_time; ++t) m.per_time[key].push_back(w2_1d(gen.component(t, k), ref.component(t, k)));
   }

@@ -26,6 +26,10 @@ struct StateMetrics {
   std::map<std::string, double> summary;
 };
 
+// The name of component k in metric keys and reports: its state name, or its index when the file
+// has no state_names (the format allows that).
+std::string component_name(const std::vector<std::string>& names, int64_t k);
+
 StateMetrics compare_states(const Ensemble& generated, const Ensemble& reference, int n_projections, uint64_t seed);
 
 }  // namespace slift::metrics

@@ -7,7 +7,6 @@
 #include "core/dataset.hpp"
 #include "core/machine.hpp"
 #include "learner/unet_spec.hpp"
-#include "pipeline/orchestration/experiment_stages.hpp"
 
 namespace slift::pipeline {
 namespace {

@@ -2,7 +2,7 @@
 # Installs what slift needs from Debian 12 packages; does nothing when all are present.
 # As root it uses apt-get; otherwise it prints the missing packages and exits 1.
 #   scripts/install-deps.sh            build + test dependencies
-#   scripts/install-deps.sh --bench    also the Python references used by bench/ (numpy, scipy, torch)
+#   scripts/install-deps.sh --bench    also what bench/ uses: the Python references (numpy, scipy, torch), hypre, hyperfine
 set -euo pipefail
 
 packages=(
@@ -17,7 +17,7 @@ packages=(
   clang libclang-rt-14-dev            # libFuzzer: the bounded fuzz runs of tests/fuzz
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-numpy python3-scipy python3-torch python3-h5py libhypre-dev)  # hypre: bench/flow/pressure_variants
+  packages+=(python3-numpy python3-scipy python3-torch python3-h5py libhypre-dev hyperfine)  # hypre: bench/flow/pressure_variants; hyperfine: whole commands (bench/README.md)
 fi
 
 missing=()

@@ -8,6 +8,7 @@
 #include "core/dataset.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
+#include "metrics/trajectory_metrics.hpp"
 #include "pipeline/commands/common.hpp"
 #include "pipeline/commands/inspect_plot.hpp"
 #include "simulators/fft_wisdom.hpp"
@@ -75,7 +76,7 @@ void inspect_file(const std::string& path) {
     }
     for (int c = 0; c < comps; ++c) {
       std::string name = a;
-      if (comps > 1) name += "[" + (c < (int)h.state_names.size() ? h.state_names[c] : std::to_string(c)) + "]";
+      if (comps > 1) name += "[" + metrics::component_name(h.state_names, c) + "]";
       std::printf("  %-16s %-24s %12.5g %12.5g %12.5g\n", name.c_str(), shape_text(r.n_traj(), s.shape).c_str(), lo[c],
                   hi[c], count ? sum[c] / count : NAN);
     }

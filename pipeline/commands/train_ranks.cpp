@@ -1,6 +1,6 @@
 // slift train-ranks (hidden): one rank of a data-parallel training that `slift run` started
-// with `mpirun -np <train.ranks>` (pipeline/learn_stages.hpp). Not for direct use: the stage's
-// lock and record stay with the `slift run` that started it.
+// with `mpirun -np <train.ranks>` (pipeline/orchestration/learn_stages.hpp). Not for direct use:
+// the stage's lock and record stay with the `slift run` that started it.
 #include "pipeline/commands/common.hpp"
 #include "pipeline/orchestration/learn_stages.hpp"
 

@@ -37,8 +37,8 @@ sim::EnsembleStats simulate_split(const Experiment& e, const std::string& split,
 namespace {
 
 // All splits, then the solver's cost per trajectory beside the data (rank 0 writes it), for the
-// throughput comparison of evaluate (pipeline/throughput.hpp). Not in the HDF5 files: those are
-// byte-identical for any rank count, timings are not.
+// throughput comparison of evaluate (pipeline/analysis/throughput.hpp). Not in the HDF5 files:
+// those are byte-identical for any rank count, timings are not.
 void simulate_all(const Experiment& e) {
   nlohmann::json splits = nlohmann::json::object();
   double seconds = 0;

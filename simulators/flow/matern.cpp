@@ -56,7 +56,7 @@ std::optional<Embedding> Embedding::make(int nx, int ny, double hx, double hy, c
     const double low = *std::min_element(lambda.begin(), lambda.end());
     if (low >= -1e-10 * top) {
       Embedding e;
-      e.nx_ = nx, e.ny_ = ny, e.mx_ = mx, e.my_ = my, e.min_eig_ = low / top;
+      e.nx_ = nx, e.ny_ = ny, e.mx_ = mx, e.my_ = my;
       e.scale_.resize(lambda.size());
       const double m = static_cast<double>(mx) * my;
       for (size_t k = 0; k < lambda.size(); ++k) e.scale_[k] = std::sqrt(std::max(lambda[k], 0.0) / m);

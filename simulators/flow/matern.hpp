@@ -44,12 +44,10 @@ class Embedding {
   // Exact covariance of the sampled field between cells (i, j) and (i + dx, j + dy): the inverse
   // DFT of the (clipped) eigenvalues at that lag.
   double covariance(int dx, int dy) const;
-  double smallest_eigenvalue() const { return min_eig_; }  // before clipping, relative to the largest
 
  private:
   int nx_ = 0, ny_ = 0, mx_ = 0, my_ = 0;
   std::vector<double> scale_;
-  double min_eig_ = 0;
 };
 
 // Draws fields on one thread; owns its FFT plan and buffer (make one per worker, serially).

@@ -38,7 +38,6 @@ struct Params {
 
   double frame_dt() const { return t_end / (n_frames - 1); }
   double dt() const { return frame_dt() / steps_per_frame; }
-  int n_steps() const { return steps_per_frame * (n_frames - 1); }
   // The largest speed any sample can have.
   double speed_bound() const;
 };

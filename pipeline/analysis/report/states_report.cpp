@@ -6,6 +6,7 @@
 
 #include "core/dataset.hpp"
 #include "core/error.hpp"
+#include "metrics/trajectory_metrics.hpp"
 #include "pipeline/analysis/report/html.hpp"
 #include "pipeline/analysis/report/states_report.hpp"
 #include "pipeline/analysis/report/svg_plot.hpp"
@@ -123,7 +124,9 @@ void add_conditional(Page& page, const pipeline::Experiment& e, const nlohmann::
 std::string states_report(const pipeline::Experiment& e, const nlohmann::json& metrics) {
   DatasetReader test_reader(pipeline::data_path(e, "test"), "states");
   const std::vector<double> time = test_reader.header().time;
-  const std::vector<std::string> names = test_reader.header().state_names;
+  std::vector<std::string> names;  // one per component, as the metric keys name them
+  for (int64_t k = 0; k < static_cast<int64_t>(test_reader.spec("states").shape[1]); ++k)
+    names.push_back(metrics::component_name(test_reader.header().state_names, k));
   std::vector<Set> sets{load("truth (test)", pipeline::data_path(e, "test"), kTruthColor)};
   for (const auto& s : pipeline::sample_sets(e))
     sets.push_back(load(s.name, e.output_dir + "/samples/" + s.name + ".h5", model_color(s.name)));
@@ -134,8 +137,11 @@ std::string states_report(const pipeline::Experiment& e, const nlohmann::json& m
                  " saved states. Generated trajectories start from the test set's initial states and draw a fresh "
                  "label at every step.");
   page.verdict(metrics, {"w2_mean"});
-  page.metrics_table(metrics, {"w2_mean", "w2_" + names[0] + "_mean", "w2_" + names[1] + "_mean", "sliced_w2_mean",
-                               "final_train_loss", "label_gradient_norm", "nfe_per_step", "seconds_per_trajectory"});
+  std::vector<std::string> keys{"w2_mean"};
+  for (const auto& n : names) keys.push_back("w2_" + n + "_mean");
+  keys.insert(keys.end(), {"sliced_w2_mean", "final_train_loss", "label_gradient_norm", "nfe_per_step",
+                           "seconds_per_trajectory"});
+  page.metrics_table(metrics, keys);
   if (metrics.contains("throughput")) {
     page.heading("Trajectories per second on this machine");
     page.throughput_table(metrics["throughput"]);

@@ -3,7 +3,8 @@
 // Each job is `slift run CONFIG STAGE` with the same overrides, so on the cluster the driver
 // still decides (a stage found up to date does nothing) and the lock file records the job id.
 // Jobs wait (afterok) only for the jobs of their upstream stages: several jobs may work in one run
-// directory at once, since each holds a lock on its own stage (pipeline/lockfile.hpp).
+// directory at once, since each holds a lock on its own stage
+// (pipeline/orchestration/lockfile.hpp).
 //
 // A sweep's per-run stages become job arrays, one per stage (e.g. every run's train:sl), with one
 // task per run: task i is run i of the sweep. An array waits for the array of its upstream stage
