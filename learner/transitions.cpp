@@ -39,8 +39,9 @@ static Trajectories read_states(const DatasetReader& reader, const std::string& 
   return d;
 }
 
-Trajectories read_trajectories(const std::string& path) {
-  DatasetReader reader(path);
+Trajectories read_trajectories(const std::string& path) { return read_trajectories(DatasetReader(path), path); }
+
+Trajectories read_trajectories(const DatasetReader& reader, const std::string& path) {
   Trajectories d = reader.header().kind == "fields" ? read_fields(reader, path) : read_states(reader, path);
   // A NaN or inf would otherwise surface as a loss that is not finite, blamed on the learning rate.
   const std::string bad = first_non_finite(d.states, d.n_time, d.dim);

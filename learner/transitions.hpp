@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace slift {
+class DatasetReader;
+}
+
 namespace slift::learner {
 
 // Per-component affine maps of the network's input and output (stored in the model file):
@@ -34,6 +38,8 @@ struct Trajectories {
   bool periodic = false;        // fields: any boundary condition is PERIODIC
 };
 Trajectories read_trajectories(const std::string& path);
+// The same from a reader already open on `path` (its header read once).
+Trajectories read_trajectories(const DatasetReader& reader, const std::string& path);
 
 // Transition k = i (n_time - 1) + t maps the window ending at x_t of trajectory i (copies of state
 // 0 before the start) to x_{t+1}. Its label comes from Rng(seed, k, "learner.labels"). With
