@@ -189,6 +189,19 @@ std::vector<S> make_settings() {
           .training()
           .since(Since::runs)
           .fits(unet_only([](const O& o) { return o.channels_last; }, "channels_last is a UNet memory layout: arch unet")),
+      // One key for a GPU user's speed (docs/gpu.md): for_device() sets the three above from it.
+      row("performance", &O::performance, "deterministic",
+          "deterministic (repeatable; precision, deterministic and channels_last as set) or fast (per device: "
+          "CUDA bfloat16, TF32, cuDNN benchmark, channels-last; CPU bfloat16 only with native bf16 instructions)",
+          config::one_of({"deterministic", "fast"}))
+          .training()
+          .since(Since::runs)
+          .fits([](const O& o) -> std::optional<std::string> {
+            if (o.performance != "fast" || (o.precision == "float32" && o.deterministic && !o.channels_last))
+              return std::nullopt;
+            return "performance fast chooses precision, deterministic and channels_last per device: leave those at "
+                   "their defaults (or use performance deterministic)";
+          }),
       row("ardm_prediction", &O::ardm_prediction, "v", "ARDM: what the network predicts, eps or v", config::one_of({"eps", "v"}))
           .unet()
           .diffusion(),
@@ -267,6 +280,19 @@ std::string training_identity(const TrainOptions& o, const std::string& model) {
     id += "|" + s.key + "=" + to_text(s.get(o));
   }
   return id;
+}
+
+TrainOptions for_device(const TrainOptions& o, bool cuda, bool native_bf16) {
+  if (o.performance != "fast") return o;
+  TrainOptions r = o;
+  if (cuda) {
+    r.precision = "bfloat16";
+    r.deterministic = false;
+    r.channels_last = o.arch == "unet";
+  } else if (native_bf16) {
+    r.precision = "bfloat16";
+  }
+  return r;
 }
 
 std::vector<std::string> unhashed_sample_keys(const SampleOptions& o) {

@@ -45,6 +45,7 @@ struct TrainOptions {
   int64_t ranks;                        // data-parallel MPI ranks (learner/distributed.hpp)
   std::string precision;
   bool deterministic, channels_last;
+  std::string performance;              // deterministic (the keys above as set) or fast (resolved per device)
   std::string ardm_prediction;          // ARDM baseline
   int64_t ardm_train_steps;
   // Not a config key: stop this run after this step (0: never), leaving a checkpoint to resume
@@ -97,6 +98,12 @@ std::vector<std::string> unhashed_train_keys(const TrainOptions& o, const std::s
 // Everything that changes the result of training `model` with these options (model, seed and data
 // aside), as text: a checkpoint is resumed only when this matches.
 std::string training_identity(const TrainOptions& o, const std::string& model);
+
+// The options a training runs with on its device: `performance: fast` resolved there (CUDA:
+// bfloat16, TF32 and cuDNN's benchmark mode, channels-last for the UNet; a CPU with native bf16
+// instructions: bfloat16; other CPUs: float32, as bf16 is emulated there and several times
+// slower); `deterministic`: the options as they are.
+TrainOptions for_device(const TrainOptions& o, bool cuda, bool native_bf16);
 
 struct SampleOptions {
   int64_t n_trajectories = 0;        // 0: as many as the test set
