@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <string>
 
 namespace slift::machine {
 
@@ -18,15 +16,6 @@ int cores() { return static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)
 int max_threads() {
   constexpr int kThreadsPerCore = 8;
   return kThreadsPerCore * cores();
-}
-
-bool native_bf16() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line))
-    if (line.rfind("flags", 0) == 0)
-      return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
-  return false;
 }
 
 }  // namespace slift::machine

@@ -192,7 +192,7 @@ std::vector<S> make_settings() {
       // One key for a GPU user's speed (docs/gpu.md): for_device() sets the three above from it.
       row("performance", &O::performance, "deterministic",
           "deterministic (repeatable; precision, deterministic and channels_last as set) or fast (per device: "
-          "CUDA bfloat16, TF32, cuDNN benchmark, channels-last; CPU bfloat16 only with native bf16 instructions)",
+          "CUDA bfloat16, TF32, cuDNN benchmark, channels-last; the CPU float32)",
           config::one_of({"deterministic", "fast"}))
           .training()
           .since(Since::runs)
@@ -282,16 +282,12 @@ std::string training_identity(const TrainOptions& o, const std::string& model) {
   return id;
 }
 
-TrainOptions for_device(const TrainOptions& o, bool cuda, bool native_bf16) {
-  if (o.performance != "fast") return o;
+TrainOptions for_device(const TrainOptions& o, bool cuda) {
+  if (o.performance != "fast" || !cuda) return o;
   TrainOptions r = o;
-  if (cuda) {
-    r.precision = "bfloat16";
-    r.deterministic = false;
-    r.channels_last = o.arch == "unet";
-  } else if (native_bf16) {
-    r.precision = "bfloat16";
-  }
+  r.precision = "bfloat16";
+  r.deterministic = false;
+  r.channels_last = o.arch == "unet";
   return r;
 }
 

@@ -100,10 +100,10 @@ std::vector<std::string> unhashed_train_keys(const TrainOptions& o, const std::s
 std::string training_identity(const TrainOptions& o, const std::string& model);
 
 // The options a training runs with on its device: `performance: fast` resolved there (CUDA:
-// bfloat16, TF32 and cuDNN's benchmark mode, channels-last for the UNet; a CPU with native bf16
-// instructions: bfloat16; other CPUs: float32, as bf16 is emulated there and several times
-// slower); `deterministic`: the options as they are.
-TrainOptions for_device(const TrainOptions& o, bool cuda, bool native_bf16);
+// bfloat16, TF32 and cuDNN's benchmark mode, channels-last for the UNet; the CPU: float32, as
+// LibTorch's CPU bf16 is several times slower, even on CPUs with avx512_bf16 and amx_bf16);
+// `deterministic`: the options as they are.
+TrainOptions for_device(const TrainOptions& o, bool cuda);
 
 struct SampleOptions {
   int64_t n_trajectories = 0;        // 0: as many as the test set

@@ -14,7 +14,6 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
-#include "core/machine.hpp"
 #include "core/rng.hpp"
 #include "learner/distributed.hpp"
 #include "learner/learner.hpp"
@@ -363,7 +362,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& requested,
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
                         const std::string& config_yaml) {
   // Spec: what is trained, and where (train.performance resolved for the device).
-  const TrainOptions options = for_device(requested, pick_device(requested.device).is_cuda(), machine::native_bf16());
+  const TrainOptions options = for_device(requested, pick_device(requested.device).is_cuda());
   check_options(model_kind(model), options);
   // One rank, or this rank of a data-parallel training (learner/distributed.hpp).
   const DataParallel ranks(options.batch_size);

@@ -83,18 +83,17 @@ TEST(ModelSettings, TheTableGivesDefaultsAndParsing) {
 TEST(ModelSettings, PerformanceFastIsResolvedPerDevice) {
   const auto fast = parse("train: {arch: unet, unet_widths: [8, 16], performance: fast}");
   EXPECT_EQ(fast.performance, "fast");
-  const auto cuda = learner::for_device(fast, /*cuda=*/true, /*native_bf16=*/false);
+  const auto cuda = learner::for_device(fast, /*cuda=*/true);
   EXPECT_EQ(cuda.precision, "bfloat16");
   EXPECT_FALSE(cuda.deterministic);
   EXPECT_TRUE(cuda.channels_last);
-  const auto emulated = learner::for_device(fast, false, false);  // bf16 would be emulated: float32 stays
-  EXPECT_EQ(emulated.precision, "float32");
-  EXPECT_TRUE(emulated.deterministic);
-  EXPECT_FALSE(emulated.channels_last);
-  EXPECT_EQ(learner::for_device(fast, false, true).precision, "bfloat16");  // AMX / AVX512-BF16
-  EXPECT_FALSE(learner::for_device(parse("train: {performance: fast}"), true, false).channels_last) << "an MLP";
+  const auto cpu = learner::for_device(fast, false);  // the CPU's bf16 is slower than its float32: float32 stays
+  EXPECT_EQ(cpu.precision, "float32");
+  EXPECT_TRUE(cpu.deterministic);
+  EXPECT_FALSE(cpu.channels_last);
+  EXPECT_FALSE(learner::for_device(parse("train: {performance: fast}"), true).channels_last) << "an MLP";
   const auto plain = parse("train: {arch: unet, unet_widths: [8, 16]}");
-  EXPECT_EQ(learner::training_identity(learner::for_device(plain, true, true), "sl"), learner::training_identity(plain, "sl"));
+  EXPECT_EQ(learner::training_identity(learner::for_device(plain, true), "sl"), learner::training_identity(plain, "sl"));
   for (const std::string bad : {"train: {performance: fast, precision: bfloat16}", "train: {performance: quick}"}) {
     try {
       parse(bad);
