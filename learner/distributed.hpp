@@ -16,14 +16,24 @@
 //   parameters stay identical without re-broadcasting them, and a run repeats itself bit for bit
 //   for a given rank count. The gather moves N times the buffer of a reduce: negligible for the
 //   networks here (10^5 - 10^6 parameters) against a step's compute.
-// - CUDA tensors go through the host (device -> host, MPI on host memory, host -> device): that
-//   needs no CUDA-aware MPI build, at one round trip of the gradient per step.
+// - CUDA gradients, in a build with NCCL (SLIFT_WITH_NCCL, on in the cuda preset when NCCL is
+//   found): summed by ncclAllReduce on the device, in buckets of about 25 MB in parameter order,
+//   grouped into one NCCL launch on the training stream after the backward; no host copy, no
+//   wait. The communicator is bootstrapped over the MPI the launcher started (rank 0 makes the
+//   ncclUniqueId, MPI_Bcast sends it), one rank per GPU. NCCL sums in its own order (ring or tree,
+//   chosen by size and topology), so the result is not the host path's rank-order sum; every
+//   rank receives the same bits, and a run repeats itself for a fixed rank count, GPU model,
+//   topology, NCCL version and NCCL_ALGO / NCCL_PROTO (docs/gpu.md).
+// - CUDA tensors without NCCL, and everything but the gradients (the broadcast of the initial
+//   weights, the tail's column means, the identity check), go through the host (device -> host,
+//   MPI on host memory, host -> device): no CUDA-aware MPI build needed.
 // - Everything that is state (weights, AdamW moments, minibatch RNG position, loss curve) is the
 //   same on every rank and independent of the rank count: rank 0 alone writes checkpoints and the
 //   model, every rank reads the same checkpoint, and a run resumes with any rank count (with
 //   another count it continues up to rounding, not bit for bit).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <torch/torch.h>
@@ -53,6 +63,9 @@ class DataParallel {
   // Replaces every rank's gradients by their mean over the ranks and returns the mean of the
   // ranks' losses: the gradient and the loss of the global batch.
   double average_gradients(const std::vector<torch::Tensor>& parameters, double loss) const;
+  // The same with the loss on the device (a scalar tensor): returns the mean loss there, reduced
+  // with the gradients (over NCCL: in their last bucket, no host copy).
+  torch::Tensor average_gradients(const std::vector<torch::Tensor>& parameters, const torch::Tensor& loss) const;
   // The mean over the ranks of one value per rank (each over an equal shard).
   double mean(double value) const;
   // The column means of the global batch, from each rank's shard (rows x columns).
@@ -61,8 +74,14 @@ class DataParallel {
   void check_identical(const std::vector<torch::Tensor>& parameters, int64_t step) const;
 
  private:
+  // Sums `tensors` (float32, CUDA) over the ranks in place and divides by the rank count, over
+  // NCCL; false (nothing done) in a build without NCCL or for CPU tensors.
+  bool mean_on_device(const std::vector<torch::Tensor>& tensors) const;
+
   int rank_ = 0, size_ = 1;
   int64_t shard_size_ = 0;
+  struct Nccl;
+  mutable std::shared_ptr<Nccl> nccl_;  // made at the first reduction on a GPU (a collective call)
 };
 
 }  // namespace slift::learner

@@ -18,11 +18,13 @@ struct TrainResult {
   int64_t steps = 0;
   int64_t parameters = 0;
   std::string device;             // where it ran: cpu, cuda
+  std::string precision;          // what it ran in: float32, bfloat16 (train.performance resolved)
   int64_t peak_memory_bytes = 0;  // CUDA: the most tensor memory held (0 on the CPU)
 };
 
-// Whether LibTorch sees a usable CUDA device (a CPU-only LibTorch: never).
+// Whether LibTorch sees a usable CUDA device (a CPU-only LibTorch: never), and how many.
 bool cuda_available();
+int64_t cuda_device_count();
 
 // Trains `model` (a name in model_kinds(): sl, deterministic, ardm) on the training dataset and
 // writes the model file atomically (weights + settings + normalisation + config text). A "states"
@@ -39,8 +41,11 @@ struct SampleResult {
   double nfe_per_step = 0;        // network evaluations per generated step
   double seconds = 0;
   double seconds_per_trajectory = 0;
+  double rollout_seconds = 0;     // of `seconds`, those in the rollouts (no start-up, no file writing)
+  int64_t frames = 0;             // frames generated per trajectory
   std::string device;             // where it ran: cpu, cuda
   int64_t batch_size = 0;         // rollouts advanced together (CUDA: after any halving for memory)
+  int64_t max_batch_size = 0;     // sample.batch_size, or on CUDA the most rollouts its free memory holds, if fewer
   int64_t peak_memory_bytes = 0;  // CUDA: the most tensor memory held (0 on the CPU)
 };
 

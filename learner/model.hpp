@@ -125,8 +125,15 @@ class Autocast {
 
 // Waits for the device's queued work (CUDA), so that a timer reads the work's end.
 void synchronize(const torch::Device& device);
-// CUDA: the most memory LibTorch's allocator held for tensors since setup_execution; CPU: 0.
+// CUDA: the most memory LibTorch's allocator held for tensors since setup_execution (or the last
+// reset_peak_memory); CPU: 0.
 int64_t peak_memory_bytes(const torch::Device& device);
+void reset_peak_memory(const torch::Device& device);
+// CUDA: the memory LibTorch's allocator holds for tensors now; CPU: 0.
+int64_t allocated_memory_bytes(const torch::Device& device);
+// CUDA: what tensors could still take: the device's free memory and what the allocator holds
+// unused; CPU: 0.
+int64_t free_memory_bytes(const torch::Device& device);
 
 // What the network's output is added to (raw or normalised windows alike, b x window x dim
 // flattened): the newest frame, or 2 x_t - x_{t-1} for output extrapolation.

@@ -1,6 +1,7 @@
 #include "learner/models.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 
 #include "core/error.hpp"
 #include "learner/diffusion.hpp"
@@ -15,8 +16,9 @@ class StochasticLifting : public Model {
  public:
   explicit StochasticLifting(int64_t label_dim) : label_dim_(label_dim) {}
   Regression regression(const Minibatch& b, int64_t) const override { return {b.x, b.labels, b.y}; }
-  torch::Tensor increment(Net& net, const torch::Tensor& x, std::vector<Rng>& rngs) const override {
-    return net.forward(x, draw_normals(rngs, label_dim_).to(x.device()));
+  int64_t normals_per_step() const override { return label_dim_; }
+  torch::Tensor increment(Net& net, const torch::Tensor& x, const torch::Tensor& noise) const override {
+    return net.forward(x, noise);
   }
 
  private:
@@ -28,7 +30,7 @@ class StochasticLifting : public Model {
 class Deterministic : public Model {
  public:
   Regression regression(const Minibatch& b, int64_t) const override { return {b.x, {}, b.y}; }
-  torch::Tensor increment(Net& net, const torch::Tensor& x, std::vector<Rng>&) const override {
+  torch::Tensor increment(Net& net, const torch::Tensor& x, const torch::Tensor&) const override {
     return net.forward(x, {});
   }
 };
@@ -55,14 +57,21 @@ class Ardm : public Model {
     return {torch::cat({b.x, ex.x_t}, 1), time_embedding(ex.s, embed_dim_), ex.target};
   }
 
-  // K-step ancestral sampling of the increment, the noise from the rows' streams.
-  torch::Tensor increment(Net& net, const torch::Tensor& x, std::vector<Rng>& rngs) const override {
+  // K-step ancestral sampling of the increment: K draws of dim normals per row, the start first.
+  // Everything is on the device: the K steps queue kernels and wait for nothing.
+  int64_t normals_per_step() const override { return steps_ * dim_; }
+  torch::Tensor increment(Net& net, const torch::Tensor& x, const torch::Tensor& noise) const override {
+    int64_t used = 0;
     return diffusion_.sample(
         [&](const torch::Tensor& xt, const torch::Tensor& s) {
           return net.forward(torch::cat({x, xt}, 1), time_embedding(s, embed_dim_));
         },
         torch::zeros({x.size(0), dim_}, x.options()), steps_,
-        [&](const torch::Tensor& like) { return draw_normals(rngs, like.size(1)).to(like.device()); });
+        [&](const torch::Tensor& like) {
+          const int64_t begin = used;
+          used += like.size(1);
+          return noise.slice(1, begin, used);
+        });
   }
   int64_t evaluations() const override { return steps_; }
 
@@ -106,18 +115,35 @@ Loss regression_loss(const Model& model, Net& net, const Minibatch& b, int64_t s
   return {torch::mse_loss(prediction, r.target), r.target};
 }
 
-torch::Tensor step(LoadedModel& m, const Model& model, const torch::Tensor& windows, std::vector<Rng>& rngs) {
-  const auto scale = to_tensor(m.norm.out_scale, {m.spec.dim}).to(windows.device());
-  const auto x = normalise_windows(m.spec, m.norm, windows);
-  return prediction_base(m.spec, windows) + model.increment(m.net, x, rngs) * scale;
+Stepper::Stepper(LoadedModel& m, const Model& model, const torch::Device& device)
+    : m_(m), model_(model), device_(device),
+      in_mean_(to_tensor(m.norm.in_mean, {m.spec.dim}).to(device).repeat({m.spec.window()})),
+      in_std_(to_tensor(m.norm.in_std, {m.spec.dim}).to(device).repeat({m.spec.window()})),
+      out_scale_(to_tensor(m.norm.out_scale, {m.spec.dim}).to(device)) {}
+
+torch::Tensor Stepper::draw(std::vector<Rng>& rngs) const { return draw_normals(rngs, model_.normals_per_step(), device_); }
+
+torch::Tensor Stepper::operator()(const torch::Tensor& windows, const torch::Tensor& noise) const {
+  const auto x = (windows - in_mean_) / in_std_;  // normalise_windows, with the device's copies
+  return prediction_base(m_.spec, windows) + model_.increment(m_.net, x, noise) * out_scale_;
 }
 
-torch::Tensor draw_normals(std::vector<Rng>& rngs, int64_t d) {
+torch::Tensor step(LoadedModel& m, const Model& model, const torch::Tensor& windows, std::vector<Rng>& rngs) {
+  const Stepper stepper(m, model, windows.device());
+  return stepper(windows, stepper.draw(rngs));
+}
+
+torch::Tensor draw_normals(std::vector<Rng>& rngs, int64_t d, const torch::Device& device) {
   const auto n = static_cast<int64_t>(rngs.size());
-  std::vector<float> z(n * d);
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t j = 0; j < d; ++j) z[r * d + j] = static_cast<float>(rngs[r].normal());
-  return to_tensor(z, {n, d});
+  auto z = torch::empty({n, d}, torch::TensorOptions(torch::kFloat32).pinned_memory(device.is_cuda()));
+  float* const values = z.data_ptr<float>();
+  // Rows are independent streams: any split over threads draws the same numbers. At least
+  // ~32k normals per task (an ARDM-40 row of a 128^2 field is 655k, an SL row 64).
+  at::parallel_for(0, n, std::max<int64_t>(1, 32768 / std::max<int64_t>(d, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r)
+      for (int64_t j = 0; j < d; ++j) values[r * d + j] = static_cast<float>(rngs[r].normal());
+  });
+  return z.to(device, /*non_blocking=*/true);
 }
 
 }  // namespace slift::learner

@@ -34,9 +34,12 @@ class Model {
   // The regression of a training minibatch at optimizer step `step` (random draws are keyed by
   // the step, so that a resumed run draws exactly what an uninterrupted one does).
   virtual Regression regression(const Minibatch& b, int64_t step) const = 0;
-  // One generated step: normalised increments from normalised windows x (b rows), row r drawing
-  // its randomness from rngs[r] alone (so that results do not depend on batching).
-  virtual torch::Tensor increment(Net& net, const torch::Tensor& x, std::vector<Rng>& rngs) const = 0;
+  // Standard normals one generated step reads per row (labels, the ARDM's K noises; 0: none).
+  virtual int64_t normals_per_step() const { return 0; }
+  // One generated step: normalised increments from normalised windows x (b rows), row r reading
+  // row r of `noise` (b x normals_per_step(), drawn from that row's own stream, so that results
+  // do not depend on batching) in order.
+  virtual torch::Tensor increment(Net& net, const torch::Tensor& x, const torch::Tensor& noise) const = 0;
   // Network evaluations per generated step.
   virtual int64_t evaluations() const { return 1; }
 };
@@ -62,10 +65,31 @@ Loss regression_loss(const Model& model, Net& net, const Minibatch& b, int64_t s
 void adamw_step(torch::optim::AdamW& opt, bool fused);
 bool fused_adamw_available();  // LibTorch 2.4 and later
 
-// One generated step on raw windows (b x window x dim, flattened): the next raw states.
+// Generated steps of a loaded model on a device. Its normalisation goes there once, so that a
+// step copies nothing from the host but its noise, and that without blocking (pinned memory on
+// CUDA): the host draws the next step's noise while the device computes this one.
+class Stepper {
+ public:
+  Stepper(LoadedModel& m, const Model& model, const torch::Device& device);
+  // The noise of one step: row r's normals_per_step() normals from rngs[r], on the device.
+  torch::Tensor draw(std::vector<Rng>& rngs) const;
+  // One step on raw windows (b x window x dim, flattened), reading `noise` (from draw): the next raw states.
+  torch::Tensor operator()(const torch::Tensor& windows, const torch::Tensor& noise) const;
+  const Model& model() const { return model_; }
+
+ private:
+  LoadedModel& m_;
+  const Model& model_;
+  torch::Device device_;
+  torch::Tensor in_mean_, in_std_, out_scale_;  // repeated over the window (inputs), per component (outputs)
+};
+
+// One generated step on raw windows (b x window x dim, flattened), row r drawing from rngs[r]: the next raw states.
 torch::Tensor step(LoadedModel& m, const Model& model, const torch::Tensor& windows, std::vector<Rng>& rngs);
 
-// n x d standard normals, row r from rngs[r] (labels, the ARDM's noise, probes).
-torch::Tensor draw_normals(std::vector<Rng>& rngs, int64_t d);
+// n x d standard normals, row r from rngs[r] (labels, the ARDM's noise, probes), on `device`.
+// The host draws them (the counter-based Rng, so every device sees the same numbers), its threads
+// over the rows; on CUDA from pinned memory without blocking.
+torch::Tensor draw_normals(std::vector<Rng>& rngs, int64_t d, const torch::Device& device = torch::kCPU);
 
 }  // namespace slift::learner

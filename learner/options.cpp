@@ -189,6 +189,19 @@ std::vector<S> make_settings() {
           .training()
           .since(Since::runs)
           .fits(unet_only([](const O& o) { return o.channels_last; }, "channels_last is a UNet memory layout: arch unet")),
+      // One key for a GPU user's speed (docs/gpu.md): for_device() sets the three above from it.
+      row("performance", &O::performance, "deterministic",
+          "deterministic (repeatable; precision, deterministic and channels_last as set) or fast (per device: "
+          "CUDA bfloat16, TF32, cuDNN benchmark, channels-last; the CPU float32)",
+          config::one_of({"deterministic", "fast"}))
+          .training()
+          .since(Since::runs)
+          .fits([](const O& o) -> std::optional<std::string> {
+            if (o.performance != "fast" || (o.precision == "float32" && o.deterministic && !o.channels_last))
+              return std::nullopt;
+            return "performance fast chooses precision, deterministic and channels_last per device: leave those at "
+                   "their defaults (or use performance deterministic)";
+          }),
       row("ardm_prediction", &O::ardm_prediction, "v", "ARDM: what the network predicts, eps or v", config::one_of({"eps", "v"}))
           .unet()
           .diffusion(),
@@ -270,6 +283,15 @@ std::string training_identity(const TrainOptions& o, const std::string& model) {
     id += "|" + s.key + "=" + to_text(s.get(o));
   }
   return id;
+}
+
+TrainOptions for_device(const TrainOptions& o, bool cuda) {
+  if (o.performance != "fast" || !cuda) return o;
+  TrainOptions r = o;
+  r.precision = "bfloat16";
+  r.deterministic = false;
+  r.channels_last = o.arch == "unet";
+  return r;
 }
 
 std::vector<std::string> unhashed_sample_keys(const SampleOptions& o) {

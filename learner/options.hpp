@@ -45,6 +45,7 @@ struct TrainOptions {
   int64_t ranks;                        // data-parallel MPI ranks (learner/distributed.hpp)
   std::string precision;
   bool deterministic, channels_last;
+  std::string performance;              // deterministic (the keys above as set) or fast (resolved per device)
   std::string ardm_prediction;          // ARDM baseline
   int64_t ardm_train_steps;
   // Not a config key: stop this run after this step (0: never), leaving a checkpoint to resume
@@ -101,6 +102,12 @@ std::vector<std::string> unhashed_train_keys(const TrainOptions& o, const std::s
 // Everything that changes the result of training `model` with these options (model, seed and data
 // aside), as text: a checkpoint is resumed only when this matches.
 std::string training_identity(const TrainOptions& o, const std::string& model);
+
+// The options a training runs with on its device: `performance: fast` resolved there (CUDA:
+// bfloat16, TF32 and cuDNN's benchmark mode, channels-last for the UNet; the CPU: float32, as
+// LibTorch's CPU bf16 is several times slower, even on CPUs with avx512_bf16 and amx_bf16);
+// `deterministic`: the options as they are.
+TrainOptions for_device(const TrainOptions& o, bool cuda);
 
 struct SampleOptions {
   int64_t n_trajectories = 0;        // 0: as many as the test set

@@ -481,10 +481,11 @@ void adamw_step(torch::optim::AdamW& opt, bool fused) {
 #endif
 }
 
-TrainResult train_model(const std::string& model, const TrainOptions& options, const std::string& train_data,
+TrainResult train_model(const std::string& model, const TrainOptions& requested, const std::string& train_data,
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
                         const std::string& config_yaml) {
-  // Spec: what is trained, and where.
+  // Spec: what is trained, and where (train.performance resolved for the device).
+  const TrainOptions options = for_device(requested, pick_device(requested.device).is_cuda());
   check_options(model_kind(model), options);
   // One rank, or this rank of a data-parallel training (learner/distributed.hpp).
   const DataParallel ranks(options.batch_size);
@@ -517,7 +518,8 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
   trainer.run(options.stop_after > 0 ? std::min(options.stop_after, options.iterations) : options.iterations);
 
   // Finish: the model file (weights, settings, normalisation, losses) replaces the checkpoint.
-  const TrainResult r = trainer.result();
+  TrainResult r = trainer.result();
+  r.precision = options.precision;
   if (trainer.steps() < options.iterations) return r;  // stopped early: the checkpoint is the result
   if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");
   if (!ranks.root()) return r;  // rank 0 writes the model

@@ -40,7 +40,10 @@ static Trajectories read_states(const DatasetReader& reader, const std::string& 
 }
 
 Trajectories read_trajectories(const std::string& path, const std::string& state_field) {
-  DatasetReader reader(path);
+  return read_trajectories(DatasetReader(path), path, state_field);
+}
+
+Trajectories read_trajectories(const DatasetReader& reader, const std::string& path, const std::string& state_field) {
   Trajectories d = reader.header().kind == "fields" ? read_fields(reader, path, state_field) : read_states(reader, path);
   // A NaN or inf would otherwise surface as a loss that is not finite, blamed on the learning rate.
   const std::string bad = first_non_finite(d.states, d.n_time, d.dim);

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace slift {
+class DatasetReader;
+}
+
 namespace slift::learner {
 
 // Per-component affine maps of the network's input and output (stored in the model file):
@@ -35,6 +39,8 @@ struct Trajectories {
 };
 // `state_field`: the field to learn ("": the file's own choice; DatasetReader::state_field).
 Trajectories read_trajectories(const std::string& path, const std::string& state_field = "");
+// The same from a reader already open on `path` (its header read once).
+Trajectories read_trajectories(const DatasetReader& reader, const std::string& path, const std::string& state_field = "");
 
 // Transition k = i (n_time - 1) + t maps the window ending at x_t of trajectory i (copies of state
 // 0 before the start) to x_{t+1}. Its label comes from Rng(seed, k, "learner.labels"). With

@@ -2,7 +2,8 @@
 # Packs what the GPU check needs to run on a machine that has a CUDA PyTorch (torch 2.11, the
 # version build/cuda links) but none of our Debian libraries: slift, the learner plugin, the CUDA
 # test, gpu_check and every shared library they load that is neither glibc's, the C++ runtime's nor
-# LibTorch's/CUDA's (those come from that machine's torch), plus OpenMPI's components.
+# LibTorch's/CUDA's (those come from that machine's torch), plus OpenMPI's components. The CUDA
+# tests: learner_cuda_test, and learner_nccl_test with its helper (several GPUs).
 #   scripts/gpu-bundle.sh [BUILD_DIR] [OUT_DIR]     # defaults: build/cuda .gpu-bundle
 # On the other machine: scripts/gpu-check.sh --bundle OUT_DIR
 set -euo pipefail
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build/cuda}
 out=${2:-.gpu-bundle}
 binaries=("$build/pipeline/slift" "$build/learner/libslift_learner.so" "$build/tests/learner/learner_cuda_test"
-          "$build/bench/gpu/gpu_check")
+          "$build/tests/learner/learner_nccl_test" "$build/tests/learner/learner_dp_helper" "$build/bench/gpu/gpu_check")
 for f in "${binaries[@]}"; do [ -e "$f" ] || { echo "gpu-bundle: $f is missing: scripts/build.sh cuda first" >&2; exit 2; }; done
 rm -rf "$out"
 # OpenMPI's components (dlopened by MPI_Init) and messages, found again through

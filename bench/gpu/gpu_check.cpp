@@ -1,15 +1,25 @@
 // The GPU check's measurements, one table (scripts/gpu-check.sh runs it; bench/gpu/RESULTS.md).
-//   gpu_check CONFIG DATA_DIR OUT_DIR SECONDS [key=value ...]
+//   gpu_check CONFIG DATA_DIR OUT_DIR STEPS [key=value ...]
 // DATA_DIR holds train.h5 and test.h5 of the config (slift simulate). On the fastest device
-// ("auto": CUDA when usable) it trains Stochastic Lifting for about SECONDS in float32, then the
-// same number of steps in bfloat16 and in bfloat16 with channels-last and cuDNN's benchmark mode,
-// and the ARDM in float32; it samples SL and ARDM-40 there; then it times a few steps and a few
-// rollouts of SL on the CPU. Training goes through the learner's own train_model and
-// sample_model (no checkpoints, no probes), so the figures are what `slift run` gets.
+// ("auto": CUDA when usable) it measures the steady state of Stochastic Lifting's training in
+// float32 (deterministic), bfloat16 and `performance: fast`: kWarmup steps first (start-up,
+// cuDNN's autotuning, the allocator's growth), stopped at a checkpoint, then STEPS more resumed
+// in the same process and timed alone (the trainer's clock, between device synchronisations).
+// It samples SL (float32 and bfloat16) and ARDM-40 at the largest batch that fits the device's
+// memory and reports milliseconds per trajectory-frame of the rollouts alone. Everything goes
+// through the learner's own train_model and sample_model, so the figures are what `slift run` gets.
+//
+// Under a launcher (mpirun -np N gpu_check ... with GPU_CHECK_ONLY=ranks) it measures the fast
+// training alone on N ranks, one GPU each, at N times the config's batch (each GPU the config's).
+//
+// GPU_CHECK_MAX_ROLLOUTS caps the sampling batch (default 4096).
+// Throughput: GPU_CHECK_FLOPS_PER_STEP (one training step's FLOPs at the config's batch) and
+// GPU_CHECK_PEAK_TFLOPS (the card's dense bf16 peak) give TFLOP/s and the share of the peak
+// (throughput() below); without them those columns stay empty.
 #include <algorithm>
-#include <exception>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -18,6 +28,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/mpi_env.hpp"
 #include "learner/learner.hpp"
 #include "pipeline/experiment.hpp"
 
@@ -25,41 +36,103 @@ using namespace slift;
 
 namespace {
 
+constexpr int64_t kWarmup = 20;            // training steps before the timed ones
+constexpr double kArdmSeconds = 30;        // about this long for ARDM-40's timed rollouts
+
+double env_number(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::atof(v) : 0.0;
+}
+
+// TFLOP/s of a training at `steps_per_second` whose step costs `flops_per_step`, and its share of
+// a peak of `peak_tflops` (0 where either is unknown).
+struct Throughput {
+  double tflops = 0, share = 0;
+};
+Throughput throughput(double flops_per_step, double steps_per_second, double peak_tflops) {
+  Throughput t;
+  t.tflops = flops_per_step * steps_per_second * 1e-12;
+  t.share = peak_tflops > 0 ? t.tflops / peak_tflops : 0;
+  return t;
+}
+
 struct Row {
-  std::string what, device;
-  double per_second = 0;  // training steps/s, or trajectories/s for sampling
-  double per_item = 0;    // training transitions/s, or seconds per trajectory for sampling
+  std::string what, device, precision;
+  double steps_per_second = 0;  // training
+  double ms_per_frame = 0;      // sampling: rollout milliseconds per trajectory-frame
+  int64_t batch = 0, max_batch = 0, steps = 0, ranks = 1, frames = 0;
   int64_t peak_bytes = 0;
+  Throughput flops;
+  bool ok = false;
 };
 
-// A failed row is reported and left empty; the others still run.
-Row failed(const std::string& what, const std::exception& e) {
-  std::printf("  %-40s FAILED: %s\n", what.c_str(), e.what());
+void failed(const std::string& what, const std::exception& e) {
+  std::printf("  %-34s FAILED: %s\n", what.c_str(), e.what());
   std::fflush(stdout);
-  return {what, "failed"};
 }
 
-Row train(const std::string& model, learner::TrainOptions o, const std::string& data, const std::string& out,
-          const std::string& what) try {
-  const auto r = learner::train_model(model, o, data, 1, out, "", "");
-  std::printf("  %-40s %8.3f steps/s  %10.0f transitions/s  (%lld steps, %s)\n", what.c_str(),
-              static_cast<double>(r.steps) / r.seconds, r.samples_per_second, static_cast<long long>(r.steps),
-              r.device.c_str());
-  std::fflush(stdout);
-  return {what, r.device, static_cast<double>(r.steps) / r.seconds, r.samples_per_second, r.peak_memory_bytes};
-} catch (const std::exception& e) {
-  return failed(what, e);
+// kWarmup steps to a checkpoint, then `steps` more resumed and timed (iterations fixed, so the
+// learning-rate schedule is that of one run of kWarmup + steps).
+Row train(const std::string& model, learner::TrainOptions o, int64_t steps, const std::string& data,
+          const std::string& prefix, const std::string& what, double flops_per_step, double peak) {
+  Row row;
+  row.what = what;
+  try {
+    o.iterations = kWarmup + steps;
+    o.log_every = o.checkpoint_every = o.iterations;
+    o.stop_after = kWarmup;
+    learner::train_model(model, o, data, 1, prefix + ".pt", prefix + ".ckpt", "");
+    o.stop_after = 0;
+    const auto r = learner::train_model(model, o, data, 1, prefix + ".pt", prefix + ".ckpt", "");
+    row.device = r.device, row.precision = r.precision;
+    row.steps = r.steps - kWarmup;
+    row.steps_per_second = r.samples_per_second / static_cast<double>(o.batch_size);
+    row.batch = o.batch_size;
+    row.peak_bytes = r.peak_memory_bytes;
+    row.flops = throughput(flops_per_step * static_cast<double>(o.ranks), row.steps_per_second, peak * static_cast<double>(o.ranks));
+    row.ok = true;
+    if (mpi::rank() == 0) {
+      std::printf("  %-34s %9.3f steps/s  %s, %lld timed steps after %lld, batch %lld\n", what.c_str(), row.steps_per_second,
+                  r.precision.c_str(), static_cast<long long>(row.steps), static_cast<long long>(kWarmup),
+                  static_cast<long long>(o.batch_size));
+      std::fflush(stdout);
+    }
+  } catch (const std::exception& e) {
+    failed(what, e);
+  }
+  return row;
 }
 
-Row sample(const std::string& model, learner::SampleOptions o, int64_t k, const std::string& test, const std::string& out,
-           const std::string& what) try {
-  const auto r = learner::sample_model(model, o, test, 2, out, k);
-  std::printf("  %-40s %8.4f s/trajectory (%lld trajectories, batch %lld, %s)\n", what.c_str(), r.seconds_per_trajectory,
-              static_cast<long long>(r.n_trajectories), static_cast<long long>(r.batch_size), r.device.c_str());
-  std::fflush(stdout);
-  return {what, r.device, 1.0 / r.seconds_per_trajectory, r.seconds_per_trajectory, r.peak_memory_bytes};
-} catch (const std::exception& e) {
-  return failed(what, e);
+// Rollouts of n trajectories, all at once where the memory allows.
+Row sample(const std::string& model, learner::SampleOptions o, int64_t k, int64_t n, const std::string& test,
+           const std::string& out, const std::string& what) {
+  Row row;
+  row.what = what;
+  try {
+    o.n_trajectories = n;
+    o.batch_size = n;
+    const auto r = learner::sample_model(model, o, test, 2, out, k);
+    row.device = r.device, row.precision = o.precision;
+    row.batch = r.batch_size, row.max_batch = r.max_batch_size, row.frames = r.frames;
+    row.ms_per_frame = 1e3 * r.rollout_seconds / static_cast<double>(r.n_trajectories * r.frames);
+    row.peak_bytes = r.peak_memory_bytes;
+    row.ok = true;
+    std::printf("  %-34s %9.3f ms per trajectory-frame  (%lld rollouts of %lld frames, batch %lld)\n", what.c_str(),
+                row.ms_per_frame, static_cast<long long>(r.n_trajectories), static_cast<long long>(r.frames),
+                static_cast<long long>(r.batch_size));
+    std::fflush(stdout);
+  } catch (const std::exception& e) {
+    failed(what, e);
+  }
+  return row;
+}
+
+// The most rollouts that fit at once, at most `most` (one short call: sample_model measures it).
+int64_t fitting(const std::string& model, learner::SampleOptions o, int64_t k, int64_t most, const std::string& test,
+                const std::string& out) {
+  o.n_trajectories = 1;
+  o.batch_size = most;
+  return learner::sample_model(model, o, test, 2, out, k).max_batch_size;
 }
 
 std::string gib(int64_t bytes) {
@@ -68,96 +141,108 @@ std::string gib(int64_t bytes) {
   return bytes > 0 ? s : "-";
 }
 
+std::string number(const char* format, double v, bool known = true) {
+  char s[64];
+  std::snprintf(s, sizeof s, format, v);
+  return known ? s : "-";
+}
+
+nlohmann::json to_json(const Row& r) {
+  return {{"what", r.what},         {"device", r.device},   {"precision", r.precision},     {"ok", r.ok},
+          {"steps", r.steps},       {"ranks", r.ranks},     {"steps_per_second", r.steps_per_second},
+          {"ms_per_frame", r.ms_per_frame}, {"batch", r.batch}, {"max_batch", r.max_batch},
+          {"peak_memory_bytes", r.peak_bytes}, {"tflops", r.flops.tflops}, {"share_of_bf16_peak", r.flops.share}};
+}
+
+void print_table(const std::vector<Row>& rows) {
+  std::printf("\n| | device | rate | batch | peak memory | TFLOP/s | share of bf16 peak |\n|---|---|---|---|---|---|---|\n");
+  for (const auto& r : rows) {
+    if (!r.ok) {
+      std::printf("| %s | failed | | | | | |\n", r.what.c_str());
+      continue;
+    }
+    const bool training = r.steps > 0;
+    const std::string rate = training ? number("%.3f steps/s", r.steps_per_second) : number("%.3f ms/frame", r.ms_per_frame);
+    const std::string batch = training ? std::to_string(r.batch)
+                                       : std::to_string(r.batch) + " (fits " + std::to_string(r.max_batch) + ")";
+    std::printf("| %s | %s %s | %s | %s | %s | %s | %s |\n", r.what.c_str(), r.device.c_str(), r.precision.c_str(),
+                rate.c_str(), batch.c_str(), gib(r.peak_bytes).c_str(),
+                number("%.1f", r.flops.tflops, training && r.flops.tflops > 0).c_str(),
+                number("%.1f%%", 100 * r.flops.share, training && r.flops.share > 0).c_str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
-  if (argc < 5) usage_error("usage: gpu_check CONFIG DATA_DIR OUT_DIR SECONDS [key=value ...]");
+  if (argc < 5) usage_error("usage: gpu_check CONFIG DATA_DIR OUT_DIR STEPS [key=value ...]");
   const std::string config = argv[1], data = std::string(argv[2]) + "/train.h5", test = std::string(argv[2]) + "/test.h5";
   const std::string out = argv[3];
-  const double seconds = std::atof(argv[4]);
+  const int64_t steps = std::max<int64_t>(1, std::atoll(argv[4]));
   const auto e = pipeline::load_experiment(config, std::vector<std::string>(argv + 5, argv + argc));
   log::set_level(log::Level::quiet);
+  const double flops = env_number("GPU_CHECK_FLOPS_PER_STEP"), peak = env_number("GPU_CHECK_PEAK_TFLOPS");
+  const char* only = std::getenv("GPU_CHECK_ONLY");
+  // Rollouts at once, at most (the CPU's "largest batch" is whatever one waits for).
+  const auto most = static_cast<int64_t>(env_number("GPU_CHECK_MAX_ROLLOUTS") > 0 ? env_number("GPU_CHECK_MAX_ROLLOUTS") : 4096);
 
-  // Steps for about `seconds` on the fastest device, from a short float32 run (its first steps
-  // include the device's start-up, so the estimate errs towards fewer steps).
   auto o = e.train;
   o.device = "auto";
-  o.log_every = o.checkpoint_every = 1000000;
-  o.iterations = 10;
-  std::printf("gpu_check: %s\n", config.c_str());
-  const Row probe = train("sl", o, data, out + "/probe.pt", "SL float32, 10 steps (start-up included)");
-  o.iterations = std::max<int64_t>(10, static_cast<int64_t>(seconds * probe.per_second));
-  if (probe.device == "failed") o.device = "cpu";  // the CPU's figures at least
-  const bool gpu = probe.device == "cuda";
-
+  o.ranks = 1;
+  auto fast = o;
+  fast.performance = "fast";
   std::vector<Row> rows;
-  rows.push_back(train("sl", o, data, out + "/sl.pt", "train SL float32"));
+
+  if (only && std::string(only) == "ranks") {  // under mpirun: one rank per GPU
+    mpi::ensure_initialized();
+    fast.ranks = mpi::size();
+    fast.batch_size = o.batch_size * fast.ranks;
+    const std::string what = "train SL fast, " + std::to_string(fast.ranks) + " GPUs";
+    rows.push_back(train("sl", fast, steps, data, out + "/sl_ranks", what, flops, peak));
+    rows.back().ranks = fast.ranks;
+    if (mpi::rank() == 0) {
+      print_table(rows);
+      write_file_atomic(out + "/gpu-check-ranks.json", to_json(rows.back()).dump(2) + "\n");
+    }
+    return rows.back().ok ? 0 : 1;
+  }
+
+  std::printf("gpu_check: %s, %lld timed training steps after %lld\n", config.c_str(), static_cast<long long>(steps),
+              static_cast<long long>(kWarmup));
+  rows.push_back(train("sl", o, steps, data, out + "/sl", "train SL float32 (deterministic)", flops, peak));
   auto bf16 = o;
   bf16.precision = "bfloat16";
-  rows.push_back(train("sl", bf16, data, out + "/sl_bf16.pt", "train SL bfloat16"));
-  if (gpu) {
-    auto fastest = bf16;
-    fastest.channels_last = true;
-    fastest.deterministic = false;
-    rows.push_back(train("sl", fastest, data, out + "/sl_fast.pt", "train SL bfloat16, channels-last, benchmark"));
-  }
-  rows.push_back(train("ardm", o, data, out + "/ardm.pt", "train ARDM float32"));
+  rows.push_back(train("sl", bf16, steps, data, out + "/sl_bf16", "train SL bfloat16", flops, peak));
+  rows.push_back(train("sl", fast, steps, data, out + "/sl_fast", "train SL performance: fast", flops, peak));
+  // An ARDM to sample (a few steps: the rollouts' speed does not depend on the weights).
+  auto ardm = fast;
+  ardm.iterations = 2;
+  ardm.log_every = ardm.checkpoint_every = 2;
+  learner::train_model("ardm", ardm, data, 1, out + "/ardm.pt", "", "");
 
   auto so = e.sample;
   so.device = "auto";
-  so.ardm_steps = {40};
-  auto warm = so;  // one rollout first, so that no timed set pays the device's first calls
-  warm.n_trajectories = 1;
-  sample(out + "/sl.pt", warm, 0, test, out + "/warm.h5", "warm-up: one SL rollout");
-  rows.push_back(sample(out + "/sl.pt", so, 0, test, out + "/sl.h5", "sample SL float32"));
-  rows.push_back(sample(out + "/ardm.pt", so, 40, test, out + "/ardm40.h5", "sample ARDM-40 float32"));
+  const std::string sl = out + "/sl.pt";
+  const int64_t sl_batch = fitting(sl, so, 0, most, test, out + "/warm.h5");
+  rows.push_back(sample(sl, so, 0, sl_batch, test, out + "/sl.h5", "sample SL float32"));
   auto so_bf16 = so;
   so_bf16.precision = "bfloat16";
-  rows.push_back(sample(out + "/sl.pt", so_bf16, 0, test, out + "/sl_bf16.h5", "sample SL bfloat16"));
+  rows.push_back(sample(sl, so_bf16, 0, sl_batch, test, out + "/sl_bf16.h5", "sample SL bfloat16"));
+  // ARDM-40: as many rollouts as fit, or as take about kArdmSeconds at one rollout's pace if fewer.
+  const std::string ardm_model = out + "/ardm.pt";
+  const int64_t ardm_fits = fitting(ardm_model, so, 40, most, test, out + "/warm40.h5");
+  const Row one = sample(ardm_model, so, 40, 1, test, out + "/ardm_one.h5", "ARDM-40, one rollout (pace)");
+  const double one_rollout = one.ms_per_frame * 1e-3 * static_cast<double>(one.frames);  // seconds
+  const int64_t n_ardm = std::clamp<int64_t>(static_cast<int64_t>(kArdmSeconds / std::max(one_rollout, 1e-6)), 1, ardm_fits);
+  rows.push_back(sample(ardm_model, so, 40, n_ardm, test, out + "/ardm40.h5", "sample ARDM-40 float32"));
+  rows.back().max_batch = ardm_fits;
 
-  // The same on this machine's CPU: two steps and four rollouts (a paper-scale step takes tens of seconds there).
-  Row cpu_train, cpu_sample;  // per_second 0: not measured
-  const bool with_cpu = gpu && !std::getenv("GPU_CHECK_SKIP_CPU");
-  if (with_cpu) {
-    auto c = o;
-    c.device = "cpu";
-    c.iterations = 2;
-    cpu_train = train("sl", c, data, out + "/sl_cpu.pt", "train SL float32 on the CPU");
-    auto cs = so;
-    cs.device = "cpu";
-    cs.n_trajectories = std::min<int64_t>(cs.batch_size, 4);
-    cpu_sample = sample(out + "/sl.pt", cs, 0, test, out + "/sl_cpu.h5", "sample SL float32 on the CPU");
-  }
-
-  std::printf("\n| %s | %s | %s | %s |\n|---|---|---|---|\n", "", gpu ? "GPU" : "CPU (no GPU here)",
-              with_cpu ? "CPU, same machine" : "-", with_cpu ? "GPU / CPU" : "-");
-  nlohmann::json j = {{"config", config}, {"overrides", std::vector<std::string>(argv + 5, argv + argc)}};
-  for (const auto& r : rows) {
-    const bool training = r.what.rfind("train", 0) == 0;
-    const Row* cpu = r.what == "train SL float32" ? &cpu_train : r.what == "sample SL float32" ? &cpu_sample : nullptr;
-    if (cpu && cpu->per_second <= 0) cpu = nullptr;
-    char a[64], b[64] = "-", c[64] = "-";
-    if (training) {
-      std::snprintf(a, sizeof a, "%.3f steps/s", r.per_second);
-      if (cpu) std::snprintf(b, sizeof b, "%.4f steps/s", cpu->per_second), std::snprintf(c, sizeof c, "%.0fx", r.per_second / cpu->per_second);
-    } else {
-      std::snprintf(a, sizeof a, "%.4f s/trajectory", r.per_item);
-      if (cpu) std::snprintf(b, sizeof b, "%.3f s/trajectory", cpu->per_item), std::snprintf(c, sizeof c, "%.0fx", cpu->per_item / r.per_item);
-    }
-    std::printf("| %s | %s | %s | %s |\n", r.what.c_str(), a, b, c);
-    j["rows"].push_back({{"what", r.what}, {"device", r.device}, {"per_second", r.per_second}, {"per_item", r.per_item},
-                         {"peak_memory_bytes", r.peak_bytes}});
-  }
-  int64_t peak_train = 0, peak_sample = 0;
-  for (const auto& r : rows) {
-    auto& peak = r.what.rfind("train", 0) == 0 ? peak_train : peak_sample;
-    peak = std::max(peak, r.peak_bytes);
-  }
-  std::printf("| peak GPU memory, training / sampling | %s / %s | | |\n", gib(peak_train).c_str(), gib(peak_sample).c_str());
-  std::printf("| training transitions/s, SL float32 | %.0f | %s | |\n", rows[0].per_item,
-              cpu_train.per_second > 0 ? std::to_string(static_cast<int64_t>(cpu_train.per_item)).c_str() : "-");
+  print_table(rows);
+  nlohmann::json j = {{"config", config}, {"overrides", std::vector<std::string>(argv + 5, argv + argc)},
+                      {"warmup_steps", kWarmup}, {"flops_per_step", flops}, {"peak_tflops", peak}};
+  for (const auto& r : rows) j["rows"].push_back(to_json(r));
   write_file_atomic(out + "/gpu-check.json", j.dump(2) + "\n");
-  return 0;
+  return std::all_of(rows.begin(), rows.end(), [](const Row& r) { return r.ok; }) ? 0 : 1;
 } catch (const Error& e) {
   std::fprintf(stderr, "gpu_check: %s\n", e.what());
   return static_cast<int>(e.code());

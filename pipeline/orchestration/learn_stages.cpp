@@ -41,7 +41,7 @@ TrainRecord record_of(const std::string& model, const learner::TrainResult& r) {
   record.final_loss = r.final_loss, record.mean_predictor_loss = r.mean_predictor_loss;
   record.seconds = r.seconds, record.samples_per_second = r.samples_per_second;
   record.steps = r.steps, record.parameters = r.parameters;
-  record.device = r.device, record.peak_memory_bytes = r.peak_memory_bytes;
+  record.device = r.device, record.precision = r.precision, record.peak_memory_bytes = r.peak_memory_bytes;
   return record;
 }
 
@@ -187,7 +187,6 @@ void train_stage(const Experiment& e, const std::string& model) {
     r.warning = text;
     log::warn(text);
   }
-  r.precision = e.train.precision;
   r.label_gradient_norm = learner_api().gradient_norm(dir + model + ".pt", data_path(e, "train"), 1000,
                                                       split_seed(e.seed, "gradnorm"), e.train.device);
   r.write(dir + model + ".json");

@@ -1,7 +1,8 @@
 // One rank of a data-parallel training for the distributed tests (run plain or under mpiexec):
-//   learner_dp_helper DATA mlp|unet MODEL BATCH ITERATIONS STOP_AFTER PREFIX
-// trains MODEL with the tests' tiny options on DATA (seed 4, 1 thread), writing PREFIX.pt (or,
-// stopped, PREFIX.ckpt). Errors: one line and the error's exit code, as `slift` does.
+//   learner_dp_helper DATA mlp|unet MODEL BATCH ITERATIONS STOP_AFTER PREFIX [DEVICE]
+// trains MODEL with the tests' tiny options on DATA (seed 4, 1 thread; on the CPU unless DEVICE
+// says cuda), writing PREFIX.pt (or, stopped, PREFIX.ckpt). Errors: one line and the error's exit
+// code, as `slift` does.
 #include <cstdio>
 #include <string>
 
@@ -13,8 +14,8 @@
 
 int main(int argc, char** argv) {
   using namespace slift;
-  if (argc != 8) {
-    std::fprintf(stderr, "usage: %s DATA mlp|unet MODEL BATCH ITERATIONS STOP_AFTER PREFIX\n", argv[0]);
+  if (argc != 8 && argc != 9) {
+    std::fprintf(stderr, "usage: %s DATA mlp|unet MODEL BATCH ITERATIONS STOP_AFTER PREFIX [DEVICE]\n", argv[0]);
     return 2;
   }
   log::set_level(log::Level::quiet);
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   o.checkpoint_every = 10;
   o.log_every = 10;  // the ranks compare their parameters' hashes every 10 steps
   o.grad_clip = 1.0;
+  if (argc == 9) o.device = argv[8];
   try {
     learner::train_model(model, o, data, 4, prefix + ".pt", prefix + ".ckpt", "");
   } catch (const Error& e) {

@@ -7,26 +7,11 @@
 #include <filesystem>
 
 #include "learner/model.hpp"
+#include "field_model.hpp"
 #include "support/test_support.hpp"
 
 namespace slift::learner {
 namespace {
-
-LoadedModel field_model(const std::string& model) {
-  LoadedModel m;
-  m.spec.model = model;
-  m.spec.options.arch = "unet";
-  m.spec.options.unet_widths = {8, 16};
-  m.spec.options.embed_dim = 8;
-  m.spec.options.label_dim = 3;
-  m.spec.options.window = 2;
-  m.spec.dim = 64, m.spec.nx = 8, m.spec.ny = 8;
-  m.norm = {std::vector<float>(64, 0.5f), std::vector<float>(64, 2.f), std::vector<float>(64, 0.25f)};
-  m.losses = {1.f, 0.5f};
-  m.seed = 9;
-  m.config_yaml = "name: x\n";
-  return m;
-}
 
 TEST(ModelFile, RoundTripKeepsTheSettingsTheModelReads) {
   test::TempDir dir;

@@ -21,6 +21,13 @@ std::string train_params(const std::string& config, const std::string& model, co
   return s == stages.end() ? "" : s->params;
 }
 
+learner::TrainOptions parse(const std::string& yaml) {
+  auto c = config::Config::from_string(yaml);
+  auto root = c.root();
+  auto s = root.section("train");
+  return learner::parse_train(s);
+}
+
 TEST(StageParams, AModelRetrainsOnlyForTheKeysItReads) {
   const std::string config = test::source_dir() + "/configs/wave.yaml";
   const std::vector<std::string> base{"train.models=[sl, deterministic, ardm]"};
@@ -42,7 +49,8 @@ TEST(StageParams, AModelRetrainsOnlyForTheKeysItReads) {
     // runs made before these keys existed).
     EXPECT_NE(train_params(config, model, with("train.precision=bfloat16")), reference) << model << ": precision";
     EXPECT_NE(train_params(config, model, with("train.channels_last=true")), reference) << model << ": channels_last";
-    for (const std::string key : {"precision", "deterministic", "channels_last"})
+    EXPECT_NE(train_params(config, model, with("train.performance=fast")), reference) << model << ": performance";
+    for (const std::string key : {"precision", "deterministic", "channels_last", "performance"})
       EXPECT_EQ(reference.find('"' + key + "\":"), std::string::npos) << model << ": " << key << " at its default";
   }
 }
@@ -50,12 +58,6 @@ TEST(StageParams, AModelRetrainsOnlyForTheKeysItReads) {
 // The settings table: the parsed defaults are the table's, and a config that sets a key gets it.
 TEST(ModelSettings, TheTableGivesDefaultsAndParsing) {
   const learner::TrainOptions defaults;
-  auto parse = [](const std::string& yaml) {
-    auto c = config::Config::from_string(yaml);
-    auto root = c.root();
-    auto s = root.section("train");
-    return learner::parse_train(s);
-  };
   const auto parsed = parse("train: {}");
   for (const auto& s : learner::model_settings()) {
     EXPECT_TRUE(s.at_default(defaults)) << s.key;
@@ -73,6 +75,33 @@ TEST(ModelSettings, TheTableGivesDefaultsAndParsing) {
     ADD_FAILURE() << "channels_last with an MLP accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("train.channels_last"), std::string::npos) << e.what();
+  }
+}
+
+// train.performance: one key for speed, resolved per device; it leaves the three keys it sets to
+// itself, and `deterministic` (the default) changes nothing.
+TEST(ModelSettings, PerformanceFastIsResolvedPerDevice) {
+  const auto fast = parse("train: {arch: unet, unet_widths: [8, 16], performance: fast}");
+  EXPECT_EQ(fast.performance, "fast");
+  const auto cuda = learner::for_device(fast, /*cuda=*/true);
+  EXPECT_EQ(cuda.precision, "bfloat16");
+  EXPECT_FALSE(cuda.deterministic);
+  EXPECT_TRUE(cuda.channels_last);
+  const auto cpu = learner::for_device(fast, false);  // the CPU's bf16 is slower than its float32: float32 stays
+  EXPECT_EQ(cpu.precision, "float32");
+  EXPECT_TRUE(cpu.deterministic);
+  EXPECT_FALSE(cpu.channels_last);
+  EXPECT_FALSE(learner::for_device(parse("train: {performance: fast}"), true).channels_last) << "an MLP";
+  const auto plain = parse("train: {arch: unet, unet_widths: [8, 16]}");
+  EXPECT_EQ(learner::training_identity(learner::for_device(plain, true), "sl"), learner::training_identity(plain, "sl"));
+  for (const std::string bad : {"train: {performance: fast, precision: bfloat16}", "train: {performance: quick}"}) {
+    try {
+      parse(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("train.performance"), std::string::npos) << e.what();
+      EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+    }
   }
 }
 
