@@ -50,18 +50,6 @@ struct Split {
 };
 constexpr Split kWellSplits[] = {{"train", "train"}, {"valid", "floor"}, {"test", "test"}};
 
-// The data set's name becomes a directory and file names under OUT: one plain path component.
-void check_name(const std::string& name, const std::string& file) {
-  const bool plain = !name.empty() && name.size() <= 128 && name[0] != '.' &&
-                     std::all_of(name.begin(), name.end(), [](unsigned char c) {
-                       return std::isalnum(c) || c == '_' || c == '-' || c == '.';
-                     });
-  if (!plain)
-    usage_error(file + ": dataset_name '" + name +
-                "' is not a plain name (letters, digits, '_', '-', '.', not starting with '.'); refusing to use it as a "
-                "directory name");
-}
-
 // Moments per tensor component of one field over trajectories, time and space (and of its
 // time increments when it varies in time). Sums are shifted by the first value so that a field
 // far from zero (a permeability) keeps its variance.
@@ -327,7 +315,7 @@ void export_well(const std::string& run_dir, const std::string& out, bool force)
     const DatasetHeader& h = readers[well]->header();
     if (h.kind != "fields")
       usage_error(file.string() + ": a '" + h.kind + "' data set; The Well holds field data sets only (wave, flow)");
-    check_name(h.dataset_name, file.string());
+    path_component(h.dataset_name, file.string() + ": dataset_name");  // becomes a directory and file names under OUT
     if (h.dataset_name != readers["train"]->header().dataset_name)
       usage_error(file.string() + ": data set '" + h.dataset_name + "', but the training set is '" +
                   readers["train"]->header().dataset_name + "'");

@@ -273,10 +273,8 @@ void FileLocks::lock(const std::string& file, bool exclusive) {
   const std::string path = run_dir_ + "/.slift-locks/files/" + file_name(file) + ".lock";  // not a *.h5 itself
   auto it = fds_.find(path);
   if (it == fds_.end()) {
-    fs::create_directories(fs::path(path).parent_path());
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) runtime_error("cannot open " + path);
-    it = fds_.emplace(path, fd).first;
+    create_directories(fs::path(path).parent_path().string());
+    it = fds_.emplace(path, open_in_place(path, 0)).first;
   }
   // Locking again changes the kind of a lock held here (a failed change loses it: the run is
   // refused then anyway).
