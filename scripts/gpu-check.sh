@@ -8,9 +8,10 @@
 # small data sets: the rates do not depend on the number of trajectories. Training: 20 warm-up steps,
 # then GPU_CHECK_STEPS (default 200) timed, in float32, bfloat16 and performance: fast; sampling:
 # SL and ARDM-40 at the largest batch that fits; with several GPUs the fast training again on all
-# of them (mpirun, NCCL). Sized for 10 minutes of an H100 or H200. TFLOP/s from
-# GPU_CHECK_FLOPS_PER_STEP (default in GPU mode: 24.19e12, the paper config's step at batch 64)
-# against GPU_CHECK_PEAK_TFLOPS (default: the card's dense bf16 peak where the name is known).
+# of them (mpirun, NCCL). Sized for 10 minutes of an H100 or H200. TFLOP/s from the FLOPs of one
+# training step as the dry run counts them (24.19e12 for the paper config at batch 64;
+# GPU_CHECK_FLOPS_PER_STEP overrides) against GPU_CHECK_PEAK_TFLOPS (default: the card's dense
+# bf16 peak where the name is known).
 # Results: $GPU_CHECK_OUT (default runs/gpu-check): log, table and gpu-check.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,6 @@ if [ "$mode" = gpu ]; then
   gpus=$(nvidia-smi -L | grep -c '^GPU')
   config=configs/paper/wave.yaml
   sets=(simulate.n_train=32 simulate.n_test=16 simulate.n_floor=1 simulate.n_frames=17)
-  export GPU_CHECK_FLOPS_PER_STEP=${GPU_CHECK_FLOPS_PER_STEP:-24.19e12}
   name=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
   case "$name" in  # dense bf16 tensor-core peaks, TFLOP/s
     *H100* | *H200* | *H20[!0-9]* | *GH200*) peak=989 ;;
@@ -89,7 +89,7 @@ check_ok=yes
 if [ "$gpus" -ge 2 ]; then
   echo "== $gpus GPUs (mpirun, one rank per GPU)"
   GPU_CHECK_ONLY=ranks mpirun --allow-run-as-root -np "$gpus" -x LD_LIBRARY_PATH -x OPAL_PREFIX -x GPU_CHECK_ONLY \
-    -x GPU_CHECK_FLOPS_PER_STEP -x GPU_CHECK_PEAK_TFLOPS "$gpu_check" "$config" "$out/data" "$out" "$steps" "${sets[@]}" |
+    ${GPU_CHECK_FLOPS_PER_STEP:+-x GPU_CHECK_FLOPS_PER_STEP} -x GPU_CHECK_PEAK_TFLOPS "$gpu_check" "$config" "$out/data" "$out" "$steps" "${sets[@]}" |
     tee -a "$out/table.md" || check_ok=no
 fi
 echo "gpu-check: CUDA tests $([ $cuda_ok = yes ] && echo passed || echo FAILED), measurements $([ $check_ok = yes ] && echo complete || echo INCOMPLETE); $(date -u +%FT%TZ)"

@@ -13,9 +13,10 @@
 // training alone on N ranks, one GPU each, at N times the config's batch (each GPU the config's).
 //
 // GPU_CHECK_MAX_ROLLOUTS caps the sampling batch (default 4096).
-// Throughput: GPU_CHECK_FLOPS_PER_STEP (one training step's FLOPs at the config's batch) and
+// Throughput: one training step's FLOPs, counted layer by layer for the config's network and batch
+// as the dry run counts them (pipeline/estimate.hpp; GPU_CHECK_FLOPS_PER_STEP overrides), and
 // GPU_CHECK_PEAK_TFLOPS (the card's dense bf16 peak) give TFLOP/s and the share of the peak
-// (throughput() below); without them those columns stay empty.
+// (throughput() below); without a peak that column stays empty.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,7 @@
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
 #include "learner/learner.hpp"
+#include "pipeline/estimate.hpp"
 #include "pipeline/experiment.hpp"
 
 using namespace slift;
@@ -181,7 +183,10 @@ int main(int argc, char** argv) try {
   const int64_t steps = std::max<int64_t>(1, std::atoll(argv[4]));
   const auto e = pipeline::load_experiment(config, std::vector<std::string>(argv + 5, argv + argc));
   log::set_level(log::Level::quiet);
-  const double flops = env_number("GPU_CHECK_FLOPS_PER_STEP"), peak = env_number("GPU_CHECK_PEAK_TFLOPS");
+  const double peak = env_number("GPU_CHECK_PEAK_TFLOPS");
+  double flops = env_number("GPU_CHECK_FLOPS_PER_STEP");
+  for (const auto& f : pipeline::estimate_run(e).train_flops)
+    if (f.model == "sl" && flops <= 0) flops = f.per_step;
   const char* only = std::getenv("GPU_CHECK_ONLY");
   // Rollouts at once, at most (the CPU's "largest batch" is whatever one waits for).
   const auto most = static_cast<int64_t>(env_number("GPU_CHECK_MAX_ROLLOUTS") > 0 ? env_number("GPU_CHECK_MAX_ROLLOUTS") : 4096);
@@ -197,6 +202,7 @@ int main(int argc, char** argv) try {
     mpi::ensure_initialized();
     fast.ranks = mpi::size();
     fast.batch_size = o.batch_size * fast.ranks;
+    flops *= static_cast<double>(fast.ranks);  // the global batch
     const std::string what = "train SL fast, " + std::to_string(fast.ranks) + " GPUs";
     rows.push_back(train("sl", fast, steps, data, out + "/sl_ranks", what, flops, peak));
     rows.back().ranks = fast.ranks;
