@@ -19,4 +19,8 @@ int max_threads();
 // user chose a policy, and executes the program again (once; argv as given). Call first in main.
 void prefer_sleeping_openmp_threads(char** argv);
 
+// Whether the CPU computes bfloat16 natively (/proc/cpuinfo lists avx512_bf16 or amx_bf16). Without
+// it LibTorch emulates bf16 and training runs several times slower than in float32.
+bool native_bf16();
+
 }  // namespace slift::machine

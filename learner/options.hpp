@@ -105,7 +105,7 @@ std::string training_identity(const TrainOptions& o, const std::string& model);
 
 // The options a training runs with on its device: `performance: fast` resolved there (CUDA:
 // bfloat16, TF32 and cuDNN's benchmark mode, channels-last for the UNet; the CPU: float32, as
-// LibTorch's CPU bf16 is several times slower, even on CPUs with avx512_bf16 and amx_bf16);
+// bf16 there is no faster with Debian's LibTorch 1.13 and emulated without avx512_bf16/amx_bf16);
 // `deterministic`: the options as they are.
 TrainOptions for_device(const TrainOptions& o, bool cuda);
 
