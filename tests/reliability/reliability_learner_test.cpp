@@ -25,9 +25,7 @@ using slift::test::TempDir;
 namespace {
 
 std::string duffing(const TempDir& dir, const std::string& command) {
-  return slift_bin() + " " + command + " " + slift::test::source_dir() + "/configs/duffing.yaml --set output_dir=" +
-         dir.path() + "/run --set simulate.n_train=20 --set simulate.n_test=20 --set simulate.n_time=16 "
-         "--set 'train.models=[deterministic]' --set train.width=32 --set train.iterations=200 --threads 1 -q";
+  return slift::test::tiny_duffing(dir.path() + "/run", command, "--set train.iterations=200 --threads 1 -q");
 }
 
 }  // namespace

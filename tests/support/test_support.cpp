@@ -24,6 +24,12 @@ static std::string env_or(const char* name, const char* fallback) {
 std::string slift_bin() { return env_or("SLIFT_BIN", SLIFT_TEST_BIN); }
 std::string source_dir() { return env_or("SLIFT_SOURCE_DIR", SLIFT_TEST_SOURCE_DIR); }
 
+std::string tiny_duffing(const std::string& run_dir, const std::string& command, const std::string& extra) {
+  return slift_bin() + " " + command + " " + source_dir() + "/configs/duffing.yaml --set output_dir=" + run_dir +
+         " --set simulate.n_train=20 --set simulate.n_test=20 --set simulate.n_time=16"
+         " --set 'train.models=[deterministic]' --set train.width=32 " + extra;
+}
+
 CommandResult run(const std::string& command) {
   std::string full = command + " 2>&1";
   FILE* p = popen(full.c_str(), "r");

@@ -39,6 +39,9 @@ struct CommandResult {
 std::string slift_bin();
 // The source tree (SLIFT_SOURCE_DIR), e.g. for configs/.
 std::string source_dir();
+// `slift COMMAND configs/duffing.yaml` on a tiny Duffing run in `run_dir` (20 + 20 trajectories of
+// 16 states, one small label-free model), followed by `extra` (the training's length, flags).
+std::string tiny_duffing(const std::string& run_dir, const std::string& command, const std::string& extra);
 // Runs a shell command, capturing output and the exit code.
 CommandResult run(const std::string& command);
 // Runs a shell command and kills it (SIGKILL, no clean-up) as soon as its output contains
