@@ -8,8 +8,12 @@
 #include <c10/cuda/CUDAFunctions.h>
 #endif
 #ifdef SLIFT_NCCL
+#include <c10/cuda/CUDAEvent.h>
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <nccl.h>
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #endif
 
 #include "core/error.hpp"
@@ -77,47 +81,154 @@ struct DataParallel::Nccl {
 struct DataParallel::Nccl {};
 #endif
 
-bool DataParallel::mean_on_device(const std::vector<torch::Tensor>& tensors) const {
 #ifdef SLIFT_NCCL
-  if (tensors.empty() || !tensors.front().is_cuda()) return false;
-  if (!nccl_) nccl_ = std::make_shared<Nccl>(rank_, size_);
-  // Buckets of about 25 MB (as DDP's): each flattened into one buffer, the buffers reduced in one
-  // group on the training stream, then copied back; the device queues it all, the host waits for nothing.
-  constexpr int64_t kBucketFloats = (25 << 20) / sizeof(float);
-  std::vector<std::vector<torch::Tensor>> buckets(1);
-  int64_t filled = 0;
-  for (const auto& t : tensors) {
-    SLIFT_ASSERT(t.scalar_type() == torch::kFloat32 && t.is_cuda(), "NCCL reduces float32 CUDA tensors");
-    if (filled > 0 && filled + t.numel() > kBucketFloats) buckets.emplace_back(), filled = 0;
-    buckets.back().push_back(t);
-    filled += t.numel();
+namespace {
+
+// `to` waits (on the device) for the work queued on `from` so far.
+void join(const c10::cuda::CUDAStream& from, const c10::cuda::CUDAStream& to) {
+  c10::cuda::CUDAEvent done;
+  done.record(from);
+  done.block(to);
+}
+
+}  // namespace
+
+// The gradients' mean over NCCL, in buckets of about 25 MB (as DDP's) of the parameters in reverse
+// order, the order in which the backward makes their gradients. A bucket is reduced on a side
+// stream once its gradients are accumulated (watched by hooks: reduce_during_backward) and every
+// bucket before it went, so that every rank launches the same collectives in the same order;
+// finish() sends the buckets the backward left (all of them without hooks, or those of parameters
+// it did not reach) and makes the training stream wait for the side stream.
+struct DataParallel::Overlap {
+  struct Bucket {
+    std::vector<torch::Tensor> parameters;
+    torch::Tensor flat;  // the bucket's gradients, one after the other (kept: no allocation per step)
+    size_t pending = 0;  // gradients not accumulated yet in this backward
+  };
+  std::vector<Bucket> buckets;
+  size_t launched = 0;  // buckets sent in this backward
+  std::shared_ptr<Nccl> nccl;
+  int ranks;
+  c10::cuda::CUDAStream stream;
+
+  Overlap(const std::vector<torch::Tensor>& parameters, std::shared_ptr<Nccl> comm, int size)
+      : nccl(std::move(comm)), ranks(size), stream(c10::cuda::getStreamFromPool()) {
+    constexpr int64_t kBucketFloats = (25 << 20) / sizeof(float);
+    int64_t filled = 0;
+    for (auto p = parameters.rbegin(); p != parameters.rend(); ++p) {
+      SLIFT_ASSERT(p->scalar_type() == torch::kFloat32 && p->is_cuda(), "NCCL reduces float32 CUDA gradients");
+      if (buckets.empty() || (filled > 0 && filled + p->numel() > kBucketFloats)) buckets.emplace_back(), filled = 0;
+      buckets.back().parameters.push_back(*p);
+      filled += p->numel();
+    }
+    for (auto& b : buckets) b.flat = torch::empty({bucket_size(b)}, b.parameters.front().options());
+    restart();
   }
-  std::vector<torch::Tensor> flat;
-  for (const auto& b : buckets) {
-    std::vector<torch::Tensor> parts;
-    for (const auto& t : b) parts.push_back(t.detach().reshape({-1}));
-    flat.push_back(torch::cat(parts));
+
+  static int64_t bucket_size(const Bucket& b) {
+    int64_t n = 0;
+    for (const auto& p : b.parameters) n += p.numel();
+    return n;
   }
-  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream().stream();
-  Nccl::check(ncclGroupStart(), "ncclGroupStart");
-  for (auto& f : flat)
-    Nccl::check(ncclAllReduce(f.data_ptr(), f.data_ptr(), static_cast<size_t>(f.numel()), ncclFloat, ncclSum, nccl_->comm,
-                              stream),
-                "ncclAllReduce");
-  Nccl::check(ncclGroupEnd(), "ncclGroupEnd");
-  torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < buckets.size(); ++i) {
-    flat[i].div_(static_cast<double>(size_));
+
+  void restart() {
+    for (auto& b : buckets) b.pending = b.parameters.size();
+    launched = 0;
+  }
+
+  // A hook: the gradient of one of bucket `b`'s parameters is accumulated.
+  void accumulated(size_t b) {
+    if (--buckets[b].pending > 0) return;
+    while (launched < buckets.size() && buckets[launched].pending == 0) send(buckets[launched++]);
+  }
+
+  // Sums the bucket over the ranks on the side stream, after the work queued on the current
+  // (training) stream, and writes the mean back into the gradients there. A parameter without a
+  // gradient (none on any rank: every rank runs the same graph) adds zeros and gets none.
+  void send(Bucket& b) {
+    join(c10::cuda::getCurrentCUDAStream(), stream);
+    c10::cuda::CUDAStreamGuard side(stream);
+    torch::NoGradGuard no_grad;
     int64_t offset = 0;
-    for (const auto& t : buckets[i]) {
-      t.copy_(flat[i].slice(0, offset, offset + t.numel()).view(t.sizes()));
-      offset += t.numel();
+    for (const auto& p : b.parameters) {
+      auto part = b.flat.slice(0, offset, offset + p.numel());
+      if (p.grad().defined())
+        part.copy_(p.grad().reshape({-1}));
+      else
+        part.zero_();
+      offset += p.numel();
+    }
+    all_reduce_mean(b.flat);
+    offset = 0;
+    for (const auto& p : b.parameters) {
+      if (p.grad().defined()) p.grad().copy_(b.flat.slice(0, offset, offset + p.numel()).view(p.grad().sizes()));
+      offset += p.numel();
     }
   }
-  return true;
+
+  void all_reduce_mean(const torch::Tensor& t) const {
+    Nccl::check(ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), ncclFloat, ncclSum, nccl->comm,
+                              stream.stream()),
+                "ncclAllReduce");
+    t.div_(static_cast<double>(ranks));
+  }
+
+  // After the backward: the buckets not sent yet, then the loss (a scalar on the device; undefined:
+  // none); the training stream waits for all of it. Returns the mean loss there.
+  torch::Tensor finish(const torch::Tensor& loss) {
+    while (launched < buckets.size()) send(buckets[launched++]);
+    const auto training = c10::cuda::getCurrentCUDAStream();
+    torch::Tensor mean;
+    if (loss.defined()) {
+      mean = loss.detach().to(torch::kFloat32).reshape({1}).clone();
+      join(training, stream);
+      c10::cuda::CUDAStreamGuard side(stream);
+      all_reduce_mean(mean);
+    }
+    join(stream, training);
+    restart();
+    return loss.defined() ? mean.reshape({}) : mean;
+  }
+
+  // The hook on one parameter of bucket `b`: its gradient is accumulated.
+  struct Hook : torch::autograd::PostAccumulateGradHook {
+    Hook(std::weak_ptr<Overlap> o, size_t b) : overlap(std::move(o)), bucket(b) {}
+    void operator()(const torch::autograd::Variable&) override {
+      if (auto o = overlap.lock()) o->accumulated(bucket);
+    }
+    std::weak_ptr<Overlap> overlap;
+    size_t bucket;
+  };
+};
+
 #else
-  (void)tensors;
-  return false;
+struct DataParallel::Overlap {
+  torch::Tensor finish(const torch::Tensor& loss) { return loss; }
+};
+#endif
+
+DataParallel::Overlap* DataParallel::overlap(const std::vector<torch::Tensor>& parameters) const {
+#ifdef SLIFT_NCCL
+  if (parameters.empty() || !parameters.front().is_cuda()) return nullptr;
+  if (!overlap_) {
+    if (!nccl_) nccl_ = std::make_shared<Nccl>(rank_, size_);
+    overlap_ = std::make_shared<Overlap>(parameters, nccl_, size_);
+  }
+  return overlap_.get();
+#else
+  (void)parameters;
+  return nullptr;
+#endif
+}
+
+void DataParallel::reduce_during_backward(const std::vector<torch::Tensor>& parameters) const {
+  if (size_ == 1) return;
+  Overlap* o = overlap(parameters);
+  if (!o) return;
+#ifdef SLIFT_NCCL
+  for (size_t b = 0; b < o->buckets.size(); ++b)
+    for (const auto& p : o->buckets[b].parameters)
+      torch::autograd::impl::set_post_acc_grad_hooks(p, std::make_unique<Overlap::Hook>(overlap_, b));
 #endif
 }
 
@@ -159,8 +270,11 @@ static std::vector<torch::Tensor> gradients_of(const std::vector<torch::Tensor>&
 
 double DataParallel::average_gradients(const std::vector<torch::Tensor>& parameters, double loss) const {
   if (size_ == 1) return loss;
+  if (Overlap* o = overlap(parameters)) {
+    o->finish({});
+    return mean(loss);
+  }
   const auto grads = gradients_of(parameters);
-  if (mean_on_device(grads)) return mean(loss);
   auto local = flatten(grads);
   const size_t n = local.size();
   local.push_back(static_cast<float>(loss));  // a float32 loss: exact; gathered with the gradient, one collective
@@ -171,10 +285,7 @@ double DataParallel::average_gradients(const std::vector<torch::Tensor>& paramet
 
 torch::Tensor DataParallel::average_gradients(const std::vector<torch::Tensor>& parameters, const torch::Tensor& loss) const {
   if (size_ == 1) return loss;
-  auto tensors = gradients_of(parameters);
-  const auto mean_loss = loss.detach().to(torch::kFloat32).reshape({1}).clone();
-  tensors.push_back(mean_loss);
-  if (mean_on_device(tensors)) return mean_loss.reshape({});
+  if (Overlap* o = overlap(parameters)) return o->finish(loss);
   return torch::tensor(average_gradients(parameters, loss.item<double>()), loss.options().dtype(torch::kFloat32));
 }
 

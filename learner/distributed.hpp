@@ -17,9 +17,10 @@
 //   for a given rank count. The gather moves N times the buffer of a reduce: negligible for the
 //   networks here (10^5 - 10^6 parameters) against a step's compute.
 // - CUDA gradients, in a build with NCCL (SLIFT_WITH_NCCL, on in the cuda preset when NCCL is
-//   found): summed by ncclAllReduce on the device, in buckets of about 25 MB in parameter order,
-//   grouped into one NCCL launch on the training stream after the backward; no host copy, no
-//   wait. The communicator is bootstrapped over the MPI the launcher started (rank 0 makes the
+//   found): summed by ncclAllReduce on the device, in buckets of about 25 MB in reverse parameter
+//   order, each sent on a side stream as soon as the backward has accumulated its gradients
+//   (post-accumulate-grad hooks), overlapped with the rest of the backward; the training stream
+//   waits for them before the update; no host copy, no wait. The communicator is bootstrapped over the MPI the launcher started (rank 0 makes the
 //   ncclUniqueId, MPI_Bcast sends it), one rank per GPU. NCCL sums in its own order (ring or tree,
 //   chosen by size and topology), so the result is not the host path's rank-order sum; every
 //   rank receives the same bits, and a run repeats itself for a fixed rank count, GPU model,
@@ -66,6 +67,11 @@ class DataParallel {
   // The same with the loss on the device (a scalar tensor): returns the mean loss there, reduced
   // with the gradients (over NCCL: in their last bucket, no host copy).
   torch::Tensor average_gradients(const std::vector<torch::Tensor>& parameters, const torch::Tensor& loss) const;
+  // Over NCCL (CUDA parameters, several ranks): from now on every backward reduces the gradients
+  // in buckets as it makes them, on a side stream, overlapped with the rest of the backward, and
+  // average_gradients() only finishes that. Call once, on every rank, before the first backward. A
+  // no-op elsewhere (one rank, the CPU, a build without NCCL).
+  void reduce_during_backward(const std::vector<torch::Tensor>& parameters) const;
   // The mean over the ranks of one value per rank (each over an equal shard).
   double mean(double value) const;
   // The column means of the global batch, from each rank's shard (rows x columns).
@@ -74,14 +80,16 @@ class DataParallel {
   void check_identical(const std::vector<torch::Tensor>& parameters, int64_t step) const;
 
  private:
-  // Sums `tensors` (float32, CUDA) over the ranks in place and divides by the rank count, over
-  // NCCL; false (nothing done) in a build without NCCL or for CPU tensors.
-  bool mean_on_device(const std::vector<torch::Tensor>& tensors) const;
+  // The reduction of these parameters' gradients over NCCL (made at the first call, a collective);
+  // null in a build without NCCL or for CPU parameters.
+  struct Overlap;
+  Overlap* overlap(const std::vector<torch::Tensor>& parameters) const;
 
   int rank_ = 0, size_ = 1;
   int64_t shard_size_ = 0;
   struct Nccl;
   mutable std::shared_ptr<Nccl> nccl_;  // made at the first reduction on a GPU (a collective call)
+  mutable std::shared_ptr<Overlap> overlap_;
 };
 
 }  // namespace slift::learner

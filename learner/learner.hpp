@@ -20,6 +20,7 @@ struct TrainResult {
   std::string device;             // where it ran: cpu, cuda
   std::string precision;          // what it ran in: float32, bfloat16 (train.performance resolved)
   int64_t peak_memory_bytes = 0;  // CUDA: the most tensor memory held (0 on the CPU)
+  int64_t graph_steps = 0;        // steps of this segment replayed from a CUDA graph (docs/gpu.md)
 };
 
 // Whether LibTorch sees a usable CUDA device (a CPU-only LibTorch: never), and how many.

@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
+#include "learner/cuda_graph.hpp"
 #include "learner/distributed.hpp"
 #include "learner/learner.hpp"
 #include "learner/models.hpp"
@@ -44,6 +46,26 @@ void check_options(const ModelKind& kind, const TrainOptions& o) {
     usage_error("target final (the direct map) trains the one-step models with arch unet, not " + kind.name);
   if (o.output == "extrapolation" && (o.arch != "unet" || o.window < 2))
     usage_error("output extrapolation needs arch unet and window >= 2");
+}
+
+// Whether the training steps are to be captured as a CUDA graph: as SLIFT_CUDA_GRAPH says (1 or 0),
+// else with performance fast.
+bool graph_wanted(const TrainOptions& o) {
+  const char* v = std::getenv("SLIFT_CUDA_GRAPH");
+  if (!v || !*v) return o.performance == "fast";
+  const std::string value = v;
+  if (value != "0" && value != "1")
+    usage_error("SLIFT_CUDA_GRAPH=" + value + ": 1 (capture the training step as a CUDA graph) or 0 (do not)");
+  return value == "1";
+}
+
+// Why this training's steps cannot be captured as a CUDA graph ("" when they can).
+std::string graph_refusal(const ModelKind& kind, const torch::Device& device, const DataParallel& ranks) {
+  std::string why = StepGraph::unavailable(device);
+  if (why.empty() && !kFusedAdamW) why = "LibTorch " TORCH_VERSION " has no fused AdamW";
+  if (why.empty() && ranks.size() > 1) why = "several ranks reduce their gradients over MPI or NCCL between backward and update";
+  if (why.empty() && kind.diffusion) why = kind.name + " draws its diffusion times and noise on the host at every step";
+  return why;
 }
 
 // The model to train on `data` (read from `path`): its spec, seed and config; refuses data the
@@ -144,6 +166,72 @@ class TrainingSet {
   int64_t n_ = 0;
 };
 
+// ---- AdamW: LibTorch's fused kernel on torch::optim::AdamW's state ----
+
+#if SLIFT_FUSED_ADAMW
+// One parameter group's parameters with a gradient and their AdamW state (created as
+// torch::optim::AdamW's step() creates it), as the fused kernel takes them.
+struct FusedAdamW {
+  std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs;
+  std::vector<torch::optim::AdamWParamState*> states;
+
+  FusedAdamW(torch::optim::AdamW& opt, torch::optim::OptimizerParamGroup& group) {
+    for (const auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      auto& slot = opt.state()[p.unsafeGetTensorImpl()];
+      if (!slot) {
+        auto fresh = std::make_unique<torch::optim::AdamWParamState>();
+        fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        slot = std::move(fresh);
+      }
+      auto& state = static_cast<torch::optim::AdamWParamState&>(*slot);
+      params.push_back(p), grads.push_back(p.grad()), exp_avgs.push_back(state.exp_avg()),
+          exp_avg_sqs.push_back(state.exp_avg_sq()), states.push_back(&state);
+    }
+  }
+
+  // The update, at learning rate `lr` (a number, or a float32 tensor on the parameters' device),
+  // each parameter's step count (this step included) read from `steps`.
+  template <typename Lr>
+  void update(const torch::optim::AdamWOptions& o, const Lr& lr, const std::vector<torch::Tensor>& steps) {
+    at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, {}, steps, lr, std::get<0>(o.betas()), std::get<1>(o.betas()),
+                      o.weight_decay(), o.eps(), /*amsgrad=*/false, /*maximize=*/false);
+  }
+};
+#endif
+
+// The steps AdamW has taken (every parameter as many in training; 0 before the first).
+int64_t adamw_step_count(torch::optim::AdamW& opt) {
+  for (const auto& [key, state] : opt.state()) return static_cast<torch::optim::AdamWParamState&>(*state).step();
+  return 0;
+}
+
+// The host's record of one more step, for a step the device took on its own (a CUDA graph's).
+void count_adamw_step(torch::optim::AdamW& opt) {
+  for (auto& [key, state] : opt.state()) {
+    auto& s = static_cast<torch::optim::AdamWParamState&>(*state);
+    s.step(s.step() + 1);
+  }
+}
+
+// adamw_step's fused update with nothing on the host, for a CUDA graph to record: the learning
+// rate read from `lr`, the step count from `count` (this step included; every parameter's); the
+// state exists (the steps before the capture made it).
+void fused_adamw_step(torch::optim::AdamW& opt, const torch::Tensor& lr, const torch::Tensor& count) {
+#if SLIFT_FUSED_ADAMW
+  torch::NoGradGuard no_grad;
+  for (auto& group : opt.param_groups()) {
+    FusedAdamW lists(opt, group);
+    lists.update(static_cast<const torch::optim::AdamWOptions&>(group.options()), lr,
+                 std::vector<torch::Tensor>(lists.params.size(), count));
+  }
+#else
+  (void)opt, (void)lr, (void)count;
+  runtime_error("internal: fused AdamW in LibTorch " TORCH_VERSION);
+#endif
+}
+
 // ---- loop: AdamW on uniform minibatches, warm-up and cosine schedule, exact resume ----
 
 // Linear warm-up to lr, then cosine decay to 0 at the last step.
@@ -175,12 +263,13 @@ bool all_finite(const Net& net) {
 class Trainer {
  public:
   Trainer(LoadedModel& m, const Model& model, const TrainingSet& set, const Execution& exec, const DataParallel& ranks,
-          const std::string& checkpoint, const std::string& identity)
+          const std::string& checkpoint, const std::string& identity, bool capture)
       : m_(m), o_(m.spec.options), model_(model), set_(set), exec_(exec), ranks_(ranks), checkpoint_(checkpoint),
         identity_(identity),
         module_(m.net.module()),
         opt_(module_->parameters(), torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay)),
-        batch_rng_(m.seed, 0, "learner.batch") {}
+        batch_rng_(m.seed, 0, "learner.batch"),
+        capture_(capture) {}
 
   // Continues from this run's checkpoint, if there is one.
   void resume() {
@@ -201,6 +290,7 @@ class Trainer {
     clock_ = log::Stopwatch();
     window_step_ = first_;
     module_->train();
+    if (capture_) start_graph(end);
     for (; step_ < end; ++step_) {
       if (step_ == read_at_) draw_indices(end);
       step();
@@ -214,6 +304,7 @@ class Trainer {
       if (!checkpoint_.empty() && (done % o_.checkpoint_every == 0 || done == end) && done < o_.iterations) checkpoint(done);
     }
     progress.done();
+    graph_.reset();
   }
 
   TrainResult result() const;
@@ -238,24 +329,95 @@ class Trainer {
 
   // One step of AdamW on a minibatch of transitions drawn uniformly; its loss stays on the device.
   void step() {
+    if (graph_ && graph_->captured()) return replay();
     torch::Tensor loss = gradients();
-    // The gradients and the loss of the global batch: this rank's shard's, averaged over the ranks.
-    if (ranks_.size() > 1) loss = torch::tensor(ranks_.average_gradients(module_->parameters(), loss.item<double>()));
+    // The gradients and the loss of the global batch: this rank's shard's, averaged over the ranks
+    // (over NCCL: the buckets the backward started, finished).
+    if (ranks_.size() > 1) loss = ranks_.average_gradients(module_->parameters(), loss);
     update();
     unread_losses_.push_back(loss);
+    if (graph_ && step_ + 1 - first_ == kGraphWarmup) capture();
   }
 
   // The loss of this rank's shard of a fresh global minibatch (the model's regression), and its
-  // gradients. Every rank draws the whole global batch, so the draws do not depend on the rank count.
+  // gradients.
   torch::Tensor gradients() {
-    const auto idx = ranks_.shard(indices_[step_ - (read_at_ - indices_.size(0))]);
     opt_.zero_grad();
-    Minibatch b = set_.minibatch(idx);
-    b.first = ranks_.shard_begin(), b.global = o_.batch_size;
-    const Loss loss = regression_loss(model_, m_.net, b, step_, exec_);
-    if (step_ >= tail_start_) unread_mean_losses_.push_back((loss.target - ranks_.global_column_mean(loss.target)).pow(2).mean());
+    const Loss loss = minibatch_loss(step_indices());
+    if (step_ >= tail_start_) unread_mean_losses_.push_back(mean_predictor_loss(loss.target));
     loss.value.backward();
     return loss.value.detach();
+  }
+
+  // This step's global minibatch (its indices, on the device).
+  torch::Tensor step_indices() const { return indices_[step_ - (read_at_ - indices_.size(0))]; }
+
+  // The loss of this rank's shard of the global minibatch `idx`. Every rank draws the whole global
+  // batch, so the draws do not depend on the rank count.
+  Loss minibatch_loss(const torch::Tensor& idx) {
+    Minibatch b = set_.minibatch(ranks_.shard(idx));
+    b.first = ranks_.shard_begin(), b.global = o_.batch_size;
+    return regression_loss(model_, m_.net, b, step_, exec_);
+  }
+
+  // The loss of predicting the global batch's mean target.
+  torch::Tensor mean_predictor_loss(const torch::Tensor& target) const {
+    return (target - ranks_.global_column_mean(target)).pow(2).mean();
+  }
+
+  // ---- the step as a CUDA graph (docs/gpu.md, "CUDA graphs") ----
+
+  // Steps run as they are before the capture: start-up, cuDNN's autotuning, AdamW's state.
+  static constexpr int64_t kGraphWarmup = 3;
+
+  // The side stream for the steps to come, or the one log line saying why they are not captured.
+  void start_graph(int64_t end) {
+    std::string why = graph_refusal(m_.spec.kind(), exec_.device, ranks_);
+    if (why.empty() && end - step_ <= kGraphWarmup) why = "too few steps";
+    if (why.empty())
+      graph_ = std::make_unique<StepGraph>(exec_.device);
+    else
+      log::info("train " + m_.spec.model + ": steps not captured as a CUDA graph: " + why);
+  }
+
+  // Records one step: the minibatch from graph_io_.idx, the learning rate from graph_io_.lr, AdamW's
+  // step count in graph_io_.count (counted up by the graph), the losses into graph_io_.loss and
+  // graph_io_.mean_loss. Every step after it replays it; where CUDA refuses, they run as before.
+  void capture() {
+    const auto on_device = torch::TensorOptions(exec_.device);
+    graph_io_.idx = torch::empty({o_.batch_size}, on_device.dtype(torch::kInt64));
+    graph_io_.lr = torch::zeros({}, on_device.dtype(torch::kFloat32));
+    graph_io_.count = torch::full({}, static_cast<double>(adamw_step_count(opt_)), on_device.dtype(torch::kFloat32));
+    opt_.zero_grad();  // the recorded backward makes the gradients, in the graph's memory
+    const std::string refused = graph_->capture([&] {
+      const Loss loss = minibatch_loss(graph_io_.idx);
+      graph_io_.mean_loss = mean_predictor_loss(loss.target);
+      loss.value.backward();
+      graph_io_.loss = loss.value.detach();
+      if (o_.grad_clip > 0) clip_gradients();
+      graph_io_.count.add_(1);
+      fused_adamw_step(opt_, graph_io_.lr, graph_io_.count);
+    });
+    if (refused.empty()) {
+      log::info("train " + m_.spec.model + ": steps captured as a CUDA graph after " + std::to_string(kGraphWarmup) +
+                " warm-up steps");
+      return;
+    }
+    log::info("train " + m_.spec.model + ": steps not captured as a CUDA graph: " + refused);
+    graph_.reset();
+  }
+
+  // One step by the graph: what the eager step computes, with the same numbers.
+  void replay() {
+    const double lr = learning_rate(o_, step_);
+    graph_io_.idx.copy_(step_indices());
+    graph_io_.lr.fill_(lr);
+    graph_->replay();
+    ++graph_steps_;
+    count_adamw_step(opt_);
+    static_cast<torch::optim::AdamWOptions&>(opt_.param_groups()[0].options()).lr(lr);
+    unread_losses_.push_back(graph_io_.loss.clone());
+    if (step_ >= tail_start_) unread_mean_losses_.push_back(graph_io_.mean_loss.clone());
   }
 
   // AdamW's update at this step's learning rate, after clipping the gradients' norm.
@@ -402,6 +564,12 @@ class Trainer {
   torch::optim::AdamW opt_;
   Rng batch_rng_;
   torch::Tensor indices_;  // the minibatch indices of the steps up to read_at_, one row per step
+  const bool capture_;     // the steps to be captured as a CUDA graph
+  int64_t graph_steps_ = 0;  // steps replayed
+  std::unique_ptr<StepGraph> graph_;
+  struct {
+    torch::Tensor idx, lr, count, loss, mean_loss;
+  } graph_io_;  // what the recorded step reads and writes
   int64_t step_ = 0, first_ = 0, last_checkpoint_ = 0, tail_start_ = 0, read_at_ = 0;
   std::vector<float> losses_, mean_losses_;
   std::vector<torch::Tensor> unread_losses_, unread_mean_losses_;  // on the device, since the last read
@@ -430,6 +598,7 @@ TrainResult Trainer::result() const {
   r.device = exec_.device.str();
   r.peak_memory_bytes = peak_memory_bytes(exec_.device);
   r.steps = step_;
+  r.graph_steps = graph_steps_;
   r.parameters = parameter_count(m_.net);
   r.samples_per_second = segment > 0 ? static_cast<double>((step_ - first_) * o_.batch_size) / segment : 0.0;
   const size_t tail = std::max<size_t>(10, losses_.size() / 100);  // the last 1%, at least 10
@@ -451,32 +620,24 @@ void adamw_step(torch::optim::AdamW& opt, bool fused) {
   torch::NoGradGuard no_grad;
   for (auto& group : opt.param_groups()) {
     const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
-    std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
+    FusedAdamW lists(opt, group);
+    for (auto* state : lists.states) state->step(state->step() + 1);
+    // The kernel reads each parameter's step count from a float32 tensor on its device; in
+    // training every parameter has taken as many steps, so one tensor serves them all.
+    std::vector<torch::Tensor> steps;
     int64_t last_step = -1;
-    for (const auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      // The state torch::optim::AdamW keeps (and saves), created as its step() creates it.
-      auto& slot = opt.state()[p.unsafeGetTensorImpl()];
-      if (!slot) {
-        auto fresh = std::make_unique<torch::optim::AdamWParamState>();
-        fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        slot = std::move(fresh);
-      }
-      auto& state = static_cast<torch::optim::AdamWParamState&>(*slot);
-      state.step(state.step() + 1);
-      // The kernel reads each parameter's step count from a float32 tensor on its device; in
-      // training every parameter has taken as many steps, so one tensor serves them all.
-      if (state.step() != last_step)
-        steps.push_back(torch::full({}, static_cast<double>(state.step()), p.options().dtype(torch::kFloat32)));
-      else
-        steps.push_back(steps.back());
-      last_step = state.step();
-      params.push_back(p), grads.push_back(p.grad()), exp_avgs.push_back(state.exp_avg()),
-          exp_avg_sqs.push_back(state.exp_avg_sq());
+    for (size_t i = 0; i < lists.params.size(); ++i) {
+      const int64_t step = lists.states[i]->step();
+      steps.push_back(step == last_step ? steps.back()
+                                        : torch::full({}, static_cast<double>(step), lists.params[i].options().dtype(torch::kFloat32)));
+      last_step = step;
     }
-    at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, {}, steps, o.lr(), std::get<0>(o.betas()),
-                      std::get<1>(o.betas()), o.weight_decay(), o.eps(), /*amsgrad=*/false, /*maximize=*/false);
+    // On CUDA the learning rate as a float32 tensor on the device, as a captured step reads it
+    // (fused_adamw_step), so that captured and uncaptured steps round it alike.
+    if (!lists.params.empty() && lists.params.front().is_cuda())
+      lists.update(o, torch::full({}, o.lr(), lists.params.front().options().dtype(torch::kFloat32)), steps);
+    else
+      lists.update(o, o.lr(), steps);
   }
 #endif
 }
@@ -487,6 +648,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& requested,
   // Spec: what is trained, and where (train.performance resolved for the device).
   const TrainOptions options = for_device(requested, pick_device(requested.device).is_cuda());
   check_options(model_kind(model), options);
+  const bool capture = graph_wanted(options);
   // One rank, or this rank of a data-parallel training (learner/distributed.hpp).
   const DataParallel ranks(options.batch_size);
   ranks.select_gpu();
@@ -506,9 +668,10 @@ TrainResult train_model(const std::string& model, const TrainOptions& requested,
   // A checkpoint is resumed only by the run it belongs to.
   const std::string identity =
       sha256(training_identity(options, model) + "|seed=" + std::to_string(seed) + "|data=" + sha256_file(train_data));
-  Trainer trainer(m, *regression, set, exec, ranks, checkpoint_path, identity);
+  Trainer trainer(m, *regression, set, exec, ranks, checkpoint_path, identity, capture);
   trainer.resume();
   ranks.broadcast(m.net.module()->parameters());
+  ranks.reduce_during_backward(m.net.module()->parameters());
   log::info("train " + model + ": " + std::to_string(set.size()) + " transitions, " + network_text(m.spec) + ", label dim " +
             std::to_string(m.spec.label_dim()) + ", " + std::to_string(parameter_count(m.net)) + " parameters, " +
             std::to_string(torch::get_num_threads()) + " threads" +

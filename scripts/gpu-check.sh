@@ -6,7 +6,8 @@
 #   scripts/gpu-check.sh --cpu            # CPU mode: the CPU-scale config (configs/wave.yaml)
 # GPU mode uses configs/paper/wave.yaml (the paper's 20M-parameter UNet, 128^2 frames, batch 64) with
 # small data sets: the rates do not depend on the number of trajectories. Training: 20 warm-up steps,
-# then GPU_CHECK_STEPS (default 200) timed, in float32, bfloat16 and performance: fast; sampling:
+# then GPU_CHECK_STEPS (default 200) timed, in float32, bfloat16 and performance: fast (a CUDA
+# graph), and fast once more without the graph over a quarter of the steps; sampling:
 # SL and ARDM-40 at the largest batch that fits; with several GPUs the fast training again on all
 # of them (mpirun, NCCL). Sized for 10 minutes of an H100 or H200. TFLOP/s from the FLOPs of one
 # training step as the dry run counts them (24.19e12 for the paper config at batch 64;

@@ -2,7 +2,9 @@
 //   gpu_check CONFIG DATA_DIR OUT_DIR STEPS [key=value ...]
 // DATA_DIR holds train.h5 and test.h5 of the config (slift simulate). On the fastest device
 // ("auto": CUDA when usable) it measures the steady state of Stochastic Lifting's training in
-// float32 (deterministic), bfloat16 and `performance: fast`: kWarmup steps first (start-up,
+// float32 (deterministic), bfloat16 and `performance: fast` (its steps replayed from a CUDA graph;
+// on CUDA once more kernel by kernel, SLIFT_CUDA_GRAPH=0, over a quarter of the steps, for the
+// graph's gain): kWarmup steps first (start-up,
 // cuDNN's autotuning, the allocator's growth), stopped at a checkpoint, then STEPS more resumed
 // in the same process and timed alone (the trainer's clock, between device synchronisations).
 // It samples SL (float32 and bfloat16) and ARDM-40 at the largest batch that fits the device's
@@ -62,7 +64,7 @@ struct Row {
   std::string what, device, precision;
   double steps_per_second = 0;  // training
   double ms_per_frame = 0;      // sampling: rollout milliseconds per trajectory-frame
-  int64_t batch = 0, max_batch = 0, steps = 0, ranks = 1, frames = 0;
+  int64_t batch = 0, max_batch = 0, steps = 0, ranks = 1, frames = 0, graph_steps = 0;
   int64_t peak_bytes = 0;
   Throughput flops;
   bool ok = false;
@@ -88,15 +90,16 @@ Row train(const std::string& model, learner::TrainOptions o, int64_t steps, cons
     const auto r = learner::train_model(model, o, data, 1, prefix + ".pt", prefix + ".ckpt", "");
     row.device = r.device, row.precision = r.precision;
     row.steps = r.steps - kWarmup;
+    row.graph_steps = r.graph_steps;
     row.steps_per_second = r.samples_per_second / static_cast<double>(o.batch_size);
     row.batch = o.batch_size;
     row.peak_bytes = r.peak_memory_bytes;
     row.flops = throughput(flops_per_step * static_cast<double>(o.ranks), row.steps_per_second, peak * static_cast<double>(o.ranks));
     row.ok = true;
     if (mpi::rank() == 0) {
-      std::printf("  %-34s %9.3f steps/s  %s, %lld timed steps after %lld, batch %lld\n", what.c_str(), row.steps_per_second,
-                  r.precision.c_str(), static_cast<long long>(row.steps), static_cast<long long>(kWarmup),
-                  static_cast<long long>(o.batch_size));
+      std::printf("  %-34s %9.3f steps/s  %s, %lld timed steps after %lld (%lld of them CUDA graph replays), batch %lld\n",
+                  what.c_str(), row.steps_per_second, r.precision.c_str(), static_cast<long long>(row.steps),
+                  static_cast<long long>(kWarmup), static_cast<long long>(row.graph_steps), static_cast<long long>(o.batch_size));
       std::fflush(stdout);
     }
   } catch (const std::exception& e) {
@@ -151,7 +154,7 @@ std::string number(const char* format, double v, bool known = true) {
 
 nlohmann::json to_json(const Row& r) {
   return {{"what", r.what},         {"device", r.device},   {"precision", r.precision},     {"ok", r.ok},
-          {"steps", r.steps},       {"ranks", r.ranks},     {"steps_per_second", r.steps_per_second},
+          {"steps", r.steps},       {"graph_steps", r.graph_steps}, {"ranks", r.ranks},     {"steps_per_second", r.steps_per_second},
           {"ms_per_frame", r.ms_per_frame}, {"batch", r.batch}, {"max_batch", r.max_batch},
           {"peak_memory_bytes", r.peak_bytes}, {"tflops", r.flops.tflops}, {"share_of_bf16_peak", r.flops.share}};
 }
@@ -220,6 +223,17 @@ int main(int argc, char** argv) try {
   bf16.precision = "bfloat16";
   rows.push_back(train("sl", bf16, steps, data, out + "/sl_bf16", "train SL bfloat16", flops, peak));
   rows.push_back(train("sl", fast, steps, data, out + "/sl_fast", "train SL performance: fast", flops, peak));
+  if (rows.back().device == "cuda") {  // the same without the CUDA graph: what the graph gains
+    const char* set = std::getenv("SLIFT_CUDA_GRAPH");
+    const std::string was = set ? set : "";
+    setenv("SLIFT_CUDA_GRAPH", "0", /*overwrite=*/1);
+    rows.push_back(train("sl", fast, std::max<int64_t>(1, steps / 4), data, out + "/sl_fast_eager",
+                         "train SL fast, no CUDA graph", flops, peak));
+    if (set)
+      setenv("SLIFT_CUDA_GRAPH", was.c_str(), /*overwrite=*/1);
+    else
+      unsetenv("SLIFT_CUDA_GRAPH");
+  }
   // An ARDM to sample (a few steps: the rollouts' speed does not depend on the weights).
   auto ardm = fast;
   ardm.iterations = 2;

@@ -8,6 +8,7 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -118,6 +119,25 @@ TEST(LearnerStep, FusedAdamWMatchesThePlainOneOver100Steps) {
     }
   }
   for (size_t i = 0; i < losses[0].size(); ++i) EXPECT_NEAR(losses[1][i], losses[0][i], 1e-6 * losses[0][i]) << "step " << i + 1;
+}
+
+TEST(LearnerStep, CudaGraphOnTheCpuRunsTheStepsAsTheyAre) {
+  // Asked for where it cannot be (the CPU; LibTorch 1.13): no graph, one log line says why, and
+  // the steps are the ones that run without it. A value other than 0 or 1 is refused in one line.
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  test::write_random_walks(dir / "train.h5");
+  const auto o = test::tiny_options(20, 16, 4);
+  train_model("sl", o, dir / "train.h5", 4, dir / "plain.pt", "", "");
+  {
+    test::ScopedEnv graph("SLIFT_CUDA_GRAPH", "1");
+    EXPECT_EQ(train_model("sl", o, dir / "train.h5", 4, dir / "asked.pt", "", "").graph_steps, 0);
+  }
+  EXPECT_EQ(read_model_info(dir / "asked.pt").losses, read_model_info(dir / "plain.pt").losses);
+  test::ScopedEnv graph("SLIFT_CUDA_GRAPH", "yes");
+  const auto message = test::usage_message([&] { train_model("sl", o, dir / "train.h5", 4, dir / "bad.pt", "", ""); });
+  EXPECT_NE(message.find("SLIFT_CUDA_GRAPH=yes: 1"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.pt"));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "toy_data.hpp"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "core/dataset.hpp"
 #include "core/rng.hpp"
@@ -103,5 +104,9 @@ learner::TrainOptions tiny_options(int64_t iterations, int64_t batch_size, int64
   o.threads = 1;
   return o;
 }
+
+ScopedEnv::ScopedEnv(const char* n, const char* value) : name(n) { setenv(name, value, /*overwrite=*/1); }
+
+ScopedEnv::~ScopedEnv() { unsetenv(name); }
 
 }  // namespace slift::test

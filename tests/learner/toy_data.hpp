@@ -28,4 +28,14 @@ learner::TrainOptions tiny_options(int64_t iterations, int64_t batch_size, int64
 // The same with a tiny UNet (widths 8, 16; embedding 16; window 2) for fields.
 learner::TrainOptions tiny_unet_options(int64_t iterations, int64_t batch_size, int64_t label_dim);
 
+// Sets an environment variable (the learner reads SLIFT_CUDA_GRAPH, say) while it lives; unsets
+// it afterwards.
+struct ScopedEnv {
+  ScopedEnv(const char* name, const char* value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  const char* name;
+};
+
 }  // namespace slift::test
