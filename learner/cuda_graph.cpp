@@ -7,7 +7,6 @@
 #define SLIFT_CUDA_GRAPHS 1
 #include <ATen/autocast_mode.h>
 #include <ATen/cuda/CUDAGraph.h>
-#include <c10/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime_api.h>
@@ -15,20 +14,25 @@
 #define SLIFT_CUDA_GRAPHS 0
 #endif
 
+#ifdef SLIFT_TORCH_CUDA
+#include <c10/cuda/CUDAEvent.h>
+#endif
+
 #include "core/error.hpp"
 
 namespace slift::learner {
 
-#if SLIFT_CUDA_GRAPHS
-
-namespace {
-
-// `to` waits (on the device) for the work queued on `from` so far.
-void join(const c10::cuda::CUDAStream& from, const c10::cuda::CUDAStream& to) {
+#ifdef SLIFT_TORCH_CUDA
+void join_streams(const c10::cuda::CUDAStream& from, const c10::cuda::CUDAStream& to) {
   c10::cuda::CUDAEvent done;
   done.record(from);
   done.block(to);
 }
+#endif
+
+#if SLIFT_CUDA_GRAPHS
+
+namespace {
 
 // The first line of a LibTorch error, without its C++ backtrace.
 std::string first_line(const c10::Error& e) {
@@ -46,8 +50,8 @@ struct StepGraph::Impl {
   explicit Impl(const torch::Device& device)
       : outer(c10::cuda::getCurrentCUDAStream(device.index())),
         side(c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device.index())),
-        current((join(outer, side), side)) {}
-  ~Impl() { join(side, outer); }
+        current((join_streams(outer, side), side)) {}
+  ~Impl() { join_streams(side, outer); }
 };
 
 std::string StepGraph::unavailable(const torch::Device& device) {

@@ -14,7 +14,16 @@
 #include <memory>
 #include <string>
 
+#ifdef SLIFT_TORCH_CUDA
+#include <c10/cuda/CUDAStream.h>
+#endif
+
 namespace slift::learner {
+
+#ifdef SLIFT_TORCH_CUDA
+// `to` waits (on the device, not the host) for the work queued on `from` so far.
+void join_streams(const c10::cuda::CUDAStream& from, const c10::cuda::CUDAStream& to);
+#endif
 
 class StepGraph {
  public:

@@ -8,7 +8,6 @@
 #include <c10/cuda/CUDAFunctions.h>
 #endif
 #ifdef SLIFT_NCCL
-#include <c10/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <nccl.h>
@@ -19,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/mpi_env.hpp"
+#include "learner/cuda_graph.hpp"
 
 namespace slift::learner {
 
@@ -82,17 +82,6 @@ struct DataParallel::Nccl {};
 #endif
 
 #ifdef SLIFT_NCCL
-namespace {
-
-// `to` waits (on the device) for the work queued on `from` so far.
-void join(const c10::cuda::CUDAStream& from, const c10::cuda::CUDAStream& to) {
-  c10::cuda::CUDAEvent done;
-  done.record(from);
-  done.block(to);
-}
-
-}  // namespace
-
 // The gradients' mean over NCCL, in buckets of about 25 MB (as DDP's) of the parameters in reverse
 // order, the order in which the backward makes their gradients. A bucket is reduced on a side
 // stream once its gradients are accumulated (watched by hooks: reduce_during_backward) and every
@@ -146,7 +135,7 @@ struct DataParallel::Overlap {
   // (training) stream, and writes the mean back into the gradients there. A parameter without a
   // gradient (none on any rank: every rank runs the same graph) adds zeros and gets none.
   void send(Bucket& b) {
-    join(c10::cuda::getCurrentCUDAStream(), stream);
+    join_streams(c10::cuda::getCurrentCUDAStream(), stream);
     c10::cuda::CUDAStreamGuard side(stream);
     torch::NoGradGuard no_grad;
     int64_t offset = 0;
@@ -181,11 +170,11 @@ struct DataParallel::Overlap {
     torch::Tensor mean;
     if (loss.defined()) {
       mean = loss.detach().to(torch::kFloat32).reshape({1}).clone();
-      join(training, stream);
+      join_streams(training, stream);
       c10::cuda::CUDAStreamGuard side(stream);
       all_reduce_mean(mean);
     }
-    join(stream, training);
+    join_streams(stream, training);
     restart();
     return loss.defined() ? mean.reshape({}) : mean;
   }
