@@ -6,13 +6,13 @@
 #include <string>
 
 namespace slift::sim::allen_cahn {
-namespace {
-
 std::string num(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
+  std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
+
+namespace {
 
 // dt: positive, at most a frame and kMaxCubicDt (with the cubic), a whole number of steps per frame.
 int read_steps_per_frame(config::Section& s, const Params& p) {

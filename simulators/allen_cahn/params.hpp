@@ -2,6 +2,8 @@
 //   du = (nu u_xx + u - u^3) dt + sigma dW   on the periodic interval [0, L),
 // dW space-time white noise, resolved by the n_cells Fourier modes of the grid.
 #pragma once
+#include <string>
+
 #include "core/config.hpp"
 
 namespace slift::sim::allen_cahn {
@@ -25,8 +27,11 @@ struct Params {
 };
 
 // The explicit cubic is stable where dt 3 u^2 < 2; this dt keeps that up to |u| = 2.5, beyond the
-// largest values of the shipped configs' data (2.1).
+// largest |u| in the shipped config's data (2.3).
 constexpr double kMaxCubicDt = 0.1;
+
+// A number in messages and the data set card ("%g").
+std::string num(double v);
 
 // The system's keys of the `simulate` section (and its `initial` sub-section); every bad value is
 // a usage error naming its key.
