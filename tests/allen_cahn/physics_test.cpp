@@ -22,11 +22,6 @@ using namespace slift;
 
 namespace {
 
-std::unique_ptr<sim::System> system_from(config::Section simulate) {
-  auto system = sim::make_system(simulate);
-  return system;
-}
-
 std::unique_ptr<sim::System> system_from_yaml(const std::string& yaml) {
   auto cfg = config::Config::from_string(yaml);
   auto simulate = cfg.root().section("simulate");
@@ -224,7 +219,8 @@ TEST(AllenCahnPhysics, WeakErrorOfTheMeanSquareShrinksWithOrderOneInDt) {
 // sign between saved frames) within the window, and few switch often.
 TEST(AllenCahnPhysics, ShippedConfigIsMetastable) {
   auto cfg = config::Config::load(test::source_dir() + "/configs/allen_cahn.yaml");
-  auto system = system_from(cfg.root().section("simulate"));
+  auto simulate = cfg.root().section("simulate");
+  auto system = sim::make_system(simulate);  // the common keys (n_train, ...) are the runner's
   const ArraySpec spec = system->arrays()[0];
   const int n_frames = int(spec.shape[0]), n = int(spec.shape[1]), count = 256;
   auto worker = system->make_worker();
