@@ -39,7 +39,9 @@ class AllenCahnSystem : public System {
     h.dataset_name = "allen_cahn";
     h.state_field = "u";
     for (int f = 0; f < p_.n_frames; ++f) h.time.push_back(f * p_.frame_dt());
-    for (int i = 0; i < p_.n_cells; ++i) h.x.push_back(i * p_.length / p_.n_cells);
+    std::vector<double> x;  // i L / n: the grid starts at the domain's edge
+    for (int i = 0; i < p_.n_cells; ++i) x.push_back(i * p_.length / p_.n_cells);
+    h.axes = {{"x", x}};
     h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}};
     h.simulation_parameters = {{"length", p_.length},
                                {"n_cells", double(p_.n_cells)},
