@@ -1,6 +1,7 @@
 #include "simulators/fftw.hpp"
 
 #include <cstdlib>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -50,27 +51,38 @@ bool is_fftw_wisdom(const std::string& text) {
   return read;
 }
 
-RealFft2d::RealFft2d(int n) : n_(n) {
+RealFft::RealFft(std::vector<int> dims) : dims_(std::move(dims)) {
   // Planning buffers only (FFTW_MEASURE writes them): execution uses the worker's own.
   RealBuffer real(real_size());
   SpectrumBuffer spec(spectrum_size());
   auto* c = reinterpret_cast<fftw_complex*>(spec.data());
-  r2c_ = fftw_plan_dft_r2c_2d(n, n, real.data(), c, planner);
-  c2r_ = fftw_plan_dft_c2r_2d(n, n, c, real.data(), planner);
-  require_plans({r2c_, c2r_}, std::to_string(n) + "^2");
+  const int rank = static_cast<int>(dims_.size());
+  r2c_ = fftw_plan_dft_r2c(rank, dims_.data(), real.data(), c, planner);
+  c2r_ = fftw_plan_dft_c2r(rank, dims_.data(), c, real.data(), planner);
+  std::string size = std::to_string(dims_[0]);  // "64", "32^2", "16 x 32"
+  if (dims_.size() == 2) size += dims_[1] == dims_[0] ? "^2" : " x " + std::to_string(dims_[1]);
+  require_plans({r2c_, c2r_}, size);
 }
 
-RealFft2d::~RealFft2d() {
+RealFft::~RealFft() {
   fftw_destroy_plan(r2c_);
   fftw_destroy_plan(c2r_);
 }
 
-void RealFft2d::forward(const double* in, std::complex<double>* out) const {
+size_t RealFft::real_size() const {
+  size_t n = 1;
+  for (int d : dims_) n *= size_t(d);
+  return n;
+}
+
+size_t RealFft::spectrum_size() const { return real_size() / size_t(dims_.back()) * size_t(dims_.back() / 2 + 1); }
+
+void RealFft::forward(const double* in, std::complex<double>* out) const {
   // FFTW's r2c does not write its input; the signature lacks the const.
   fftw_execute_dft_r2c(r2c_, const_cast<double*>(in), reinterpret_cast<fftw_complex*>(out));
 }
 
-void RealFft2d::backward(std::complex<double>* in, double* out) const {
+void RealFft::backward(std::complex<double>* in, double* out) const {
   fftw_execute_dft_c2r(c2r_, reinterpret_cast<fftw_complex*>(in), out);
 }
 

@@ -1,5 +1,5 @@
-// Owning wrappers of FFTW buffers and 2-D plans, shared by the systems (the wave's spectral
-// solver, the flow's Matérn sampler).
+// Owning wrappers of FFTW buffers and plans, shared by the systems (the wave's spectral solver,
+// the flow's Matérn sampler, the Allen-Cahn stepper).
 //
 // Plans are made with FFTW_ESTIMATE unless a MeasuredPlans scope is alive: ESTIMATE's choice of
 // algorithm depends only on the size, so every rank and thread computes the same bits. FFTW_MEASURE
@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <new>
 #include <string>
+#include <vector>
 
 namespace slift::sim {
 
@@ -66,24 +67,32 @@ class FftwBuffer {
 using RealBuffer = FftwBuffer<double>;
 using SpectrumBuffer = FftwBuffer<std::complex<double>>;  // layout-compatible with fftw_complex
 
-// Forward (r2c) and backward (c2r, unnormalised, destroys its input) transforms of n x n real
-// fields; spectra are n x (n/2 + 1), row-major.
-class RealFft2d {
+// Forward (r2c) and backward (c2r, unnormalised, destroys its input) transforms of real fields of
+// shape `dims` (row-major); spectra have the last dimension cut to dims.back() / 2 + 1.
+class RealFft {
  public:
-  explicit RealFft2d(int n);
-  ~RealFft2d();
-  RealFft2d(const RealFft2d&) = delete;
-  RealFft2d& operator=(const RealFft2d&) = delete;
+  explicit RealFft(std::vector<int> dims);
+  ~RealFft();
+  RealFft(const RealFft&) = delete;
+  RealFft& operator=(const RealFft&) = delete;
 
-  int n() const { return n_; }
-  size_t real_size() const { return size_t(n_) * n_; }
-  size_t spectrum_size() const { return size_t(n_) * (n_ / 2 + 1); }
+  size_t real_size() const;
+  size_t spectrum_size() const;
   void forward(const double* in, std::complex<double>* out) const;
   void backward(std::complex<double>* in, double* out) const;
 
+ protected:
+  std::vector<int> dims_;
+
  private:
-  int n_;
   fftw_plan r2c_ = nullptr, c2r_ = nullptr;
+};
+
+// n x n real fields; spectra are n x (n/2 + 1).
+class RealFft2d : public RealFft {
+ public:
+  explicit RealFft2d(int n) : RealFft({n, n}) {}
+  int n() const { return dims_[0]; }
 };
 
 // The forward complex transform of mx x my fields (row-major), in place.

@@ -93,6 +93,14 @@ std::vector<std::string> TempDir::files() const {
   return out;
 }
 
+void expect_usage_error(const CommandResult& r, const std::vector<std::string>& parts) {
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  std::string text = r.output;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  EXPECT_EQ(text.find('\n'), std::string::npos) << "not one line: " << r.output;
+  for (const std::string& part : parts) EXPECT_NE(text.find(part), std::string::npos) << "no '" << part << "' in: " << r.output;
+}
+
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }

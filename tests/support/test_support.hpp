@@ -44,6 +44,9 @@ std::string source_dir();
 std::string tiny_duffing(const std::string& run_dir, const std::string& command, const std::string& extra);
 // Runs a shell command, capturing output and the exit code.
 CommandResult run(const std::string& command);
+// A command refused as a usage error: exit code 2 and one line (trailing newlines aside) that
+// contains each of `parts` (the key, the file, the reason).
+void expect_usage_error(const CommandResult& r, const std::vector<std::string>& parts);
 // Runs a shell command and kills it (SIGKILL, no clean-up) as soon as its output contains
 // `marker`; true if that happened, false if the command ended first.
 bool kill_when_printed(const std::string& command, const std::string& marker);
