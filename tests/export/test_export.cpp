@@ -5,6 +5,9 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <functional>
+#include <numeric>
+
 #include "core/dataset.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
@@ -54,17 +57,18 @@ ModelSpec mlp(const std::string& model, int64_t label_dim, const std::string& ac
   return s;
 }
 
-ModelSpec unet(const std::string& model, int64_t label_dim, bool periodic) {
+// On an 8 x 8 grid by default; `grid` and `periodic` (a flag per axis) for other grids.
+ModelSpec unet(const std::string& model, int64_t label_dim, bool periodic, std::vector<int64_t> grid = {8, 8}) {
   ModelSpec s;
   s.model = model;
   s.options.arch = "unet";
-  s.nx = s.ny = 8;
-  s.dim = 64;
+  s.grid = grid;
+  s.dim = std::accumulate(grid.begin(), grid.end(), int64_t(1), std::multiplies<>());
+  s.periodic.assign(grid.size(), periodic);
   s.options.window = 3;
   s.options.label_dim = label_dim;
   s.options.unet_widths = {8, 16};
   s.options.embed_dim = 16;
-  s.periodic = periodic;
   return s;
 }
 
@@ -88,7 +92,18 @@ std::vector<std::pair<std::string, ModelSpec>> variants() {
   shift.options.conditioning = "shift";
   shift.options.label_channels = true;
   v.emplace_back("unet_sl_shift_walls", shift);
-  v.back().second.periodic = false;
+  v.back().second.periodic = {false, false};
+  // Other grids: 1-D and 3-D, each periodic with label channels, and a 2-D grid periodic along
+  // its second axis only.
+  for (auto [name, grid] : {std::pair<std::string, std::vector<int64_t>>{"1d", {16}}, {"3d", {4, 8, 4}}}) {
+    auto channels = unet("sl", 3, true, grid);
+    channels.options.label_channels = true;
+    v.emplace_back("unet_sl_periodic_label_channels_" + name, channels);
+    v.emplace_back("unet_deterministic_walls_" + name, unet("deterministic", 0, false, grid));
+  }
+  auto mixed = unet("sl", 3, false, {8, 4});
+  mixed.periodic = {false, true};
+  v.emplace_back("unet_sl_mixed_boundaries", mixed);
   return v;
 }
 
@@ -111,7 +126,7 @@ TEST(Export, ForwardIsLearnerStep) {
     const auto expected = learner::step(m, *learner::model_for_sampling(m.spec, m.seed, 0, path), windows, rngs);
     std::vector<int64_t> shape{b, spec.window()};
     if (spec.unet())
-      shape.insert(shape.end(), {spec.nx, spec.ny});
+      shape.insert(shape.end(), spec.grid.begin(), spec.grid.end());
     else
       shape.push_back(spec.dim);
     const auto got = ts.forward({windows.reshape(shape), z}).toTensor().reshape({b, spec.dim});
