@@ -23,9 +23,15 @@ static Trajectories read_fields(const DatasetReader& reader, const std::string& 
   d.grid.assign(spec.shape.begin() + 1, spec.shape.end());
   d.dim = std::accumulate(d.grid.begin(), d.grid.end(), int64_t(1), std::multiplies<>());
   if (d.n_traj < 1 || d.n_time < 2 || d.dim < 1) usage_error(path + ": needs at least one trajectory of two frames");
-  bool any_periodic = false;
-  for (const auto& bc : reader.header().boundary_conditions) any_periodic = any_periodic || bc.bc_type == "PERIODIC";
-  d.periodic.assign(d.grid.size(), any_periodic);
+  const DatasetHeader& h = reader.header();
+  if (h.axes.size() != d.grid.size())
+    usage_error(path + ": " + d.array + " has " + std::to_string(d.grid.size()) + " spatial axes but the file's header lists " +
+                std::to_string(h.axes.size()));
+  try {
+    for (const auto& type : axis_boundaries(h)) d.periodic.push_back(type == "PERIODIC");  // walls and open: zeros
+  } catch (const Error& e) {
+    usage_error(path + ": " + e.what());
+  }
   d.states = reader.read(d.array);
   return d;
 }

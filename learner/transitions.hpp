@@ -35,7 +35,7 @@ struct Trajectories {
   std::string kind = "states";  // states | fields
   std::string array = "states"; // the array read, e.g. t0_fields/u
   std::vector<int64_t> grid;    // fields: the sizes of the spatial axes, from the array's shape
-  std::vector<bool> periodic;   // fields: per axis, whether its boundary is PERIODIC
+  std::vector<bool> periodic;   // fields: per axis, whether its boundary is PERIODIC (axis_boundaries)
 };
 // `state_field`: the field to learn ("": the file's own choice; DatasetReader::state_field).
 Trajectories read_trajectories(const std::string& path, const std::string& state_field = "");
