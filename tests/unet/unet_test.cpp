@@ -277,6 +277,32 @@ TEST(UNet, ForwardFlopsCountTheBuiltNetworksLayers) {
   }
 }
 
+TEST(UNet, ChannelsLastOnThreeAndOneDimensionalGrids) {
+  // NDHWC on a 3-D grid, the same outputs to float rounding; a 1-D grid has no such layout and
+  // stays as it is.
+  for (const std::vector<int64_t>& grid : {std::vector<int64_t>{8, 4, 4}, {16}}) {
+    ModelSpec spec;
+    spec.options.arch = "unet";
+    spec.options.unet_widths = {8, 16};
+    spec.options.embed_dim = 16;
+    spec.options.label_dim = 3;
+    spec.options.window = 2;
+    spec.grid = grid;
+    spec.periodic.assign(grid.size(), true);
+    spec.dim = std::accumulate(grid.begin(), grid.end(), int64_t(1), std::multiplies<>());
+    torch::manual_seed(12);
+    Net plain(spec);
+    torch::manual_seed(12);
+    Net last(spec);
+    last.use_channels_last();
+    EXPECT_EQ(last.channels_last, grid.size() == 3);
+    EXPECT_EQ(last.unet->stem->weight.is_contiguous(torch::MemoryFormat::ChannelsLast3d), grid.size() == 3);
+    const auto x = torch::randn({2, 2 * spec.dim}), z = torch::randn({2, 3});
+    torch::NoGradGuard g;
+    EXPECT_LT((plain.forward(x, z) - last.forward(x, z)).abs().max().item<double>(), 1e-5) << grid.size() << "-D";
+  }
+}
+
 TEST(UNet, OutputDependsOnTheLabel) {
   torch::manual_seed(2);
   torch::Tensor x = torch::randn({1, 3, 8, 8});
