@@ -100,42 +100,51 @@ def mulhilo(self, a: Tensor, m: int) -> Tuple[Tensor, Tensor]:
     return (high >> 16) + (low >> 32), low & 4294967295
 )JIT";
 
-// learner/unet.cpp: periodic_pad (as `wrap`), convolve, convolve_with_constant_channels and ResBlockImpl::forward
-// (GroupNorm(8), eps 1e-5; the modulation through the plain linear layer, as nn::Linear).
+// learner/unet.cpp: periodic_pad (as `wrap`), Conv (as `convolve`), convolve_with_constant_channels and
+// ResBlockImpl::forward (GroupNorm(8), eps 1e-5; the modulation through the plain linear layer, as
+// nn::Linear), on 1, 2 or 3 spatial axes: `periodic` has a flag per axis.
 constexpr const char* kUnetSource = R"JIT(
 def wrap(self, x: Tensor, p: int) -> Tensor:
     if p == 0:
         return x
-    cols = torch.cat([x[:, :, :, x.size(3) - p:], x, x[:, :, :, :p]], 3)
-    return torch.cat([cols[:, :, cols.size(2) - p:], cols, cols[:, :, :p]], 2)
+    for a in range(len(self.periodic) - 1, -1, -1):
+        if self.periodic[a]:
+            n = x.size(a + 2)
+            x = torch.cat([x.narrow(a + 2, n - p, p), x, x.narrow(a + 2, 0, p)], a + 2)
+    return x
+
+def conv(self, x: Tensor, w: Tensor, b: Optional[Tensor], stride: int, p: int) -> Tensor:
+    pad: List[int] = []
+    for periodic in self.periodic:
+        pad.append(0 if periodic else p)
+    x = self.wrap(x, p)
+    if len(pad) == 1:
+        return torch.conv1d(x, w, b, [stride], pad)
+    if len(pad) == 2:
+        return torch.conv2d(x, w, b, [stride, stride], pad)
+    return torch.conv3d(x, w, b, [stride, stride, stride], pad)
 
 def convolve(self, x: Tensor, w: Tensor, b: Tensor, stride: int) -> Tensor:
-    p = w.size(2) // 2
-    if self.periodic:
-        return torch.conv2d(self.wrap(x, p), w, b, [stride, stride], [0, 0])
-    return torch.conv2d(x, w, b, [stride, stride], [p, p])
+    return self.conv(x, w, b, stride, w.size(2) // 2)
 
 def convolve_with_constant_channels(self, x: Tensor, c: Tensor, w: Tensor, b: Tensor) -> Tensor:
     out = w.size(0)
     k = c.size(1)
     frames = w.size(1) - k
     p = w.size(2) // 2
-    pad = p
-    ones = torch.ones([1, 1, x.size(2), x.size(3)], dtype=x.dtype, device=x.device)
-    if self.periodic:
-        pad = 0
-        x = self.wrap(x, p)
-        ones = self.wrap(ones, p)
-    h = torch.conv2d(x, w[:, :frames], b, [1, 1], [pad, pad])
-    kernels = w[:, frames:].reshape(out * k, 1, w.size(2), w.size(3))
-    maps = torch.conv2d(ones, kernels, None, [1, 1], [pad, pad]).view(out, k, h.size(2), h.size(3))
-    return h + self.linear(c, maps.permute(0, 2, 3, 1).reshape(-1, k), None).view(h.size())
+    ones = torch.ones([1, 1] + x.shape[2:], dtype=x.dtype, device=x.device)
+    h = self.conv(x, w[:, :frames], b, 1, p)
+    kernels = w[:, frames:].reshape([out * k, 1] + w.shape[2:])
+    maps = self.conv(ones, kernels, None, 1, p).view([out, k] + h.shape[2:])
+    return h + self.linear(c, maps.movedim(1, -1).reshape(-1, k), None).view(h.size())
 
 def res_block(self, x: Tensor, emb: Optional[Tensor], norm1_w: Tensor, norm1_b: Tensor, conv1_w: Tensor, conv1_b: Tensor, norm2_w: Tensor, norm2_b: Tensor, conv2_w: Tensor, conv2_b: Tensor, skip_w: Optional[Tensor], skip_b: Optional[Tensor], modulation_w: Optional[Tensor], modulation_b: Optional[Tensor]) -> Tensor:
     h = self.convolve(torch.silu(torch.group_norm(x, 8, norm1_w, norm1_b, 1e-05, True)), conv1_w, conv1_b, 1)
     h = torch.group_norm(h, 8, norm2_w, norm2_b, 1e-05, True)
     if emb is not None and modulation_w is not None:
-        m = torch.linear(emb, modulation_w, modulation_b).unsqueeze(-1).unsqueeze(-1)
+        m = torch.linear(emb, modulation_w, modulation_b)
+        for _ in range(len(self.periodic)):
+            m = m.unsqueeze(-1)
         if self.film:
             ss = m.chunk(2, 1)
             h = h * (1 + ss[0]) + ss[1]
@@ -143,7 +152,7 @@ def res_block(self, x: Tensor, emb: Optional[Tensor], norm1_w: Tensor, norm1_b: 
             h = h + m
     h = self.convolve(torch.silu(h), conv2_w, conv2_b, 1)
     if skip_w is not None and skip_b is not None:
-        return torch.conv2d(x, skip_w, skip_b, [1, 1], [0, 0]) + h
+        return self.convolve(x, skip_w, skip_b, 1) + h
     return x + h
 )JIT";
 
@@ -185,10 +194,12 @@ std::string unet_source(const ModelSpec& spec, const std::map<std::string, bool>
       for (const char* t : {"_weight", "_bias"}) args += ", " + optional(b + "_" + part + t);
     return "    h = self.res_block(h, emb" + args + ")\n";
   };
+  std::string grid, twos;
+  for (const int64_t n : spec.grid) grid += ", " + std::to_string(n), twos += std::string(twos.empty() ? "" : ", ") + "2.0";
   std::ostringstream s;
   s << "def net(self, x: Tensor, cond: Tensor) -> Tensor:\n"
     << "    b = x.size(0)\n"
-    << "    h = x.reshape(b, " << spec.window() << ", " << spec.nx << ", " << spec.ny << ")\n";
+    << "    h = x.reshape(b, " << spec.window() << grid << ")\n";
   if (u.cond_dim > 0)
     s << "    emb: Optional[Tensor] = torch.silu(torch.linear(torch.silu(torch.linear(cond, self.embed_0_weight, "
          "self.embed_0_bias)), self.embed_2_weight, self.embed_2_bias))\n";
@@ -209,7 +220,7 @@ std::string unet_source(const ModelSpec& spec, const std::map<std::string, bool>
   }
   for (size_t l = levels - 1; l-- > 0;) {
     const std::string up = "upsample" + std::to_string(l);
-    s << "    h = torch.upsample_nearest2d(h, None, [2.0, 2.0])\n"
+    s << "    h = torch.upsample_nearest" << spec.grid.size() << "d(h, None, [" << twos << "])\n"
       << "    h = torch.cat([self.convolve(h, " << p(up + "_weight") << ", " << p(up + "_bias") << ", 1), skip" << l
       << "], 1)\n";
     for (int64_t b = 0; b < u.blocks; ++b) s << block("up" + std::to_string(l) + "_" + std::to_string(b));
@@ -251,11 +262,12 @@ void export_model(const std::string& model_path, const std::string& out_path) {
   attribute("dim", c10::IntType::get(), spec.dim);
   attribute("window", c10::IntType::get(), spec.window());
   attribute("label_dim", c10::IntType::get(), spec.label_dim());
-  attribute("state_shape", c10::ListType::ofInts(),
-            unet ? std::vector<int64_t>{spec.nx, spec.ny} : std::vector<int64_t>{spec.dim});
+  attribute("state_shape", c10::ListType::ofInts(), unet ? spec.grid : std::vector<int64_t>{spec.dim});
   attribute("extrapolate", c10::BoolType::get(), spec.extrapolate());
   attribute("direct", c10::BoolType::get(), spec.direct());
-  attribute("periodic", c10::BoolType::get(), spec.periodic);
+  c10::List<bool> periodic;  // per axis (fields)
+  for (const bool p : spec.periodic) periodic.push_back(p);
+  attribute("periodic", c10::ListType::ofBools(), periodic);
   attribute("film", c10::BoolType::get(), spec.options.conditioning == "film");
   // learner::linear's oneDNN inner product, where this LibTorch has it (a user may switch it off).
   attribute("use_mkldnn", c10::BoolType::get(), at::hasMKLDNN());

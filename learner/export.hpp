@@ -7,7 +7,7 @@ namespace slift::learner {
 
 // Writes the model file's network, normalisation and label stream as a TorchScript module at
 // out_path (atomically). Its methods, on float32 tensors (state_shape: (dim,) for states,
-// (nx, ny) for fields):
+// the grid's sizes (n_1, ..., n_d) for fields):
 //   forward(window b x window x state_shape, z b x label_dim) -> b x state_shape
 //       one step on raw states, as learner::step (z of width 0 for a label-free model);
 //   labels(seed, first, n, draw) -> n x label_dim

@@ -20,7 +20,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <numeric>
+#include <optional>
 #include <sstream>
 
 #include "core/atomic_file.hpp"
@@ -43,7 +46,14 @@ static const char* kUnetFormat = "slift-unet-1";
 
 UNetSpec ModelSpec::unet_spec() const { return learner::unet_spec(model, options, periodic); }
 
-Net::Net(const ModelSpec& spec) : nx(spec.nx), ny(spec.ny) {
+// The channels-last layout of tensors of this many dimensions (batch, channels, 2 or 3 axes).
+static std::optional<torch::MemoryFormat> channels_last_format(int64_t dims) {
+  if (dims == 4) return torch::MemoryFormat::ChannelsLast;
+  if (dims == 5) return torch::MemoryFormat::ChannelsLast3d;
+  return std::nullopt;
+}
+
+Net::Net(const ModelSpec& spec) : grid(spec.grid) {
   if (spec.unet())
     unet = UNet(spec.unet_spec());
   else
@@ -58,18 +68,21 @@ std::shared_ptr<torch::nn::Module> Net::module() const {
 torch::Tensor Net::forward(const torch::Tensor& x, const torch::Tensor& cond) {
   const bool conditioned = cond.defined() && cond.size(1) > 0;
   if (mlp) return mlp->forward(conditioned ? torch::cat({x, cond}, 1) : x).to(torch::kFloat32);
-  const int64_t b = x.size(0), dim = nx * ny;
-  auto grid = x.reshape({b, x.size(1) / dim, nx, ny});
-  if (channels_last) grid = grid.contiguous(torch::MemoryFormat::ChannelsLast);
-  const auto out = unet->forward(grid, conditioned ? cond : torch::Tensor());
+  const int64_t b = x.size(0), dim = std::accumulate(grid.begin(), grid.end(), int64_t(1), std::multiplies<>());
+  std::vector<int64_t> shape{b, x.size(1) / dim};
+  shape.insert(shape.end(), grid.begin(), grid.end());
+  auto frames = x.reshape(shape);
+  if (channels_last) frames = frames.contiguous(*channels_last_format(frames.dim()));
+  const auto out = unet->forward(frames, conditioned ? cond : torch::Tensor());
   return out.reshape({b, dim}).to(torch::kFloat32);
 }
 
 void Net::use_channels_last() {
-  if (!unet) return;
+  const int64_t dims = static_cast<int64_t>(grid.size()) + 2;
+  if (!unet || !channels_last_format(dims)) return;
   torch::NoGradGuard no_grad;
   for (auto& p : unet->parameters())
-    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    if (p.dim() == dims) p.set_data(p.contiguous(*channels_last_format(dims)));
   channels_last = true;
 }
 
@@ -146,17 +159,45 @@ static SettingValue from_ivalue(const c10::IValue& v, const SettingValue& like) 
       like);
 }
 
+// A UNet's grid: a 2-D grid whose two axes are alike as files have always held it (nx, ny and
+// one `periodic`), so that those files keep their bytes; any other as `grid` (the sizes) and
+// `periodic_axes` (a flag per axis).
+static bool stored_as_nx_ny(const ModelSpec& spec) {
+  return spec.grid.size() == 2 && spec.periodic.size() == 2 && spec.periodic[0] == spec.periodic[1];
+}
+
+static void write_grid(torch::serialize::OutputArchive& a, const ModelSpec& spec) {
+  if (stored_as_nx_ny(spec)) {
+    a.write("nx", c10::IValue(spec.grid[0]));
+    a.write("ny", c10::IValue(spec.grid[1]));
+    a.write("periodic", c10::IValue(static_cast<bool>(spec.periodic[0])));
+    return;
+  }
+  a.write("grid", c10::IValue(spec.grid));
+  c10::List<bool> periodic;
+  for (const bool p : spec.periodic) periodic.push_back(p);
+  a.write("periodic_axes", c10::IValue(periodic));
+}
+
+// `read`: the archive's entry or a usage error naming the file.
+template <typename Read>
+static void read_grid(ModelSpec& spec, torch::serialize::InputArchive& a, const Read& read) {
+  if (c10::IValue v; a.try_read("grid", v)) {
+    spec.grid = v.toIntVector();
+    for (const bool p : read("periodic_axes").toBoolList()) spec.periodic.push_back(p);
+    return;
+  }
+  spec.grid = {read("nx").toInt(), read("ny").toInt()};
+  spec.periodic.assign(2, read("periodic").toBool());
+}
+
 void save_model(const std::string& path, LoadedModel& m) {
   torch::serialize::OutputArchive a;
   const bool unet = m.spec.unet();
   a.write("format", c10::IValue(std::string(unet ? kUnetFormat : kMlpFormat)));
   a.write("model", c10::IValue(m.spec.model));
   a.write("dim", c10::IValue(m.spec.dim));
-  if (unet) {
-    a.write("nx", c10::IValue(m.spec.nx));
-    a.write("ny", c10::IValue(m.spec.ny));
-    a.write("periodic", c10::IValue(m.spec.periodic));
-  }
+  if (unet) write_grid(a, m.spec);
   for (const auto& s : model_settings())
     if (stored(s, m.spec)) a.write(s.key, to_ivalue(s.get(m.spec.options)));
   if (!m.spec.options.state_field.empty()) a.write("state_field", c10::IValue(m.spec.options.state_field));
@@ -236,11 +277,7 @@ static LoadedModel read_model(const std::string& path, torch::serialize::InputAr
   m.spec.model = read("model").toStringRef();
   m.spec.dim = read("dim").toInt();
   m.spec.options.arch = format == kUnetFormat ? "unet" : "mlp";
-  if (format == kUnetFormat) {
-    m.spec.nx = read("nx").toInt();
-    m.spec.ny = read("ny").toInt();
-    m.spec.periodic = read("periodic").toBool();
-  }
+  if (format == kUnetFormat) read_grid(m.spec, a, read);
   // A setting the file lacks (it came later, or the file is older than the table) has its default.
   c10::IValue v;
   if (a.try_read("film", v)) m.spec.options.conditioning = v.toBool() ? "film" : "shift";  // files before `conditioning`

@@ -20,9 +20,9 @@ namespace slift::learner {
 struct ModelSpec {
   std::string model = "sl";  // a row of model_kinds()
   TrainOptions options;
-  int64_t dim = 0;           // values per state; fields: nx * ny
-  int64_t nx = 0, ny = 0;    // fields: the grid
-  bool periodic = false;     // fields: the convolutions wrap around
+  int64_t dim = 0;              // values per state; fields: the product of the grid's sizes
+  std::vector<int64_t> grid;    // fields: the sizes of the spatial axes (1, 2 or 3)
+  std::vector<bool> periodic;   // fields: per axis, whether the convolutions wrap around
 
   const ModelKind& kind() const { return model_kind(model); }
   int64_t label_dim() const { return kind().labels ? options.label_dim : 0; }  // 0: no label input
@@ -59,11 +59,12 @@ struct Net {
   explicit Net(const ModelSpec& spec);
   std::shared_ptr<torch::nn::Module> module() const;  // parameters, save/load, to(), train/eval
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cond);
-  // UNet: weights and activations in NHWC (channels last), faster convolutions on GPUs.
+  // UNet: weights and activations in NHWC (channels last; 3-D grids NDHWC), faster convolutions
+  // on GPUs. 1-D grids have no such layout: nothing changes.
   void use_channels_last();
   Mlp mlp{nullptr};
   UNet unet{nullptr};
-  int64_t nx = 0, ny = 0;
+  std::vector<int64_t> grid;
   bool channels_last = false;
 };
 

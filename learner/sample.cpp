@@ -225,7 +225,7 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
       sq += g.pow(2).sum(1);
     }
   } else {
-    // Fields have nx * ny outputs: Hutchinson's estimate ||J||_F^2 = E ||v^T J||^2 over
+    // Fields have one output per grid cell: Hutchinson's estimate ||J||_F^2 = E ||v^T J||^2 over
     // v ~ N(0, I), with kProbes probes per point.
     constexpr int64_t kProbes = 8;
     std::vector<Rng> probe_rngs;

@@ -68,6 +68,13 @@ std::string graph_refusal(const ModelKind& kind, const torch::Device& device, co
   return why;
 }
 
+// "32 x 32", "64": a grid's sizes.
+std::string grid_text(const std::vector<int64_t>& grid) {
+  std::string text;
+  for (const int64_t n : grid) text += (text.empty() ? "" : " x ") + std::to_string(n);
+  return text;
+}
+
 // The model to train on `data` (read from `path`): its spec, seed and config; refuses data the
 // network cannot take.
 LoadedModel describe(const std::string& model, const TrainOptions& o, const Trajectories& data, const std::string& path,
@@ -78,17 +85,15 @@ LoadedModel describe(const std::string& model, const TrainOptions& o, const Traj
   m.spec.model = model;
   m.spec.options = o;
   m.spec.dim = data.dim;
-  m.spec.nx = data.nx;
-  m.spec.ny = data.ny;
+  m.spec.grid = data.grid;
   m.spec.periodic = data.periodic;
   m.seed = seed;
   m.config_yaml = config_yaml;
   if (m.spec.unet()) {
     const int64_t g = m.spec.unet_spec().grid_multiple();
-    if (data.nx % g || data.ny % g)
-      usage_error(path + ": the grid " + std::to_string(data.nx) + " x " + std::to_string(data.ny) +
-                  " must be a multiple of " + std::to_string(g) + " for " + std::to_string(o.unet_widths.size()) +
-                  " UNet levels");
+    if (std::any_of(data.grid.begin(), data.grid.end(), [&](int64_t n) { return n % g; }))
+      usage_error(path + ": the grid " + grid_text(data.grid) + " must be a multiple of " + std::to_string(g) +
+                  " along every axis for " + std::to_string(o.unet_widths.size()) + " UNet levels");
     if (m.spec.kind().diffusion && o.embed_dim % 2) usage_error(model + " needs an even embed_dim (time embedding)");
   }
   return m;
@@ -100,7 +105,14 @@ std::string network_text(const ModelSpec& spec) {
   if (!spec.unet()) return "MLP " + std::to_string(o.depth) + " x " + std::to_string(o.width) + " " + o.activation;
   std::string text = "UNet";
   for (auto w : o.unet_widths) text += " " + std::to_string(w);
-  return text + " on " + std::to_string(spec.nx) + " x " + std::to_string(spec.ny) + (spec.periodic ? " periodic" : " walls");
+  text += " on " + grid_text(spec.grid);
+  const auto periodic_axes = std::count(spec.periodic.begin(), spec.periodic.end(), true);
+  if (periodic_axes == 0 || periodic_axes == static_cast<int64_t>(spec.periodic.size()))
+    return text + (periodic_axes ? " periodic" : " walls");
+  text += " (periodic along";
+  for (size_t a = 0; a < spec.periodic.size(); ++a)
+    if (spec.periodic[a]) text += " axis " + std::to_string(a + 1);
+  return text + ", walls otherwise)";
 }
 
 // ---- data: the training transitions on the device ----

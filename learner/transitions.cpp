@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include "core/dataset.hpp"
@@ -14,15 +15,23 @@ static Trajectories read_fields(const DatasetReader& reader, const std::string& 
   Trajectories d;
   d.kind = "fields";
   d.array = reader.state_field(state_field);
-  const auto spec = reader.spec(d.array);
-  if (spec.shape.size() != 3) usage_error(path + ": " + d.array + " must be (n_traj, n_time, nx, ny)");
+  const auto spec = reader.spec(d.array);  // (n_time, n_1, ..., n_d): the trajectory axis is not part of it
+  if (spec.shape.size() < 2 || spec.shape.size() > 4)
+    usage_error(path + ": " + d.array + " must be (n_traj, n_time, n_1, ..., n_d) with 1 to 3 spatial axes");
   d.n_traj = static_cast<int64_t>(reader.n_traj());
   d.n_time = static_cast<int64_t>(spec.shape[0]);
-  d.nx = static_cast<int64_t>(spec.shape[1]);
-  d.ny = static_cast<int64_t>(spec.shape[2]);
-  d.dim = d.nx * d.ny;
+  d.grid.assign(spec.shape.begin() + 1, spec.shape.end());
+  d.dim = std::accumulate(d.grid.begin(), d.grid.end(), int64_t(1), std::multiplies<>());
   if (d.n_traj < 1 || d.n_time < 2 || d.dim < 1) usage_error(path + ": needs at least one trajectory of two frames");
-  for (const auto& bc : reader.header().boundary_conditions) d.periodic = d.periodic || bc.bc_type == "PERIODIC";
+  const DatasetHeader& h = reader.header();
+  if (h.axes.size() != d.grid.size())
+    usage_error(path + ": " + d.array + " has " + std::to_string(d.grid.size()) + " spatial axes but the file's header lists " +
+                std::to_string(h.axes.size()));
+  try {
+    for (const auto& type : axis_boundaries(h)) d.periodic.push_back(type == "PERIODIC");  // walls and open: zeros
+  } catch (const Error& e) {
+    usage_error(path + ": " + e.what());
+  }
   d.states = reader.read(d.array);
   return d;
 }

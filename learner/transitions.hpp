@@ -27,15 +27,15 @@ struct Transitions {
 };
 
 // Trajectories of a dataset: n_traj x n_time x dim. A "fields" dataset contributes its learned
-// field (field_array), each frame flattened row-major to dim = nx * ny; static fields (the
-// medium) are not read: the model must generate the spread from its labels alone.
+// field (field_array), each frame flattened row-major to dim = n_1 ... n_d (1 to 3 spatial axes);
+// static fields (the medium) are not read: the model must generate the spread from its labels alone.
 struct Trajectories {
   int64_t n_traj = 0, n_time = 0, dim = 0;
   std::vector<float> states;
   std::string kind = "states";  // states | fields
   std::string array = "states"; // the array read, e.g. t0_fields/u
-  int64_t nx = 0, ny = 0;       // fields: the grid
-  bool periodic = false;        // fields: any boundary condition is PERIODIC
+  std::vector<int64_t> grid;    // fields: the sizes of the spatial axes, from the array's shape
+  std::vector<bool> periodic;   // fields: per axis, whether its boundary is PERIODIC (axis_boundaries)
 };
 // `state_field`: the field to learn ("": the file's own choice; DatasetReader::state_field).
 Trajectories read_trajectories(const std::string& path, const std::string& state_field = "");

@@ -1,6 +1,8 @@
 #include "learner/unet.hpp"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
 #include "learner/model.hpp"
@@ -10,51 +12,72 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-// Periodic data are padded by `convolve` below instead; walls get the convolution's zero padding.
-torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool periodic) {
-  torch::nn::Conv2dOptions o(in, out, kernel);
-  o.stride(stride).padding(periodic ? 0 : kernel / 2);
-  return torch::nn::Conv2d(o);
-}
-
-// The last p rows and columns before the first and the first p after the last: the periodic
-// domain stays seamless, with no artificial boundary at the edges. One operation with its own
-// backward: autograd through concatenations (or Conv2d's circular mode) copies the tensor twice
-// forward and, backward, fills a full-size zero tensor for every narrow and sums them: most of a
-// bfloat16 step's memory traffic on a GPU (issue 23). Both directions here touch each element once.
+// Along each axis with a padding p, the last p cells before the first and the first p after the
+// last: the periodic domain stays seamless, with no artificial boundary at the edges. One operation
+// with its own backward: autograd through concatenations (or Conv2d's circular mode) copies the
+// tensor twice forward and, backward, fills a full-size zero tensor for every narrow and sums them:
+// most of a bfloat16 step's memory traffic on a GPU (issue 23). Both directions here touch each
+// element once per padded axis.
 struct PeriodicPad : torch::autograd::Function<PeriodicPad> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, int64_t p) {
-    ctx->saved_data["p"] = p;
-    const int64_t h = x.size(2), w = x.size(3);
-    auto out = torch::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options().memory_format(x.suggest_memory_format()));
-    const auto rows = out.narrow(2, p, h);  // the input's rows, with their column strips
-    rows.narrow(3, p, w).copy_(x);
-    rows.narrow(3, 0, p).copy_(x.narrow(3, w - p, p));
-    rows.narrow(3, w + p, p).copy_(x.narrow(3, 0, p));
-    out.narrow(2, 0, p).copy_(out.narrow(2, h, p));      // the last rows (corners included) on top
-    out.narrow(2, h + p, p).copy_(out.narrow(2, p, p));  // the first rows below
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, std::vector<int64_t> pads) {
+    const int64_t first = x.dim() - static_cast<int64_t>(pads.size());  // the first spatial axis
+    auto sizes = x.sizes().vec();
+    for (size_t a = 0; a < pads.size(); ++a) sizes[first + a] += 2 * pads[a];
+    auto out = torch::empty(sizes, x.options().memory_format(x.suggest_memory_format()));
+    // The input in the centre, then the strips axis by axis from the last, as nested
+    // concatenations would build them: axis a's strips span the axes after it whole (corners
+    // included) and the axes before it where the input lies.
+    auto centre = out;
+    for (size_t a = 0; a < pads.size(); ++a) centre = centre.narrow(first + a, pads[a], x.size(first + a));
+    centre.copy_(x);
+    for (size_t a = pads.size(); a-- > 0;) {
+      const int64_t p = pads[a], n = x.size(first + a), d = first + a;
+      if (p == 0) continue;
+      auto band = out;
+      for (size_t b = 0; b < a; ++b) band = band.narrow(first + b, pads[b], x.size(first + b));
+      band.narrow(d, 0, p).copy_(band.narrow(d, n, p));      // the last cells before the first
+      band.narrow(d, n + p, p).copy_(band.narrow(d, p, p));  // the first after the last
+    }
+    ctx->saved_data["pads"] = std::move(pads);
     return out;
   }
 
-  // Each input element's gradient sums its copies' gradients in the order autograd through the
-  // two concatenations did, (centre + row copy) + (column copy + corner): the same bits.
+  // Folds the axes' strips into the centre from the first axis on: each input element's gradient
+  // sums its copies' gradients in the order autograd through the nested concatenations did (for
+  // two axes: (centre + row copy) + (column copy + corner)), the same bits.
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
-    const int64_t p = ctx->saved_data["p"].toInt();
-    const auto& g = grads[0];
-    const int64_t h = g.size(2) - 2 * p, w = g.size(3) - 2 * p;
-    // A band of the padded gradient's columns with its two row strips folded in: rows [0, h).
-    const auto fold_rows = [&](const torch::Tensor& band, const torch::Tensor& into) {
-      into.narrow(2, h - p, p).add_(band.narrow(2, 0, p));
-      into.narrow(2, 0, p).add_(band.narrow(2, h + p, p));
-      return into;
-    };
-    const auto centre = g.narrow(3, p, w);
-    auto dx = fold_rows(centre, centre.narrow(2, p, h).clone());
-    dx.narrow(3, w - p, p).add_(fold_rows(g.narrow(3, 0, p), g.narrow(3, 0, p).narrow(2, p, h).clone()));
-    dx.narrow(3, 0, p).add_(fold_rows(g.narrow(3, w + p, p), g.narrow(3, w + p, p).narrow(2, p, h).clone()));
-    return {dx, torch::Tensor()};
+    const auto pads = ctx->saved_data["pads"].toIntVector();
+    torch::Tensor g = grads[0];
+    const int64_t first = g.dim() - static_cast<int64_t>(pads.size());
+    for (size_t a = 0; a < pads.size(); ++a) {
+      const int64_t p = pads[a], d = first + static_cast<int64_t>(a), n = g.size(d) - 2 * p;
+      if (p == 0) continue;
+      auto folded = g.narrow(d, p, n).clone();
+      folded.narrow(d, n - p, p).add_(g.narrow(d, 0, p));
+      folded.narrow(d, 0, p).add_(g.narrow(d, n + p, p));
+      g = folded;
+    }
+    return {g, torch::Tensor()};
   }
 };
+
+// torch::conv1d, conv2d or conv3d by the weight's dimensions: the ops LibTorch's ConvNd modules call.
+torch::Tensor conv_nd(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, int64_t stride,
+                      const std::vector<int64_t>& padding) {
+  const std::vector<int64_t> strides(padding.size(), stride), dilation(padding.size(), 1);
+  switch (w.dim()) {
+    case 3: return torch::conv1d(x, w, b, strides, padding, dilation);
+    case 4: return torch::conv2d(x, w, b, strides, padding, dilation);
+    default: return torch::conv3d(x, w, b, strides, padding, dilation);
+  }
+}
+
+// A fresh convolution's weight and bias as LibTorch's module of that dimension draws them.
+template <typename Module, typename Options>
+std::pair<torch::Tensor, torch::Tensor> drawn_by(int64_t in, int64_t out, int64_t kernel) {
+  Module m(Options(in, out, kernel));
+  return {m->weight, m->bias};
+}
 
 torch::nn::GroupNorm group_norm(int64_t channels) {
   if (channels % 8) usage_error("UNet widths must be multiples of 8 (GroupNorm(8)), got " + std::to_string(channels));
@@ -68,7 +91,13 @@ bool reduced_precision(const torch::Tensor& t) {
 
 }  // namespace
 
-torch::Tensor periodic_pad(const torch::Tensor& x, int64_t p) { return p == 0 ? x : PeriodicPad::apply(x, p); }
+torch::Tensor periodic_pad(const torch::Tensor& x, const std::vector<int64_t>& pads) {
+  SLIFT_ASSERT(!pads.empty() && static_cast<int64_t>(pads.size()) + 2 <= x.dim(), "periodic_pad: one padding per spatial axis");
+  if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) return x;
+  return PeriodicPad::apply(x, pads);
+}
+
+torch::Tensor periodic_pad(const torch::Tensor& x, int64_t p) { return periodic_pad(x, std::vector<int64_t>(x.dim() - 2, p)); }
 
 torch::Tensor normalise(torch::nn::GroupNorm& norm, const torch::Tensor& x) {
   if (!reduced_precision(x)) return norm(x);
@@ -86,44 +115,62 @@ torch::Tensor modulate(const torch::Tensor& h, const torch::Tensor& scale, const
   return torch::addcmul(h, h, scale) + shift;
 }
 
-torch::Tensor convolve(torch::nn::Conv2d& c, const torch::Tensor& x, bool periodic) {
-  return c(periodic ? periodic_pad(x, c->options.kernel_size()->at(0) / 2) : x);
+// The parameters come from LibTorch's Conv1d/2d/3d (kaiming-uniform weights, then uniform biases),
+// so that a 2-D network has exactly the parameters it had when it was built of torch::nn::Conv2d:
+// the same names, shapes, order and values from the same seed, hence the same model files. The
+// module is ours so that one type serves every dimension and carries its axes' paddings.
+ConvImpl::ConvImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride_, const std::vector<bool>& periodic)
+    : stride(stride_) {
+  for (const bool p : periodic) wrap.push_back(p ? kernel / 2 : 0), zeros.push_back(p ? 0 : kernel / 2);
+  std::pair<torch::Tensor, torch::Tensor> drawn;
+  switch (periodic.size()) {
+    case 1: drawn = drawn_by<torch::nn::Conv1d, torch::nn::Conv1dOptions>(in, out, kernel); break;
+    case 2: drawn = drawn_by<torch::nn::Conv2d, torch::nn::Conv2dOptions>(in, out, kernel); break;
+    case 3: drawn = drawn_by<torch::nn::Conv3d, torch::nn::Conv3dOptions>(in, out, kernel); break;
+    default: usage_error("the UNet takes 1, 2 or 3 spatial axes, not " + std::to_string(periodic.size()));
+  }
+  weight = register_parameter("weight", drawn.first);
+  bias = register_parameter("bias", drawn.second);
 }
 
-torch::Tensor convolve_with_constant_channels(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& c,
-                                              bool periodic) {
+torch::Tensor ConvImpl::forward(const torch::Tensor& x) { return conv_nd(periodic_pad(x, wrap), weight, bias, stride, zeros); }
+
+torch::Tensor convolve_with_constant_channels(Conv& conv, const torch::Tensor& x, const torch::Tensor& c) {
   // A channel that is c_j everywhere contributes c_j times the response of its kernel to a
   // channel of ones (zero padding included), a map M_j shared by the whole batch: so the constant
-  // channels cost one k-by-(out nx ny) product per sample instead of a k-channel convolution
+  // channels cost one k-by-(out cells) product per sample instead of a k-channel convolution
   // (18% of the SL UNet's work with 64 label channels, the reason SL sampled slower than K = 1).
   const auto& weight = conv->weight;
   const int64_t out = weight.size(0), k = c.size(1), frames = weight.size(1) - k;
-  const int64_t p = conv->options.kernel_size()->at(0) / 2;
   SLIFT_ASSERT(x.size(1) == frames, "constant channels: input and kernel channels differ");
-  const auto pad_input = [&](const torch::Tensor& t) { return periodic ? periodic_pad(t, p) : t; };
-  const auto options = [&] { return F::Conv2dFuncOptions().stride(conv->options.stride()).padding(periodic ? 0 : p); };
-  const auto h = F::conv2d(pad_input(x), weight.narrow(1, 0, frames), options().bias(conv->bias));
-  const auto kernels = weight.narrow(1, frames, k).reshape({out * k, 1, weight.size(2), weight.size(3)});
-  const auto maps = F::conv2d(pad_input(torch::ones({1, 1, x.size(2), x.size(3)}, x.options())), kernels, options())
-                        .view({out, k, h.size(2), h.size(3)});
-  return h + linear(c, maps.permute({0, 2, 3, 1}).reshape({-1, k}), torch::Tensor()).view(h.sizes());
+  const auto h = conv_nd(periodic_pad(x, conv->wrap), weight.narrow(1, 0, frames), conv->bias, conv->stride, conv->zeros);
+  // The kernels of the constant channels, one output each, on one channel of ones.
+  auto kernel_shape = weight.sizes().vec(), ones_shape = x.sizes().vec(), maps_shape = h.sizes().vec();
+  kernel_shape[0] = out * k, kernel_shape[1] = 1;
+  ones_shape[0] = ones_shape[1] = 1;
+  maps_shape[0] = out, maps_shape[1] = k;
+  const auto ones = periodic_pad(torch::ones(ones_shape, x.options()), conv->wrap);
+  const auto maps = conv_nd(ones, weight.narrow(1, frames, k).reshape(kernel_shape), torch::Tensor(), conv->stride, conv->zeros)
+                        .view(maps_shape);
+  return h + linear(c, maps.movedim(1, -1).reshape({-1, k}), torch::Tensor()).view(h.sizes());
 }
 
-ResBlockImpl::ResBlockImpl(int64_t in, int64_t out, const UNetSpec& spec) : film(spec.film), periodic(spec.periodic) {
+ResBlockImpl::ResBlockImpl(int64_t in, int64_t out, const UNetSpec& spec) : film(spec.film) {
   norm1 = register_module("norm1", group_norm(in));
-  conv1 = register_module("conv1", conv(in, out, 3, 1, spec.periodic));
+  conv1 = register_module("conv1", Conv(in, out, 3, 1, spec.periodic));
   norm2 = register_module("norm2", group_norm(out));
-  conv2 = register_module("conv2", conv(out, out, 3, 1, spec.periodic));
-  if (in != out) skip = register_module("skip", conv(in, out, 1, 1, spec.periodic));
+  conv2 = register_module("conv2", Conv(out, out, 3, 1, spec.periodic));
+  if (in != out) skip = register_module("skip", Conv(in, out, 1, 1, spec.periodic));
   if (spec.cond_dim > 0)
     modulation = register_module("modulation", torch::nn::Linear(spec.embed_dim, film ? 2 * out : out));
 }
 
 torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {
-  torch::Tensor h = convolve(conv1, torch::silu(normalise(norm1, x)), periodic);
+  torch::Tensor h = conv1(torch::silu(normalise(norm1, x)));
   h = normalise(norm2, h);
   if (modulation) {
-    torch::Tensor m = modulation(emb).unsqueeze(-1).unsqueeze(-1);  // b x c x 1 x 1
+    torch::Tensor m = modulation(emb);
+    for (int64_t a = 2; a < x.dim(); ++a) m = m.unsqueeze(-1);  // b x c x 1 (x 1 (x 1))
     if (film) {
       auto ss = m.chunk(2, 1);
       h = modulate(h, ss[0], ss[1]);
@@ -131,7 +178,7 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
       h = h + m;
     }
   }
-  h = convolve(conv2, torch::silu(h), periodic);
+  h = conv2(torch::silu(h));
   return (skip ? skip(x) : x) + h;
 }
 
@@ -143,7 +190,7 @@ UNetImpl::UNetImpl(const UNetSpec& s) : spec(s) {
                                                            torch::nn::Linear(spec.embed_dim, spec.embed_dim)));
   const auto& w = spec.widths;
   const size_t levels = w.size();
-  stem = register_module("stem", conv(spec.in_channels, w[0], 3, 1, spec.periodic));
+  stem = register_module("stem", Conv(spec.in_channels, w[0], 3, 1, spec.periodic));
   int64_t ch = w[0];
   down_blocks.resize(levels), up_blocks.resize(levels);
   for (size_t l = 0; l < levels; ++l) {
@@ -151,10 +198,10 @@ UNetImpl::UNetImpl(const UNetSpec& s) : spec(s) {
       down_blocks[l].push_back(register_module("down" + std::to_string(l) + "_" + std::to_string(b), ResBlock(ch, w[l], spec)));
       ch = w[l];
     }
-    if (l + 1 < levels) downs.push_back(register_module("downsample" + std::to_string(l), conv(ch, ch, 3, 2, spec.periodic)));
+    if (l + 1 < levels) downs.push_back(register_module("downsample" + std::to_string(l), Conv(ch, ch, 3, 2, spec.periodic)));
   }
   for (size_t l = levels - 1; l-- > 0;) {
-    ups.push_back(register_module("upsample" + std::to_string(l), conv(ch, w[l], 3, 1, spec.periodic)));
+    ups.push_back(register_module("upsample" + std::to_string(l), Conv(ch, w[l], 3, 1, spec.periodic)));
     ch = 2 * w[l];  // after concatenation with the encoder's features
     for (int64_t b = 0; b < spec.blocks; ++b) {
       up_blocks[l].push_back(register_module("up" + std::to_string(l) + "_" + std::to_string(b), ResBlock(ch, w[l], spec)));
@@ -162,37 +209,39 @@ UNetImpl::UNetImpl(const UNetSpec& s) : spec(s) {
     }
   }
   head_norm = register_module("head_norm", group_norm(ch));
-  head = register_module("head", conv(ch, 1, 3, 1, spec.periodic));
+  head = register_module("head", Conv(ch, 1, 3, 1, spec.periodic));
 }
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& cond) {
-  const int64_t m = spec.grid_multiple(), frames = spec.in_channels - spec.label_channels;
-  if (x.dim() != 4 || x.size(1) != frames || x.size(2) % m || x.size(3) % m)
-    usage_error("UNet input must be b x " + std::to_string(frames) + " x nx x ny with nx, ny multiples of " +
-                std::to_string(m));
+  const int64_t m = spec.grid_multiple(), frames = spec.in_channels - spec.label_channels, d = spec.dims();
+  bool fits = x.dim() == d + 2 && x.size(1) == frames;
+  for (int64_t a = 2; fits && a < x.dim(); ++a) fits = x.size(a) % m == 0;
+  if (!fits)
+    usage_error("UNet input must be b x " + std::to_string(frames) + " x " + std::to_string(d) +
+                " spatial axes, each a multiple of " + std::to_string(m));
   if ((spec.cond_dim > 0) != cond.defined() || (cond.defined() && cond.size(-1) != spec.cond_dim))
     usage_error("UNet conditioning must be b x " + std::to_string(spec.cond_dim) + (spec.cond_dim ? "" : " (none)"));
   torch::Tensor emb = embed ? torch::silu(embed->forward(cond)) : torch::Tensor();
   const size_t levels = spec.widths.size();
   torch::Tensor h;
   if (spec.label_channels > 0)  // the label broadcast over the grid, after the frames
-    h = convolve_with_constant_channels(stem, x, cond, spec.periodic);
+    h = convolve_with_constant_channels(stem, x, cond);
   else
-    h = convolve(stem, x, spec.periodic);
+    h = stem(x);
   std::vector<torch::Tensor> skips;
   for (size_t l = 0; l < levels; ++l) {
     for (auto& b : down_blocks[l]) h = b(h, emb);
     if (l + 1 < levels) {
       skips.push_back(h);
-      h = convolve(downs[l], h, spec.periodic);
+      h = downs[l](h);
     }
   }
   for (size_t l = levels - 1, u = 0; l-- > 0; ++u) {
-    h = F::interpolate(h, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
-    h = torch::cat({convolve(ups[u], h, spec.periodic), skips[l]}, 1);
+    h = F::interpolate(h, F::InterpolateFuncOptions().scale_factor(std::vector<double>(d, 2)).mode(torch::kNearest));
+    h = torch::cat({ups[u](h), skips[l]}, 1);
     for (auto& b : up_blocks[l]) h = b(h, emb);
   }
-  return convolve(head, torch::silu(normalise(head_norm, h)), spec.periodic);
+  return head(torch::silu(normalise(head_norm, h)));
 }
 
 }  // namespace slift::learner

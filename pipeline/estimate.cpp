@@ -23,7 +23,7 @@ constexpr double kSecondsPerMetricOp = 1e-9;
 // reaches (issue 23's target): the dry run's GPU time.
 constexpr double kGpuPeakFlopsPerSecond = 989e12, kGpuFlopsPerSecond = 0.3 * kGpuPeakFlopsPerSecond;
 
-// The learned array's shape per frame: {state dim} or {nx, ny}.
+// The learned array's shape per frame: {state dim} or the grid's sizes.
 std::vector<uint64_t> frame_shape(const Experiment& e) {
   ArraySpec a;
   if (e.system) {
@@ -56,8 +56,7 @@ Network network(const Experiment& e, const std::string& model) {
   }
   // The UNet of learner/unet.cpp, counted layer by layer (learner/unet_spec.hpp); its layers: two
   // convolutions per block, one per down- and upsampling.
-  const double nx = static_cast<double>(shape[0]), ny = shape.size() == 2 ? static_cast<double>(shape[1]) : 1;
-  n.macs = learner::forward_flops(learner::unet_spec(model, o, false), static_cast<int64_t>(nx), static_cast<int64_t>(ny)) / 2;
+  n.macs = learner::forward_flops(learner::unet_spec(model, o, false), std::vector<int64_t>(shape.begin(), shape.end())) / 2;
   const double levels = static_cast<double>(o.unet_widths.size()), blocks = static_cast<double>(o.unet_blocks);
   n.layers = 2 * levels * blocks + (levels - 1) * (2 + 2 * blocks);
   n.seconds_per_flop = kUnetSecondsPerFlop;

@@ -5,6 +5,10 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <functional>
+#include <numeric>
+
 #include "core/dataset.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
@@ -54,17 +58,18 @@ ModelSpec mlp(const std::string& model, int64_t label_dim, const std::string& ac
   return s;
 }
 
-ModelSpec unet(const std::string& model, int64_t label_dim, bool periodic) {
+// On an 8 x 8 grid by default; `grid` and `periodic` (a flag per axis) for other grids.
+ModelSpec unet(const std::string& model, int64_t label_dim, bool periodic, std::vector<int64_t> grid = {8, 8}) {
   ModelSpec s;
   s.model = model;
   s.options.arch = "unet";
-  s.nx = s.ny = 8;
-  s.dim = 64;
+  s.grid = grid;
+  s.dim = std::accumulate(grid.begin(), grid.end(), int64_t(1), std::multiplies<>());
+  s.periodic.assign(grid.size(), periodic);
   s.options.window = 3;
   s.options.label_dim = label_dim;
   s.options.unet_widths = {8, 16};
   s.options.embed_dim = 16;
-  s.periodic = periodic;
   return s;
 }
 
@@ -88,7 +93,18 @@ std::vector<std::pair<std::string, ModelSpec>> variants() {
   shift.options.conditioning = "shift";
   shift.options.label_channels = true;
   v.emplace_back("unet_sl_shift_walls", shift);
-  v.back().second.periodic = false;
+  v.back().second.periodic = {false, false};
+  // Other grids: 1-D and 3-D, each periodic with label channels, and a 2-D grid periodic along
+  // its second axis only.
+  for (auto [name, grid] : {std::pair<std::string, std::vector<int64_t>>{"1d", {16}}, {"3d", {4, 8, 4}}}) {
+    auto channels = unet("sl", 3, true, grid);
+    channels.options.label_channels = true;
+    v.emplace_back("unet_sl_periodic_label_channels_" + name, channels);
+    v.emplace_back("unet_deterministic_walls_" + name, unet("deterministic", 0, false, grid));
+  }
+  auto mixed = unet("sl", 3, false, {8, 4});
+  mixed.periodic = {false, true};
+  v.emplace_back("unet_sl_mixed_boundaries", mixed);
   return v;
 }
 
@@ -111,7 +127,7 @@ TEST(Export, ForwardIsLearnerStep) {
     const auto expected = learner::step(m, *learner::model_for_sampling(m.spec, m.seed, 0, path), windows, rngs);
     std::vector<int64_t> shape{b, spec.window()};
     if (spec.unet())
-      shape.insert(shape.end(), {spec.nx, spec.ny});
+      shape.insert(shape.end(), spec.grid.begin(), spec.grid.end());
     else
       shape.push_back(spec.dim);
     const auto got = ts.forward({windows.reshape(shape), z}).toTensor().reshape({b, spec.dim});
@@ -199,6 +215,48 @@ TEST(Export, RolloutReproducesSampleModel) {
   spec.options.label_channels = true;
   spec.options.output = "extrapolation";
   expect_rollout_reproduces(write_model(dir, spec, "unet"), dir / "fields.h5", dir.path(), "t0_fields/u");
+}
+
+// A bump drifting along the first axis at a random speed per trajectory, plus noise: n_traj x
+// n_time x grid, row-major.
+std::vector<float> drifting_bumps_nd(int64_t n_traj, int64_t n_time, const std::vector<int64_t>& grid) {
+  std::vector<float> u;
+  Rng rng(4, 0, "test.bumps");
+  int64_t cells = 1;
+  for (const int64_t n : grid) cells *= n;
+  for (int64_t i = 0; i < n_traj; ++i) {
+    const double speed = 0.5 + rng.uniform();
+    for (int64_t t = 0; t < n_time; ++t)
+      for (int64_t k = 0; k < cells; ++k) {
+        double r2 = 0;
+        for (size_t a = grid.size(), rest = static_cast<size_t>(k); a-- > 0; rest /= static_cast<size_t>(grid[a])) {
+          const double x = static_cast<double>(rest % static_cast<size_t>(grid[a]));
+          const double centre = a == 0 ? 2.0 + speed * static_cast<double>(t) : 0.5 * static_cast<double>(grid[a]);
+          r2 += (x - centre) * (x - centre);
+        }
+        u.push_back(static_cast<float>(std::exp(-0.5 * r2) + 0.01 * rng.normal()));
+      }
+  }
+  return u;
+}
+
+TEST(Export, OneAndThreeDimensionalFieldsTrainSampleAndExport) {
+  // End to end on grids other than 2-D: the model's grid and per-axis boundaries come from the
+  // data, SL trains a few steps, samples, and the export's rollout is slift sample's file.
+  log::set_level(log::Level::quiet);
+  const std::vector<std::pair<std::vector<int64_t>, std::vector<bool>>> grids{{{16}, {true}},
+                                                                             {{8, 4, 4}, {true, false, true}}};
+  for (const auto& [grid, periodic] : grids) {
+    test::TempDir dir;
+    test::write_fields(dir / "fields.h5", 4, 5, grid, drifting_bumps_nd(4, 5, grid), periodic);
+    auto o = test::tiny_unet_options(6, 4, 3);
+    o.label_channels = true;
+    learner::train_model("sl", o, dir / "fields.h5", 2, dir / "sl.pt", "", "model: sl");
+    const auto m = learner::load_model(dir / "sl.pt");
+    EXPECT_EQ(m.spec.grid, grid);
+    EXPECT_EQ(m.spec.periodic, periodic);
+    expect_rollout_reproduces(dir / "sl.pt", dir / "fields.h5", dir.path(), "t0_fields/u");
+  }
 }
 
 TEST(Export, Refusals) {

@@ -16,7 +16,7 @@ inline LoadedModel field_model(const std::string& model) {
   m.spec.options.embed_dim = 8;
   m.spec.options.label_dim = 3;
   m.spec.options.window = 2;
-  m.spec.dim = 64, m.spec.nx = 8, m.spec.ny = 8;
+  m.spec.dim = 64, m.spec.grid = {8, 8}, m.spec.periodic = {false, false};
   m.norm = {std::vector<float>(64, 0.5f), std::vector<float>(64, 2.f), std::vector<float>(64, 0.25f)};
   m.losses = {1.f, 0.5f};
   m.seed = 9;

@@ -282,5 +282,38 @@ TEST(LearnerFields, ExtrapolationOutputAndLabelChannels) {
   EXPECT_THROW(learner::train_model("sl", one, dir / "data.h5", 2, dir / "bad.pt", "", ""), Error);
 }
 
+TEST(LearnerFields, AnAxisWithoutOneBoundaryIsOneLineNamingTheFile) {
+  // Each axis's padding comes from its boundary condition: a 1-D file whose axis has none, or two
+  // that differ, is refused before training, in one line naming the file and the axis.
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  const int64_t n_traj = 2, n_time = 3, n = 8;
+  const std::vector<float> u(static_cast<size_t>(n_traj * n_time * n), 0.5f);
+  const auto write = [&](const std::string& path, const std::vector<BoundaryCondition>& bcs) {
+    DatasetHeader h;
+    h.kind = "fields";
+    h.dataset_name = "toy_fields";
+    h.time = {0.0, 0.25, 0.5};
+    h.axes = {{"x", {0, 1, 2, 3, 4, 5, 6, 7}}};
+    h.boundary_conditions = bcs;
+    h.params_hash = "toy_fields";
+    DatasetWriter w(path, h, {{"t0_fields/u", {n_time, n}, true, {true}}}, n_traj);
+    w.write(0, 0, n_traj, u.data());
+    w.commit(n_traj);
+    w.finish();
+  };
+  write(dir / "none.h5", {});
+  write(dir / "two.h5", {{"periodic_x", "PERIODIC", {"x"}}, {"wall_x", "WALL", {"x"}}});
+  const auto o = test::tiny_unet_options(2, 2, 2);
+  for (const char* name : {"none.h5", "two.h5"}) {
+    const std::string path = dir / name;
+    const auto m = test::usage_message([&] { learner::train_model("sl", o, path, 1, dir / "sl.pt", "", ""); });
+    EXPECT_EQ(m.rfind(path + ": ", 0), 0u) << m;
+    EXPECT_NE(m.find("'x'"), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "sl.pt"));
+}
+
 }  // namespace
 }  // namespace slift

@@ -15,7 +15,7 @@ namespace {
 
 LoadedModel tiny(const std::string& model) {
   LoadedModel m = field_model(model);
-  m.spec.periodic = true;
+  m.spec.periodic = {true, true};
   torch::manual_seed(5);
   m.net = Net(m.spec);
   m.net.module()->eval();

@@ -26,22 +26,32 @@ void write_states(const std::string& path, int64_t n_traj, int64_t n_time, int64
 
 void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
                   const std::vector<float>& u, bool periodic) {
+  write_fields(path, n_traj, n_time, {nx, ny}, u, {periodic, periodic});
+}
+
+void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, const std::vector<int64_t>& grid,
+                  const std::vector<float>& u, const std::vector<bool>& periodic) {
   DatasetHeader h;
   h.kind = "fields";
   h.dataset_name = "toy_fields";
   for (int64_t t = 0; t < n_time; ++t) h.time.push_back(0.25 * static_cast<double>(t));
-  h.axes = {{"x", {}}, {"y", {}}};
-  for (int64_t i = 0; i < nx; ++i) h.axes[0].coordinates.push_back((static_cast<double>(i) + 0.5) / static_cast<double>(nx));
-  for (int64_t j = 0; j < ny; ++j) h.axes[1].coordinates.push_back((static_cast<double>(j) + 0.5) / static_cast<double>(ny));
-  const std::string type = periodic ? "PERIODIC" : "WALL";
-  h.boundary_conditions = {{"bc_x", type, {"x"}}, {"bc_y", type, {"y"}}};
+  ArraySpec field{"t0_fields/u", {static_cast<uint64_t>(n_time)}, true, std::vector<bool>(grid.size(), true)};
+  ArraySpec medium{"t0_fields/c", {}, false, std::vector<bool>(grid.size(), true)};
+  int64_t cells = 1;
+  for (size_t a = 0; a < grid.size(); ++a) {
+    const std::string name(1, "xyz"[a]);
+    h.axes.push_back({name, {}});
+    for (int64_t i = 0; i < grid[a]; ++i)
+      h.axes[a].coordinates.push_back((static_cast<double>(i) + 0.5) / static_cast<double>(grid[a]));
+    h.boundary_conditions.push_back({"bc_" + name, periodic[a] ? "PERIODIC" : "WALL", {name}});
+    field.shape.push_back(static_cast<uint64_t>(grid[a]));
+    medium.shape.push_back(static_cast<uint64_t>(grid[a]));
+    cells *= grid[a];
+  }
   h.params_hash = "toy_fields";
-  const auto n = static_cast<uint64_t>(nx), m = static_cast<uint64_t>(ny);
-  ArraySpec field{"t0_fields/u", {static_cast<uint64_t>(n_time), n, m}, true, {true, true}};
-  ArraySpec medium{"t0_fields/c", {n, m}, false, {true, true}};
   DatasetWriter w(path, h, {field, medium}, static_cast<uint64_t>(n_traj));
   w.write(0, 0, static_cast<uint64_t>(n_traj), u.data());
-  const std::vector<float> c(static_cast<size_t>(n_traj * nx * ny), 1.0f);
+  const std::vector<float> c(static_cast<size_t>(n_traj * cells), 1.0f);
   w.write(1, 0, static_cast<uint64_t>(n_traj), c.data());
   w.commit(static_cast<uint64_t>(n_traj));
   w.finish();

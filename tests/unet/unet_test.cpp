@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <functional>
+#include <numeric>
 #include <set>
 #include <string>
 
@@ -18,7 +19,7 @@ namespace {
 
 UNetSpec tiny(int64_t in, int64_t cond, bool periodic) {
   UNetSpec s;
-  s.in_channels = in, s.widths = {8, 16}, s.blocks = 1, s.cond_dim = cond, s.embed_dim = 32, s.periodic = periodic;
+  s.in_channels = in, s.widths = {8, 16}, s.blocks = 1, s.cond_dim = cond, s.embed_dim = 32, s.periodic = {periodic, periodic};
   return s;
 }
 
@@ -39,15 +40,22 @@ double fit(UNet& net, const torch::Tensor& x, const torch::Tensor& cond, const t
   return loss;
 }
 
-// The periodic padding as it was built before periodic_pad (two concatenations, autograd's backward).
-torch::Tensor wrap_by_concatenation(const torch::Tensor& x, int64_t p) {
-  const auto cols = torch::cat({x.narrow(3, x.size(3) - p, p), x, x.narrow(3, 0, p)}, 3);
-  return torch::cat({cols.narrow(2, cols.size(2) - p, p), cols, cols.narrow(2, 0, p)}, 2);
+// The periodic padding as it was built before periodic_pad: one concatenation per padded axis,
+// from the last (in 2-D the columns, then the rows), and autograd's backward.
+torch::Tensor wrap_by_concatenation(const torch::Tensor& x, const std::vector<int64_t>& pads) {
+  auto out = x;
+  const int64_t first = x.dim() - static_cast<int64_t>(pads.size());
+  for (size_t a = pads.size(); a-- > 0;) {
+    const int64_t d = first + static_cast<int64_t>(a), p = pads[a];
+    if (p > 0) out = torch::cat({out.narrow(d, out.size(d) - p, p), out, out.narrow(d, 0, p)}, d);
+  }
+  return out;
 }
+torch::Tensor wrap_by_concatenation(const torch::Tensor& x, int64_t p) { return wrap_by_concatenation(x, {p, p}); }
 
 // The residual block's forward as it was before normalise, modulate and periodic_pad.
 torch::Tensor block_as_before(ResBlockImpl& b, const torch::Tensor& x, const torch::Tensor& emb) {
-  const auto conv = [&](torch::nn::Conv2d& c, const torch::Tensor& t) { return c(wrap_by_concatenation(t, 1)); };
+  const auto conv = [&](Conv& c, const torch::Tensor& t) { return torch::conv2d(wrap_by_concatenation(t, 1), c->weight, c->bias); };
   auto h = conv(b.conv1, torch::silu(b.norm1(x)));
   h = b.norm2(h);
   const auto ss = b.modulation(emb).unsqueeze(-1).unsqueeze(-1).chunk(2, 1);
@@ -102,6 +110,31 @@ TEST(UNet, PeriodicPadMatchesConcatenationForwardAndBackward) {
   const auto nhwc = torch::randn({1, 8, 4, 4}).contiguous(torch::MemoryFormat::ChannelsLast);
   EXPECT_TRUE(periodic_pad(nhwc, 1).is_contiguous(torch::MemoryFormat::ChannelsLast));
   EXPECT_TRUE(torch::equal(periodic_pad(nhwc, 1), wrap_by_concatenation(nhwc, 1)));
+}
+
+TEST(UNet, PeriodicPadOnOneToThreeAxesMatchesConcatenation) {
+  // Per-axis paddings on 1-3 spatial axes, 0 leaving an axis as it is (a walled one): the same
+  // values as nested concatenations, and the same gradient bits as autograd's through them.
+  torch::manual_seed(17);
+  const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> cases{
+      {{9}, {1}}, {{9}, {2}}, {{6, 5}, {1, 0}}, {{6, 5}, {0, 2}}, {{5, 6, 7}, {1, 1, 1}}, {{5, 6, 7}, {2, 0, 1}}};
+  for (const auto& [grid, pads] : cases) {
+    std::vector<int64_t> shape{2, 3}, padded{2, 3};
+    shape.insert(shape.end(), grid.begin(), grid.end());
+    for (size_t a = 0; a < grid.size(); ++a) padded.push_back(grid[a] + 2 * pads[a]);
+    const auto x = torch::randn(shape, torch::kFloat64).requires_grad_(true);
+    const auto g = torch::randn(padded, torch::kFloat64);
+    const auto ours = periodic_pad(x, pads), reference = wrap_by_concatenation(x, pads);
+    const std::string what = std::to_string(grid.size()) + "-D, pads " + torch::str(pads);
+    EXPECT_TRUE(torch::equal(ours, reference)) << what;
+    const auto ours_grad = torch::autograd::grad({ours}, {x}, {g})[0];
+    const auto reference_grad = torch::autograd::grad({reference}, {x}, {g})[0];
+    EXPECT_TRUE(torch::equal(ours_grad, reference_grad)) << what << ": " << (ours_grad - reference_grad).abs().max().item<double>();
+  }
+  // 3-D channels last (NDHWC) stays so.
+  const auto ndhwc = torch::randn({1, 8, 4, 4, 4}).contiguous(torch::MemoryFormat::ChannelsLast3d);
+  EXPECT_TRUE(periodic_pad(ndhwc, 1).is_contiguous(torch::MemoryFormat::ChannelsLast3d));
+  EXPECT_TRUE(torch::equal(periodic_pad(ndhwc, 1), wrap_by_concatenation(ndhwc, {1, 1, 1})));
 }
 
 TEST(UNet, Float32BlockIsBitForBitAsBefore) {
@@ -167,6 +200,107 @@ TEST(UNet, CircularPaddingMakesItShiftEquivariant) {
   };
   EXPECT_LT(shifted_gap(true), 1e-5);
   EXPECT_GT(shifted_gap(false), 1e-3);  // zero padding: the walls are seen
+}
+
+// The largest change that rolling the input by `shifts` along spatial axes `axes` (0: the first)
+// makes to the net's rolled output: 0 where the net commutes with the shift.
+double roll_gap(const UNetSpec& spec, const std::vector<int64_t>& grid, const std::vector<int64_t>& shifts,
+                const std::vector<int64_t>& axes) {
+  torch::manual_seed(11);
+  UNet net(spec);
+  std::vector<int64_t> shape{2, spec.in_channels}, dims;
+  shape.insert(shape.end(), grid.begin(), grid.end());
+  for (const int64_t a : axes) dims.push_back(a + 2);
+  const auto x = torch::randn(shape), z = torch::randn({2, spec.cond_dim});
+  torch::NoGradGuard g;
+  return (net->forward(x.roll(shifts, dims), z) - net->forward(x, z).roll(shifts, dims)).abs().max().item<double>();
+}
+
+TEST(UNet, OneAndThreeDimensionalNetsCommuteWithShiftsAlongPeriodicAxes) {
+  for (const std::vector<int64_t>& grid : {std::vector<int64_t>{16}, {8, 8, 8}}) {
+    const auto d = static_cast<int64_t>(grid.size());
+    std::vector<int64_t> axes(grid.size());
+    std::iota(axes.begin(), axes.end(), 0);
+    const std::vector<int64_t> one(grid.size(), 1);
+    UNetSpec s = tiny(3, 4, true);
+    s.periodic.assign(grid.size(), true);
+    // Two levels: a shift by the coarsest cell (the stride-2 level sees whole cells).
+    EXPECT_LT(roll_gap(s, grid, std::vector<int64_t>(grid.size(), s.grid_multiple()), axes), 1e-5) << d << "-D";
+    s.widths = {8};  // one level, no stride: any shift, one cell included
+    EXPECT_LT(roll_gap(s, grid, one, axes), 1e-5) << d << "-D";
+    s.periodic.assign(grid.size(), false);  // walls: the edges are seen
+    EXPECT_GT(roll_gap(s, grid, one, axes), 1e-3) << d << "-D walls";
+  }
+}
+
+TEST(UNet, MixedBoundariesCommuteWithShiftsAlongThePeriodicAxisOnly) {
+  // 2-D, periodic along the first axis, walls along the second.
+  UNetSpec s = tiny(3, 4, true);
+  s.periodic = {true, false};
+  s.widths = {8};
+  EXPECT_LT(roll_gap(s, {8, 8}, {1}, {0}), 1e-5);
+  EXPECT_GT(roll_gap(s, {8, 8}, {1}, {1}), 1e-3);
+  s.widths = {8, 16};
+  EXPECT_LT(roll_gap(s, {8, 8}, {2}, {0}), 1e-5);
+  EXPECT_GT(roll_gap(s, {8, 8}, {2}, {1}), 1e-3);
+}
+
+TEST(UNet, ForwardFlopsCountTheBuiltNetworksLayers) {
+  // forward_flops against a count from the parameters of the network built from the same spec:
+  // every convolution's weight (in x out x kernel^d) once per output cell of its level, every
+  // linear layer's once per sample, 2 FLOPs per multiply-add.
+  for (const std::vector<int64_t>& grid : {std::vector<int64_t>{32}, {16, 8}, {8, 8, 16}}) {
+    UNetSpec s = tiny(3, 4, true);
+    s.periodic.assign(grid.size(), true);
+    s.widths = {8, 16, 24}, s.blocks = 2;  // widths that change: 1x1 skips
+    UNet net(s);
+    double cells = 1, macs = 0;
+    for (const int64_t n : grid) cells *= static_cast<double>(n);
+    const auto level_cells = [&](int64_t level) { return cells / std::pow(2.0, static_cast<double>(level * grid.size())); };
+    for (const auto& item : net->named_parameters()) {
+      const std::string& name = item.key();
+      const auto& w = item.value();
+      if (name.size() < 7 || name.compare(name.size() - 7, 7, ".weight") != 0 || w.dim() == 1) continue;  // biases, norms
+      if (w.dim() == 2) {  // the conditioning MLP and the modulations
+        macs += static_cast<double>(w.numel());
+        continue;
+      }
+      ASSERT_EQ(w.dim(), static_cast<int64_t>(grid.size()) + 2) << name;
+      int64_t level = 0;  // stem, head
+      if (name.rfind("downsample", 0) == 0) level = std::stoi(name.substr(10)) + 1;  // writes the next level
+      else if (name.rfind("upsample", 0) == 0) level = std::stoi(name.substr(8));
+      else if (name.rfind("down", 0) == 0) level = std::stoi(name.substr(4));
+      else if (name.rfind("up", 0) == 0) level = std::stoi(name.substr(2));
+      macs += static_cast<double>(w.numel()) * level_cells(level);
+    }
+    EXPECT_NEAR(forward_flops(s, grid), 2 * macs, 1e-9 * macs) << grid.size() << "-D";
+  }
+}
+
+TEST(UNet, ChannelsLastOnThreeAndOneDimensionalGrids) {
+  // NDHWC on a 3-D grid, the same outputs to float rounding; a 1-D grid has no such layout and
+  // stays as it is.
+  for (const std::vector<int64_t>& grid : {std::vector<int64_t>{8, 4, 4}, {16}}) {
+    ModelSpec spec;
+    spec.options.arch = "unet";
+    spec.options.unet_widths = {8, 16};
+    spec.options.embed_dim = 16;
+    spec.options.label_dim = 3;
+    spec.options.window = 2;
+    spec.grid = grid;
+    spec.periodic.assign(grid.size(), true);
+    spec.dim = std::accumulate(grid.begin(), grid.end(), int64_t(1), std::multiplies<>());
+    torch::manual_seed(12);
+    Net plain(spec);
+    torch::manual_seed(12);
+    Net last(spec);
+    last.use_channels_last();
+    EXPECT_EQ(last.channels_last, grid.size() == 3);
+    EXPECT_EQ(last.unet->stem->weight.is_contiguous(torch::MemoryFormat::ChannelsLast3d), grid.size() == 3);
+    const auto x = torch::randn({2, 2 * spec.dim}), z = torch::randn({2, 3});
+    torch::NoGradGuard g;
+    EXPECT_LT((plain.forward(x, z) - last.forward(x, z)).abs().max().item<double>(), 1e-5) << grid.size() << "-D";
+  }
 }
 
 TEST(UNet, OutputDependsOnTheLabel) {
