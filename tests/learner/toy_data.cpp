@@ -25,6 +25,11 @@ void write_states(const std::string& path, int64_t n_traj, int64_t n_time, int64
 
 void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
                   const std::vector<float>& u, bool periodic) {
+  write_fields(path, n_traj, n_time, nx, ny, u, periodic, std::vector<float>(static_cast<size_t>(n_traj * nx * ny), 1.0f));
+}
+
+void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
+                  const std::vector<float>& u, bool periodic, const std::vector<float>& c) {
   DatasetHeader h;
   h.kind = "fields";
   h.dataset_name = "toy_fields";
@@ -39,7 +44,6 @@ void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64
   ArraySpec medium{"t0_fields/c", {n, m}, false, {true, true}};
   DatasetWriter w(path, h, {field, medium}, static_cast<uint64_t>(n_traj));
   w.write(0, 0, static_cast<uint64_t>(n_traj), u.data());
-  const std::vector<float> c(static_cast<size_t>(n_traj * nx * ny), 1.0f);
   w.write(1, 0, static_cast<uint64_t>(n_traj), c.data());
   w.commit(static_cast<uint64_t>(n_traj));
   w.finish();

@@ -15,6 +15,9 @@ void write_states(const std::string& path, int64_t n_traj, int64_t n_time, int64
 // t0_fields/u plus a static t0_fields/c (which the learner must ignore), periodic or walls.
 void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
                   const std::vector<float>& u, bool periodic);
+// The same with the static field c given (n_traj x nx x ny): a per-trajectory medium to condition on.
+void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
+                  const std::vector<float>& u, bool periodic, const std::vector<float>& c);
 
 // n_traj trajectories of n_time frames on an n x n grid: a bump drifting along x at a random speed,
 // plus noise.
