@@ -196,7 +196,8 @@ std::vector<BoundaryCondition> load_data(Experiment& e, config::Section data) {
       for (const auto& a : r.array_paths())
         if (a != array && !conditioned(e.train.condition_on, a))
           log::warn("data.train: " + file + ": '" + a + "' is " + (r.spec(a).time_varying ? "a time-varying" : "a static") +
-                    " field that slift ignores (it learns " + array + " alone, without conditioning)");
+                    " field that slift ignores (it learns " + array + " alone" +
+                    (r.spec(a).time_varying ? ")" : "; data.condition_on makes a static field an input of the models)"));
     }
     for (size_t k = 0; k < identity.size(); ++k)
       if (identity[k].second != reference[k].second)
