@@ -16,7 +16,7 @@ keys = ["wct", "wim", "w2_points_mean", "w2_energy_mean", "crossing_std", "final
 print("| set | " + " | ".join(keys) + " |")
 print("|---" * (len(keys) + 1) + "|")
 def row(name, m):
-    cells = [f"{m[k]:.4g}" if isinstance(m.get(k), (int, float)) else "" for k in keys]
+    cells = [(f"{m[k]:.4g}" + (f" ± {m[k + '_se']:.2g}" if k + "_se" in m else "")) if k in m else "" for k in keys]
     print(f"| {name} | " + " | ".join(cells) + " |")
 for name, run in runs.items():
     row(name, json.load(open(run + "/metrics.json"))["sl"])
