@@ -25,23 +25,24 @@ constexpr const char* kSamplePurpose = "learner.sample";
 
 // learner::step and sample_model's rollout. Shapes are checked where a user's tensors come in.
 constexpr const char* kStepSource = R"JIT(
-def forward(self, window: Tensor, z: Tensor) -> Tensor:
+def forward(self, window: Tensor, z: Tensor, statics: Optional[Tensor] = None) -> Tensor:
     b = window.size(0)
     assert window.dim() >= 2 and window.size(1) == self.window and window.numel() == b * self.window * self.dim, "window must be b x window x state_shape"
     assert z.dim() == 2 and z.size(0) == b and z.size(1) == self.label_dim, "z must be b x label_dim"
-    out = self.step(window.reshape(b, self.window * self.dim).float(), z.float())
+    out = self.step(window.reshape(b, self.window * self.dim).float(), z.float(), self.static_rows(statics, b))
     return out.reshape([b] + self.state_shape)
 
-def rollout(self, x0: Tensor, steps: int, seed: int, first: int = 0) -> Tensor:
+def rollout(self, x0: Tensor, steps: int, seed: int, first: int = 0, statics: Optional[Tensor] = None) -> Tensor:
     b = x0.size(0)
     assert x0.numel() == b * self.dim, "x0 must be b x state_shape"
     assert steps >= 0, "steps must be >= 0"
     assert not self.direct or steps <= 1, "a direct-map model (target final) takes one step: frame 0 to the last frame"
     x = x0.reshape(b, self.dim).float()
+    rows = self.static_rows(statics, b)
     windows = x.repeat(1, self.window)
     frames = [x]
     for t in range(steps):
-        x = self.step(windows, self.labels(seed, first, b, t).to(x.device))
+        x = self.step(windows, self.labels(seed, first, b, t).to(x.device), rows)
         frames.append(x)
         if self.window > 1:
             windows = torch.cat([windows[:, self.dim:], x], 1)
@@ -49,9 +50,19 @@ def rollout(self, x0: Tensor, steps: int, seed: int, first: int = 0) -> Tensor:
             windows = x
     return torch.stack(frames, 1).reshape([b, steps + 1] + self.state_shape)
 
-def step(self, windows: Tensor, z: Tensor) -> Tensor:
+def step(self, windows: Tensor, z: Tensor, statics: Optional[Tensor]) -> Tensor:
     x = (windows - self.in_mean.repeat(self.window)) / self.in_std.repeat(self.window)
+    if statics is not None:
+        x = torch.cat([x, (statics - self.static_mean) / self.static_std], 1)
     return self.prediction_base(windows) + self.net(x, z) * self.out_scale
+
+def static_rows(self, statics: Optional[Tensor], b: int) -> Optional[Tensor]:
+    if len(self.condition_on) == 0:
+        assert statics is None, "this model takes no static fields"
+        return None
+    assert statics is not None, "statics must be given: b x len(condition_on) x state_shape, the raw static fields"
+    assert statics.numel() == b * len(self.condition_on) * self.dim, "statics must be b x len(condition_on) x state_shape"
+    return statics.reshape(b, len(self.condition_on) * self.dim).float()
 
 def prediction_base(self, windows: Tensor) -> Tensor:
     current = windows[:, (self.window - 1) * self.dim:]
@@ -199,7 +210,7 @@ std::string unet_source(const ModelSpec& spec, const std::map<std::string, bool>
   std::ostringstream s;
   s << "def net(self, x: Tensor, cond: Tensor) -> Tensor:\n"
     << "    b = x.size(0)\n"
-    << "    h = x.reshape(b, " << spec.window() << grid << ")\n";
+    << "    h = x.reshape(b, " << spec.window() + static_cast<int64_t>(spec.options.condition_on.size()) << grid << ")\n";
   if (u.cond_dim > 0)
     s << "    emb: Optional[Tensor] = torch.silu(torch.linear(torch.silu(torch.linear(cond, self.embed_0_weight, "
          "self.embed_0_bias)), self.embed_2_weight, self.embed_2_bias))\n";
@@ -252,6 +263,14 @@ void export_model(const std::string& model_path, const std::string& out_path) {
   module.register_buffer("in_mean", vector_tensor(m.norm.in_mean));
   module.register_buffer("in_std", vector_tensor(m.norm.in_std));
   module.register_buffer("out_scale", vector_tensor(m.norm.out_scale));
+  // The static fields' normalisation per value (each field's mean and std repeated over its cells).
+  std::vector<float> static_mean, static_std;
+  for (size_t f = 0; f < spec.options.condition_on.size(); ++f) {
+    static_mean.insert(static_mean.end(), static_cast<size_t>(spec.dim), m.static_norm.mean[f]);
+    static_std.insert(static_std.end(), static_cast<size_t>(spec.dim), m.static_norm.std[f]);
+  }
+  module.register_buffer("static_mean", vector_tensor(static_mean));
+  module.register_buffer("static_std", vector_tensor(static_std));
   const bool unet = spec.options.arch == "unet";
   auto attribute = [&](const std::string& name, const c10::TypePtr& type, const c10::IValue& value) {
     module.register_attribute(name, type, value);
@@ -262,6 +281,7 @@ void export_model(const std::string& model_path, const std::string& out_path) {
   attribute("dim", c10::IntType::get(), spec.dim);
   attribute("window", c10::IntType::get(), spec.window());
   attribute("label_dim", c10::IntType::get(), spec.label_dim());
+  attribute("condition_on", c10::ListType::ofStrings(), c10::List<std::string>(spec.options.condition_on));
   attribute("state_shape", c10::ListType::ofInts(), unet ? spec.grid : std::vector<int64_t>{spec.dim});
   attribute("extrapolate", c10::BoolType::get(), spec.extrapolate());
   attribute("direct", c10::BoolType::get(), spec.direct());

@@ -31,6 +31,7 @@
 #include "core/log.hpp"
 #include "core/machine.hpp"
 #include "learner/model_info.hpp"
+#include "learner/static_channels.hpp"
 
 namespace slift::learner {
 
@@ -201,6 +202,7 @@ void save_model(const std::string& path, LoadedModel& m) {
   for (const auto& s : model_settings())
     if (stored(s, m.spec)) a.write(s.key, to_ivalue(s.get(m.spec.options)));
   if (!m.spec.options.state_field.empty()) a.write("state_field", c10::IValue(m.spec.options.state_field));
+  write_conditioning(a, m);
   a.write("seed", c10::IValue(static_cast<int64_t>(m.seed)));
   a.write("config_yaml", c10::IValue(m.config_yaml));
   a.write("in_mean", as_tensor(m.norm.in_mean));
@@ -284,6 +286,7 @@ static LoadedModel read_model(const std::string& path, torch::serialize::InputAr
   for (const auto& s : model_settings())
     if (stored(s, m.spec) && a.try_read(s.key, v)) s.set(m.spec.options, from_ivalue(v, s.fallback));
   if (a.try_read("state_field", v)) m.spec.options.state_field = v.toStringRef();
+  read_conditioning(a, m);
   m.seed = static_cast<uint64_t>(read("seed").toInt());
   m.config_yaml = read("config_yaml").toStringRef();
   torch::Tensor t;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "learner/conditioning.hpp"
 #include "learner/options.hpp"
 #include "learner/transitions.hpp"
 #include "learner/unet.hpp"
@@ -72,6 +73,7 @@ struct Net {
 struct LoadedModel {
   ModelSpec spec;
   Normalisation norm;
+  StaticNormalisation static_norm;  // of spec.options.condition_on (learner/static_channels.hpp)
   Net net;
   uint64_t seed = 0;            // training seed: keys the training labels
   std::string config_yaml;

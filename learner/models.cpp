@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "learner/diffusion.hpp"
+#include "learner/static_channels.hpp"
 
 namespace slift::learner {
 
@@ -124,7 +125,11 @@ Stepper::Stepper(LoadedModel& m, const Model& model, const torch::Device& device
 torch::Tensor Stepper::draw(std::vector<Rng>& rngs) const { return draw_normals(rngs, model_.normals_per_step(), device_); }
 
 torch::Tensor Stepper::operator()(const torch::Tensor& windows, const torch::Tensor& noise) const {
-  const auto x = (windows - in_mean_) / in_std_;  // normalise_windows, with the device's copies
+  return (*this)(windows, noise, {});
+}
+
+torch::Tensor Stepper::operator()(const torch::Tensor& windows, const torch::Tensor& noise, const torch::Tensor& statics) const {
+  const auto x = with_static_channels((windows - in_mean_) / in_std_, statics);  // normalise_windows, with the device's copies
   return prediction_base(m_.spec, windows) + model_.increment(m_.net, x, noise) * out_scale_;
 }
 

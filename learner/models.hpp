@@ -75,6 +75,9 @@ class Stepper {
   torch::Tensor draw(std::vector<Rng>& rngs) const;
   // One step on raw windows (b x window x dim, flattened), reading `noise` (from draw): the next raw states.
   torch::Tensor operator()(const torch::Tensor& windows, const torch::Tensor& noise) const;
+  // The same for a model conditioned on static fields: `statics`, row r the normalised static
+  // channels of rollout r (static_channels; undefined for a model without).
+  torch::Tensor operator()(const torch::Tensor& windows, const torch::Tensor& noise, const torch::Tensor& statics) const;
   const Model& model() const { return model_; }
 
  private:

@@ -55,6 +55,9 @@ struct TrainOptions {
   // data file's own choice, DatasetReader::state_field). The model file stores it, so sampling
   // and the probes read the field the model learned.
   std::string state_field;
+  // Not a config key of `train` either: the static fields of data.condition_on, input channels of
+  // the UNet beside the window (learner/conditioning.hpp). The model file stores them.
+  std::vector<std::string> condition_on;
 };
 
 // A setting's value as the table compares, hashes and stores it.

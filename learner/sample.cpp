@@ -9,6 +9,7 @@
 #include "core/rng.hpp"
 #include "learner/learner.hpp"
 #include "learner/models.hpp"
+#include "learner/static_channels.hpp"
 
 namespace slift::learner {
 
@@ -33,19 +34,28 @@ torch::Tensor start_windows(const Trajectories& test, int64_t window, int64_t fi
   return to_tensor(start, {count, window * dim}).to(device);
 }
 
+// The static channels of those rollouts (their test trajectories' rows of `statics`; undefined: none).
+torch::Tensor start_statics(const torch::Tensor& statics, int64_t first, int64_t count) {
+  if (!statics.defined()) return {};
+  const auto rows = torch::arange(first, first + count, torch::kInt64).remainder(statics.size(0)).to(statics.device());
+  return statics.index_select(0, rows);
+}
+
 // Trajectories first .. first + count - 1 of the sample, count x n_out x dim: every one draws its
 // labels (or the ARDM's noise) from its own stream, so the batch size changes nothing. The frames
 // stay on the device until the batch is done; nothing in the loop waits for the device.
-std::vector<float> roll_out(const Stepper& stepper, const ModelSpec& spec, const Trajectories& test, int64_t n_out,
-                            uint64_t seed, const Execution& exec, int64_t first, int64_t count) {
+std::vector<float> roll_out(const Stepper& stepper, const ModelSpec& spec, const Trajectories& test,
+                            const torch::Tensor& statics, int64_t n_out, uint64_t seed, const Execution& exec,
+                            int64_t first, int64_t count) {
   const int64_t dim = spec.dim, w = spec.window();
   std::vector<Rng> rngs;
   for (int64_t r = 0; r < count; ++r) rngs.emplace_back(seed, static_cast<uint64_t>(first + r), "learner.sample");
   auto windows = start_windows(test, w, first, count, exec.device);
+  const auto conditions = start_statics(statics, first, count);
   std::vector<torch::Tensor> frames{windows.slice(1, (w - 1) * dim)};
   Autocast autocast(exec);
   for (int64_t t = 1; t < n_out; ++t) {
-    const auto next = stepper(windows, stepper.draw(rngs));
+    const auto next = stepper(windows, stepper.draw(rngs), conditions);
     frames.push_back(next);
     windows = w > 1 ? torch::cat({windows.slice(1, dim), next}, 1) : next;
   }
@@ -57,8 +67,8 @@ std::vector<float> roll_out(const Stepper& stepper, const ModelSpec& spec, const
 // memory one step takes per rollout, measured on a few, plus what each rollout holds throughout
 // (its frames twice, when they are stacked at the end; its window; its noise), with a tenth
 // kept free. The CPU: `cap`.
-int64_t fitting_batch(const Stepper& stepper, const ModelSpec& spec, const Trajectories& test, int64_t n_out,
-                      const Execution& exec, int64_t cap) {
+int64_t fitting_batch(const Stepper& stepper, const ModelSpec& spec, const Trajectories& test, const torch::Tensor& statics,
+                      int64_t n_out, const Execution& exec, int64_t cap) {
   if (!exec.device.is_cuda()) return cap;
   const int64_t probe = std::min<int64_t>(cap, 4);
   const auto windows = start_windows(test, spec.window(), 0, probe, exec.device);
@@ -68,7 +78,7 @@ int64_t fitting_batch(const Stepper& stepper, const ModelSpec& spec, const Traje
   reset_peak_memory(exec.device);
   {
     Autocast autocast(exec);
-    stepper(windows, noise);
+    stepper(windows, noise, start_statics(statics, 0, probe));
   }
   synchronize(exec.device);
   const int64_t per_step = (peak_memory_bytes(exec.device) - before + probe - 1) / probe;
@@ -97,6 +107,8 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   if (test.dim != dim || (test.kind == "fields") != m.spec.unet())
     usage_error(init_data + ": " + test.kind + " of dimension " + std::to_string(test.dim) + ", but " + model_path +
                 " expects " + (m.spec.unet() ? "fields" : "states") + " of dimension " + std::to_string(dim));
+  // The static fields of the trajectories being continued, normalised as in training.
+  const auto statics = static_channels(m, init, init_data, test, device);
   // Rolled out: every frame of the test set; the direct map (target final): frame 0 and the last
   // frame only, generated in one evaluation.
   const int64_t n_out = m.spec.direct() ? 2 : test.n_time;
@@ -119,7 +131,7 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
 
   log::Progress progress("sample " + m.spec.model, static_cast<uint64_t>(n_traj), "traj");
   progress.advance(writer.n_done());
-  const int64_t max_batch = fitting_batch(stepper, m.spec, test, n_out, exec, options.batch_size);
+  const int64_t max_batch = fitting_batch(stepper, m.spec, test, statics, n_out, exec, options.batch_size);
   int64_t batch = max_batch;
   double rollout_seconds = 0;
   for (auto first = static_cast<int64_t>(writer.n_done()); first < n_traj;) {
@@ -127,7 +139,7 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
     std::vector<float> out;
     log::Stopwatch rollout;
     try {
-      out = roll_out(stepper, m.spec, test, n_out, seed, exec, first, count);
+      out = roll_out(stepper, m.spec, test, statics, n_out, seed, exec, first, count);
     } catch (const c10::OutOfMemoryError&) {
       if (count == 1) throw;
       batch = (count + 1) / 2;  // a GPU too small for this batch after all: the same trajectories in halves
@@ -213,10 +225,17 @@ double label_gradient_norm(const std::string& model_path, const std::string& tra
   }
   const auto windows = to_tensor(picked_windows, {n, w * dim}).to(device);
   const auto labels = to_tensor(picked_labels, {n, d}).to(device).requires_grad_(true);
+  // The static channels of the picked transitions' trajectories (row i n_time + t -> i).
+  torch::Tensor statics = static_channels(m, DatasetReader(train_data), train_data, data, device);
+  if (statics.defined()) {
+    std::vector<int64_t> trajectories(n);
+    for (int64_t r = 0; r < n; ++r) trajectories[r] = tr.inputs[idx[r] * w] / data.n_time;
+    statics = statics.index_select(0, torch::tensor(trajectories, torch::kInt64).to(device));
+  }
 
   // Rows are independent (no batch statistics), so the gradient of a sum over rows gives every
   // point's own vector-Jacobian product.
-  const auto out = m.net.forward(normalise_windows(m.spec, m.norm, windows), labels);
+  const auto out = m.net.forward(with_static_channels(normalise_windows(m.spec, m.norm, windows), statics), labels);
   auto sq = torch::zeros({n}, labels.options().requires_grad(false));
   if (!m.spec.unet()) {
     // Exact: row j of every point's Jacobian d f / d z from output j (f: the normalised increment).

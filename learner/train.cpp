@@ -23,6 +23,7 @@
 #include "learner/distributed.hpp"
 #include "learner/learner.hpp"
 #include "learner/models.hpp"
+#include "learner/static_channels.hpp"
 
 // LibTorch's fused AdamW kernel, for CUDA and the CPU, came with 2.4; Debian's 1.13 has none.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
@@ -122,12 +123,18 @@ std::string network_text(const ModelSpec& spec) {
 // rows, gathered per minibatch (the windows of a paper-scale set would not fit).
 class TrainingSet {
  public:
-  // Fits the model's normalisation; frees the raw states.
-  TrainingSet(Trajectories& data, LoadedModel& m, const torch::Device& device) : spec_(m.spec) {
+  // Fits the model's normalisation; frees the raw states. `statics`: the trajectories' static
+  // channels (fit_static_channels; undefined: none), appended to every window.
+  TrainingSet(Trajectories& data, LoadedModel& m, const torch::Device& device, const torch::Tensor& statics = {})
+      : spec_(m.spec) {
     if (data.kind == "fields")
       load_fields(data, m, device);
     else
       load_states(data, m, device);
+    if (statics.defined()) {
+      statics_ = statics;
+      trajectories_ = input_rows_.select(1, 0).div(data.n_time, "floor");  // row i n_time + t -> i
+    }
     std::vector<float>().swap(data.states);
   }
   int64_t size() const { return n_; }
@@ -141,7 +148,8 @@ class TrainingSet {
     // The base (newest frame, or the extrapolation 2 x_t - x_{t-1}) in normalised frames: its
     // coefficients sum to 1, so it commutes with the affine normalisation.
     const auto base = prediction_base(spec_, x);
-    return {x, (frames_.index_select(0, target_rows_.index_select(0, idx)) - base) * increment_factor_, z};
+    const auto statics = statics_.defined() ? statics_.index_select(0, trajectories_.index_select(0, idx)) : torch::Tensor();
+    return {with_static_channels(x, statics), (frames_.index_select(0, target_rows_.index_select(0, idx)) - base) * increment_factor_, z};
   }
 
  private:
@@ -174,6 +182,7 @@ class TrainingSet {
 
   const ModelSpec& spec_;
   torch::Tensor inputs_, targets_, labels_, frames_, input_rows_, target_rows_;
+  torch::Tensor statics_, trajectories_;  // static channels per trajectory (undefined: none); each transition's trajectory
   double increment_factor_ = 1;
   int64_t n_ = 0;
 };
@@ -670,7 +679,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& requested,
   const auto regression = model_for_training(m.spec, seed);
 
   // Data: the transitions, their labels and the normalisation, on the device.
-  const TrainingSet set(data, m, exec.device);
+  const TrainingSet set(data, m, exec.device, fit_static_channels(m, train_data, data, exec.device));
 
   // Loop: AdamW from the initial weights, or from this run's checkpoint.
   torch::manual_seed(seed);  // initial weights
@@ -679,7 +688,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& requested,
   if (options.channels_last) m.net.use_channels_last();
   // A checkpoint is resumed only by the run it belongs to.
   const std::string identity =
-      sha256(training_identity(options, model) + "|seed=" + std::to_string(seed) + "|data=" + sha256_file(train_data));
+      sha256(training_identity(options, model) + conditioning_identity(options.condition_on) + "|seed=" + std::to_string(seed) + "|data=" + sha256_file(train_data));
   Trainer trainer(m, *regression, set, exec, ranks, checkpoint_path, identity, capture);
   trainer.resume();
   ranks.broadcast(m.net.module()->parameters());

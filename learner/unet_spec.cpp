@@ -11,7 +11,7 @@ UNetSpec unet_spec(const std::string& model, const TrainOptions& options, std::v
   UNetSpec u;
   u.label_channels = options.label_channels ? label_dim : 0;
   // The noisy increment as one more channel for the diffusion model, conditioned on the time.
-  u.in_channels = (kind.diffusion ? options.window + 1 : options.window) + u.label_channels;
+  u.in_channels = (kind.diffusion ? options.window + 1 : options.window) + u.label_channels + static_cast<int64_t>(options.condition_on.size());
   u.widths = options.unet_widths;
   u.blocks = options.unet_blocks;
   u.embed_dim = options.embed_dim;

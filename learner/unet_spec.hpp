@@ -10,7 +10,7 @@
 namespace slift::learner {
 
 struct UNetSpec {
-  int64_t in_channels = 3;               // stem input: Markov window (+1 noisy target for ARDM) + label_channels
+  int64_t in_channels = 3;               // stem input: Markov window (+1 noisy target for ARDM) + label_channels + static fields
   std::vector<int64_t> widths{32, 64, 128};  // channels per level, multiples of 8
   int64_t blocks = 1;                    // residual blocks per level (each way)
   int64_t cond_dim = 0;                  // label dim or time-embedding dim; 0: unconditioned

@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/machine.hpp"
 #include "core/rng.hpp"
+#include "learner/conditioning.hpp"
 #include "pipeline/estimate.hpp"
 
 namespace slift::pipeline {
@@ -129,12 +130,33 @@ std::vector<std::pair<std::string, std::string>> data_identity(const DatasetRead
           {"boundaries", boundaries_text(h.boundary_conditions)}};
 }
 
+// data.condition_on: every name a static field of the split's file that the model can take as an
+// input channel (learner::static_field_array), else one line naming the key and why.
+void check_condition_on(const config::Section& data, const std::vector<std::string>& names, const DatasetReader& r,
+                        const std::string& file, const std::string& array) {
+  for (const auto& name : names) {
+    if (std::count(names.begin(), names.end(), name) > 1) data.fail("condition_on", "'" + name + "' is named twice");
+    try {
+      learner::static_field_array(r, file, name, array);
+    } catch (const Error& err) {
+      data.fail("condition_on", err.what());
+    }
+  }
+}
+
+// Whether the array is one of the static fields a model is conditioned on.
+bool conditioned(const std::vector<std::string>& names, const std::string& array) {
+  return std::find(names.begin(), names.end(), array.substr(array.find('/') + 1)) != names.end() &&
+         array.rfind("t0_fields/", 0) == 0;
+}
+
 // Section `data`: the three splits' files, read from their headers in one pass before any work.
 // Each must be a field data set whose learned field, time axis and size can be used as they
 // are; together they must agree on everything a model trained on one and evaluated on another
 // assumes. Returns the boundary conditions they share.
 std::vector<BoundaryCondition> load_data(Experiment& e, config::Section data) {
   e.train.state_field = data.get<std::string>("state_field", "");
+  e.train.condition_on = data.get<std::vector<std::string>>("condition_on", {});
   const double max_data_gb = data.get("max_data_gb", 64.0, config::positive());
   std::vector<std::pair<std::string, std::string>> reference;  // the training file's identity
   std::vector<BoundaryCondition> boundaries;
@@ -168,14 +190,16 @@ std::vector<BoundaryCondition> load_data(Experiment& e, config::Section data) {
       data.fail("max_data_gb", "the data sets declare " + gb_text(bytes) + " or more, above the budget of " +
                                    gb_text(max_data_gb * 1e9) + "; raise it with --set if meant");
     if (const std::string missing = r.unwritten(array); !missing.empty()) data.fail(split, file + ": " + missing);
+    if (split != "floor") check_condition_on(data, e.train.condition_on, r, file, array);  // read by training and sampling
     const auto identity = data_identity(r, array);
     if (split == "train") {
       reference = identity;
       boundaries = h.boundary_conditions;
       for (const auto& a : r.array_paths())
-        if (a != array)
+        if (a != array && !conditioned(e.train.condition_on, a))
           log::warn("data.train: " + file + ": '" + a + "' is " + (r.spec(a).time_varying ? "a time-varying" : "a static") +
-                    " field that slift ignores (it learns " + array + " alone, without conditioning)");
+                    " field that slift ignores (it learns " + array + " alone" +
+                    (r.spec(a).time_varying ? ")" : "; data.condition_on makes a static field an input of the models)"));
     }
     for (size_t k = 0; k < identity.size(); ++k)
       if (identity[k].second != reference[k].second)
@@ -189,6 +213,7 @@ std::vector<BoundaryCondition> load_data(Experiment& e, config::Section data) {
   e.simulate_params.remove("max_data_gb");  // a budget, not a property of the data
   // Unset, the key is left out of the data's identity: runs from before it existed stay done.
   if (e.train.state_field.empty()) e.simulate_params.remove("state_field");
+  if (e.train.condition_on.empty()) e.simulate_params.remove("condition_on");
   return boundaries;
 }
 
@@ -234,9 +259,10 @@ Experiment load_experiment(config::Config config) {
   }
 
   config::Section train = root.section("train");
-  const std::string state_field = e.train.state_field;  // section `data` names it, not `train`
+  const learner::TrainOptions from_data = e.train;  // section `data` names the field and the conditioning, not `train`
   e.train = learner::parse_train(train);
-  e.train.state_field = state_field;
+  e.train.state_field = from_data.state_field;
+  e.train.condition_on = from_data.condition_on;
   check_network_memory(e, train);
   e.train_params = train.resolved();
   config::Section sample = root.section("sample");

@@ -8,6 +8,7 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
+#include "learner/conditioning.hpp"
 #include "pipeline/analysis/evaluate.hpp"
 #include "pipeline/analysis/records.hpp"
 #include "pipeline/analysis/report.hpp"
@@ -90,7 +91,8 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
 
   std::vector<std::string> model_files, sample_stages, sample_files;
   // The learned field, when data.state_field names it (unset: the hashes of earlier runs stay).
-  const std::string field = e.train.state_field.empty() ? "" : "|state_field=" + e.train.state_field;
+  const std::string field = (e.train.state_field.empty() ? "" : "|state_field=" + e.train.state_field) +
+                            learner::conditioning_identity(e.train.condition_on);
   for (const auto& m : e.train.models) {
     std::vector<std::string> outs{path("models/" + m + ".pt"), path("models/" + m + ".json")};
     const std::string params = stage_params(e.train_params, learner::unhashed_train_keys(e.train, m));

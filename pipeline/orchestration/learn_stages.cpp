@@ -148,6 +148,7 @@ void train_ranks_worker(const std::string& config_file, const std::string& model
   config::Section train = config.root().section("train");
   learner::TrainOptions options = learner::parse_train(train);
   options.state_field = config.root().section("data").get<std::string>("state_field", "");  // as load_experiment reads it
+  options.condition_on = config.root().section("data").get<std::vector<std::string>>("condition_on", {});
   std::ifstream in(config_file);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const learner::TrainResult r = learner_api().train(model, options, train_data, seed, prefix + ".pt", prefix + ".ckpt", text);

@@ -40,6 +40,10 @@ std::string write_model(const test::TempDir& dir, const ModelSpec& spec, const s
     return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + spec.dim);
   };
   m.norm = {values(-0.5f, 0.5f), values(0.5f, 2.0f), values(0.02f, 0.1f)};
+  for (size_t f = 0; f < spec.options.condition_on.size(); ++f) {  // away from 0 and 1, as trained ones are
+    m.static_norm.mean.push_back(0.3f + 0.1f * static_cast<float>(f));
+    m.static_norm.std.push_back(1.7f);
+  }
   m.config_yaml = "name: " + name;
   const std::string path = dir / (name + ".pt");
   learner::save_model(path, m);
@@ -166,9 +170,10 @@ TEST(Export, LabelsAreTheSampleStream) {
     }
 }
 
-// Trajectories first .. first + n - 1 of sample_model's file, rolled out by the module.
+// Trajectories first .. first + n - 1 of sample_model's file, rolled out by the module; with
+// `statics` (a static field of the data the model is conditioned on), given its raw values.
 void expect_rollout_reproduces(const std::string& model, const std::string& data, const std::string& dir,
-                               const std::string& array) {
+                               const std::string& array, const std::string& statics = "") {
   learner::SampleOptions so;
   so.n_trajectories = 6;
   so.batch_size = 4;  // two batches: trajectories 0-3, then 4-5
@@ -194,8 +199,18 @@ void expect_rollout_reproduces(const std::string& model, const std::string& data
                                     state));
   const auto starts = torch::stack(x0);
   const int64_t steps = static_cast<int64_t>(shape[0]) - 1;
-  const auto a = ts.run_method("rollout", starts.slice(0, 0, 4), steps, static_cast<int64_t>(seed)).toTensor();
-  const auto b = ts.run_method("rollout", starts.slice(0, 4), steps, static_cast<int64_t>(seed), int64_t{4}).toTensor();
+  torch::Tensor a, b;
+  if (statics.empty()) {
+    a = ts.run_method("rollout", starts.slice(0, 0, 4), steps, static_cast<int64_t>(seed)).toTensor();
+    b = ts.run_method("rollout", starts.slice(0, 4), steps, static_cast<int64_t>(seed), int64_t{4}).toTensor();
+  } else {  // trajectory i's field: that of initial state i mod n_init, b x 1 x state_shape
+    std::vector<int64_t> field_shape{n_init, 1};
+    field_shape.insert(field_shape.end(), state.begin(), state.end());
+    const auto fields = learner::to_tensor(DatasetReader(data).read(statics), field_shape);
+    const auto rows = fields.index_select(0, torch::arange(6) % n_init);
+    a = ts.run_method("rollout", starts.slice(0, 0, 4), steps, static_cast<int64_t>(seed), int64_t{0}, rows.slice(0, 0, 4)).toTensor();
+    b = ts.run_method("rollout", starts.slice(0, 4), steps, static_cast<int64_t>(seed), int64_t{4}, rows.slice(0, 4)).toTensor();
+  }
   const auto got = torch::cat({a, b});
   EXPECT_TRUE(torch::equal(got, expected)) << model << ": max |rollout - sample_model| = "
                                            << (got - expected).abs().max().item<double>();
@@ -257,6 +272,23 @@ TEST(Export, OneAndThreeDimensionalFieldsTrainSampleAndExport) {
     EXPECT_EQ(m.spec.periodic, periodic);
     expect_rollout_reproduces(dir / "sl.pt", dir / "fields.h5", dir.path(), "t0_fields/u");
   }
+}
+
+// A model conditioned on a static field (data.condition_on) takes the raw field as `statics`.
+TEST(Export, RolloutWithStaticFieldsReproducesSampleModel) {
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  std::vector<float> c;
+  Rng rng(9, 0, "test.medium");
+  for (int64_t k = 0; k < 4 * 8 * 8; ++k) c.push_back(static_cast<float>(0.5 + rng.uniform()));
+  test::write_fields(dir / "fields.h5", 4, 5, 8, 8, test::drifting_bumps(4, 5, 2), true, c);
+  auto spec = unet("sl", 4, true);
+  spec.options.condition_on = {"c"};
+  const std::string model = write_model(dir, spec, "unet_c");
+  expect_rollout_reproduces(model, dir / "fields.h5", dir.path(), "t0_fields/u", "t0_fields/c");
+  auto ts = torch::jit::load(dir / "model.ts");
+  EXPECT_EQ(ts.attr("condition_on").toListRef().size(), 1u);
+  EXPECT_ANY_THROW(ts.forward({torch::zeros({2, 3, 8, 8}), torch::zeros({2, 4})})) << "statics missing";
 }
 
 TEST(Export, Refusals) {

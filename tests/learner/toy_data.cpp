@@ -29,8 +29,13 @@ void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64
   write_fields(path, n_traj, n_time, {nx, ny}, u, {periodic, periodic});
 }
 
+void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
+                  const std::vector<float>& u, bool periodic, const std::vector<float>& c) {
+  write_fields(path, n_traj, n_time, {nx, ny}, u, {periodic, periodic}, c);
+}
+
 void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, const std::vector<int64_t>& grid,
-                  const std::vector<float>& u, const std::vector<bool>& periodic) {
+                  const std::vector<float>& u, const std::vector<bool>& periodic, const std::vector<float>& given_c) {
   DatasetHeader h;
   h.kind = "fields";
   h.dataset_name = "toy_fields";
@@ -51,7 +56,7 @@ void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, const
   h.params_hash = "toy_fields";
   DatasetWriter w(path, h, {field, medium}, static_cast<uint64_t>(n_traj));
   w.write(0, 0, static_cast<uint64_t>(n_traj), u.data());
-  const std::vector<float> c(static_cast<size_t>(n_traj * cells), 1.0f);
+  const std::vector<float> c = given_c.empty() ? std::vector<float>(static_cast<size_t>(n_traj * cells), 1.0f) : given_c;
   w.write(1, 0, static_cast<uint64_t>(n_traj), c.data());
   w.commit(static_cast<uint64_t>(n_traj));
   w.finish();

@@ -15,9 +15,13 @@ void write_states(const std::string& path, int64_t n_traj, int64_t n_time, int64
 // t0_fields/u plus a static t0_fields/c (which the learner must ignore), periodic or walls.
 void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
                   const std::vector<float>& u, bool periodic);
-// The same on a grid of 1 to 3 axes (x, y, z), each periodic or a wall: fields n_traj x n_time x grid.
+// The same with the static field c given (n_traj x nx x ny): a per-trajectory medium to condition on.
+void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64_t nx, int64_t ny,
+                  const std::vector<float>& u, bool periodic, const std::vector<float>& c);
+// The same on a grid of 1 to 3 axes (x, y, z), each periodic or a wall: fields n_traj x n_time x
+// grid; c (n_traj x grid) all ones when empty.
 void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, const std::vector<int64_t>& grid,
-                  const std::vector<float>& u, const std::vector<bool>& periodic);
+                  const std::vector<float>& u, const std::vector<bool>& periodic, const std::vector<float>& c = {});
 
 // n_traj trajectories of n_time frames on an n x n grid: a bump drifting along x at a random speed,
 // plus noise.

@@ -9,7 +9,8 @@ stage), with a short training of SL and the label-free model; then checks metric
 report, that a second run does nothing, and that rewriting the training file reruns training.
 
 With `layouts`: the other layouts The Well allows. Those slift reads (several fields with
-data.state_field, one time axis per trajectory, axes named other than x, y) train end to end;
+data.state_field, static fields as conditioning with data.condition_on, one time axis per
+trajectory, axes named other than x, y) train end to end;
 those it cannot read as meant (vector states, a time axis that is not uniform or differs between
 trajectories, splits that disagree, declared sizes the file does not hold, ...) exit 2 before
 any work in one line naming the reason.
@@ -198,9 +199,27 @@ def layouts():
     config, out, metrics = trained("data.state_field picks u among u, p (and a static kappa)", "fields", files,
                                    data={"state_field": "u"}, models=("sl",))
     check(metrics.get("field") == "t0_fields/u", "metrics.json names the field data.state_field picked", str(metrics))
-    check("'t0_fields/kappa' is a static field that slift ignores" in out, "the ignored static field is named", out)
+    check("'t0_fields/kappa' is a static field that slift ignores" in out and "data.condition_on makes" in out,
+          "the ignored static field is named, with the key that uses it", out)
     code, out = slift_run(config, "--dry-run", "--set", "data.state_field=p")
     check(code == 0 and "train:sl" in out and "would run" in out, "another data.state_field retrains", out)
+
+    # Static fields as conditioning: data.condition_on names t0 static fields, input channels of the
+    # network; anything else is refused before any work, naming the file and why.
+    data = {"state_field": "u"}
+    refused("data.condition_on names a time-varying field", "conditioning", files, "'t0_fields/p' varies in time",
+            data={**data, "condition_on": ["p"]})
+    refused("data.condition_on names no field", "conditioning", files, "no field 'q' in t0_fields",
+            data={**data, "condition_on": ["q"]})
+    lacking = write_splits("conditioning_lacking", fields={"kappa": False}, test={"fields": {}})
+    refused("a test file without the field conditioned on", "conditioning_lacking", lacking,
+            "test.hdf5: no field 'kappa' in t0_fields", data={"condition_on": ["kappa"]})
+    config, out, _ = trained("data.condition_on: [kappa]", "conditioning", files, data={**data, "condition_on": ["kappa"]},
+                             models=("sl",))
+    check("'t0_fields/kappa' is a static field" not in out and "'t0_fields/p' is a time-varying field that slift ignores" in out,
+          "the field conditioned on is not named as ignored", out)
+    code, out = slift_run(config, "--dry-run", "--set", "data.condition_on=[]")
+    check(code == 0 and "train:sl" in out and "would run" in out, "dropping the conditioning retrains", out)
 
     # One time axis per trajectory, (n_traj, n_time): read when all rows agree.
     files = write_splits("time_rows", per_trajectory_time=True)
