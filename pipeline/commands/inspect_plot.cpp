@@ -28,8 +28,11 @@ void colour(double t, bool signed_range, uint8_t* rgb) {
 void write_inspect_plot(const std::string& path, const std::string& out, int n_traj, int n_frames) {
   DatasetReader r(path, "fields");
   const std::vector<Axis>& axes = r.header().axes;
-  if (axes.size() != 2)
-    usage_error(path + ": the plot draws 2-D fields; this data set has " + std::to_string(axes.size()) + " spatial axes");
+  if (axes.size() != 2) {
+    std::string names;
+    for (const auto& a : axes) names += (names.empty() ? "" : ", ") + a.name;
+    usage_error(path + ": the plot draws fields on two axes; this data set's axes are " + names);
+  }
   const uint64_t nx = axes[0].coordinates.size(), ny = axes[1].coordinates.size();
   const int rows = static_cast<int>(std::min<uint64_t>(n_traj, r.n_traj()));
   struct Panel {

@@ -185,3 +185,29 @@ TEST(Simulate, InspectReadsTheFileAndRefusesBrokenOnes) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("not an HDF5 file"), std::string::npos) << r.output;
 }
+
+// Fields on one axis: inspect names the axis and its size; the plot, which draws 2-D frames,
+// refuses them in one line and writes nothing.
+TEST(Simulate, InspectShowsEveryAxisAndPlotsOnlyTwoDimensionalFields) {
+  TempDir dir;
+  const std::string f = dir / "line.h5", png = dir / "line.png";
+  slift::DatasetHeader h;
+  h.kind = "fields";
+  h.dataset_name = "line";
+  h.time = {0, 1, 2};
+  h.axes = {{"x", {0, 0.25, 0.5, 0.75}}};
+  h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}};
+  h.params_hash = "line";
+  const std::vector<float> u(2 * 3 * 4, 0.5f);
+  slift::DatasetWriter w(f, h, {{"t0_fields/u", {3, 4}, true, {}}}, 2);
+  w.write(0, 0, 2, u.data());
+  w.finish();
+  auto r = run(slift_bin() + " inspect " + f);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("grid          4 (cartesian; axes x)"), std::string::npos) << r.output;
+  r = run(slift_bin() + " inspect " + f + " --plot " + png);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(f + ": the plot draws fields on two axes; this data set's axes are x"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(png));
+}

@@ -13,7 +13,7 @@ mkdir -p "$out/corpus-$target"
 bin=$out/${target}_fuzz
 case $target in
   config) sources="$src/core/config.cpp" ;;
-  dataset) sources="$src/core/dataset.cpp $src/core/atomic_file.cpp $build/core/version.cpp" ;;
+  dataset) sources="$(echo "$src"/core/dataset/*.cpp) $src/core/atomic_file.cpp $build/core/version.cpp" ;;
   *) echo "unknown fuzz target $target" >&2; exit 2 ;;
 esac
 if [[ ! -x $bin || -n $(find "$src/core" "$src/tests/fuzz" -newer "$bin" -name '*.[ch]pp' | head -1) ]]; then
