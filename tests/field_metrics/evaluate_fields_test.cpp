@@ -10,6 +10,7 @@
 
 #include "core/dataset.hpp"
 #include "core/rng.hpp"
+#include "metrics/field_metrics.hpp"
 #include "pipeline/analysis/evaluate.hpp"
 #include "pipeline/analysis/report.hpp"
 #include "support/test_support.hpp"
@@ -72,6 +73,15 @@ struct RunDir {
   nlohmann::json metrics() const { return nlohmann::json::parse(test::read_file(dir / "metrics.json")); }
 };
 
+// A metric registered here, in the test binary alone: the largest normalised value of a set
+// against the reference's. Evaluate and report know it from its registration only.
+void toy_peak_metric(const metrics::FieldEnsemble& gen, const metrics::FieldEnsemble& ref, const metrics::FieldMetricOptions&,
+                     metrics::FieldMetrics& out) {
+  auto peak = [](const metrics::FieldEnsemble& e) { return *std::max_element(e.data.begin(), e.data.end()); };
+  out.summary["toy_peak"] = std::abs(double(peak(gen)) - peak(ref));
+}
+SLIFT_REGISTER_FIELD_METRIC(toy_peak, toy_peak_metric, [](metrics::MetricInfo& m) { m.rows = {"toy_peak_detail"}; });
+
 }  // namespace
 
 TEST(EvaluateFields, MetricsOfEverySetAndFloor) {
@@ -117,6 +127,41 @@ TEST(EvaluateFields, WallsUseTheCornerMaskAndOptions) {
   EXPECT_EQ(m["points"], nlohmann::json::parse("[[4, 4]]"));
   EXPECT_TRUE(m["sl"]["per_time"].contains("w2_point0"));
   EXPECT_FALSE(m["sl"]["per_time"].contains("w2_point1"));
+}
+
+TEST(EvaluateFields, ARegisteredMetricReachesMetricsAndReport) {
+  RunDir run("PERIODIC");
+  pipeline::evaluate_stage(run.e);
+  pipeline::report_stage(run.e);
+  nlohmann::json m = run.metrics();
+  for (const char* set : {"sl", "deterministic", "ardm_k2", "sampling_floor", "data_floor"})
+    EXPECT_TRUE(m[set].contains("toy_peak")) << set;
+  EXPECT_EQ(m["ardm_k2"]["toy_peak"], m["data_floor"]["toy_peak"]);  // a copy of the training set
+  const std::string html = test::read_file(run.dir / "report/index.html");
+  EXPECT_NE(html.find("<td class='key'>toy_peak</td>"), std::string::npos);
+  EXPECT_EQ(html.find("toy_peak_detail"), std::string::npos);  // no set has it: no row
+}
+
+TEST(EvaluateFields, TransitionTimeWhereTheConfigAsksForIt) {
+  RunDir run("PERIODIC");
+  pipeline::evaluate_stage(run.e);
+  EXPECT_FALSE(run.metrics()["sl"].contains("wtt"));  // not a metric of every field data set
+  EXPECT_FALSE(run.metrics().contains("transition"));
+  run.e.evaluate.headline = {"wtt"};
+  run.e.evaluate.transition_threshold = 0.05;
+  pipeline::evaluate_stage(run.e);
+  pipeline::report_stage(run.e);
+  nlohmann::json m = run.metrics();
+  for (const char* set : {"sl", "deterministic", "ardm_k2", "sampling_floor", "data_floor"})
+    for (const char* key : {"wtt", "wtt_se", "never_transitioned", "transition_times", "wct", "wim"})
+      EXPECT_TRUE(m[set].contains(key)) << set << " " << key;
+  EXPECT_EQ(m["transition"]["reference_times"].size(), size_t(kN));
+  EXPECT_EQ(m["ardm_k2"]["wtt"], m["data_floor"]["wtt"]);
+  const std::string html = test::read_file(run.dir / "report/index.html");
+  EXPECT_NE(html.find("transition time: truth vs sl"), std::string::npos);
+  EXPECT_NE(html.find("SL's wtt is"), std::string::npos);  // the verdict reads the headline
+  run.e.evaluate.headline = {"no_such_metric"};
+  EXPECT_THROW(pipeline::evaluate_stage(run.e), Error);
 }
 
 TEST(ReportFields, SelfContainedPage) {

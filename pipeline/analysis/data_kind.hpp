@@ -1,0 +1,38 @@
+// A kind of data ("states", "fields"): how its generated sets are evaluated and reported. Each
+// kind registers itself beside its code (SLIFT_REGISTER_DATA_KIND), the way systems do; evaluate
+// and report take the kind that the test set's header names, and its metrics are those
+// registered for it (metrics/registry.hpp). Nothing else dispatches on the kind's name.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pipeline/experiment.hpp"
+
+namespace slift::pipeline {
+
+class DataKind {
+ public:
+  virtual ~DataKind() = default;
+  // Compares every generated set and both floors with the test set: metrics.json.
+  virtual void evaluate(const Experiment& e) const = 0;
+  // The report page (report/index.html) from metrics.json.
+  virtual std::string report(const Experiment& e, const nlohmann::json& metrics) const = 0;
+};
+
+struct DataKindRegistration {
+  DataKindRegistration(const std::string& name, std::unique_ptr<DataKind> kind);
+};
+
+// The kind registered under `name`; a usage error naming the file's kind and the known ones.
+const DataKind& data_kind(const std::string& name);
+
+// The rows of the metrics table of a kind's report: its metrics' (metrics::table_rows), where a
+// row "a_*_b" stands for every key of the compared sets that starts with a_ and ends with _b.
+std::vector<std::string> metric_rows(const std::string& kind, const metrics::EvaluateOptions& o, const nlohmann::json& m);
+
+}  // namespace slift::pipeline
+
+#define SLIFT_REGISTER_DATA_KIND(name, Class) \
+  static const ::slift::pipeline::DataKindRegistration slift_data_kind_##name(#name, std::make_unique<Class>())
