@@ -334,8 +334,8 @@ SLIFT_REGISTER_FIELD_METRIC(wct, crossing_time_metric, [](MetricInfo& m) {
 
 // WTT: W2 of the transition times of the spatial mean (metastable fields: Allen-Cahn).
 void transition_time_metric(const FieldEnsemble& gen, const FieldEnsemble& ref, const FieldMetricOptions& o, FieldMetrics& out) {
-  event_time_metric("wtt", "transition", "never_transitioned", transition_times(gen, o.time, o.transition_threshold),
-                    transition_times(ref, o.time, o.transition_threshold), o, out);
+  event_time_metric("wtt", "transition", "never_transitioned", transition_times(gen, o.time, o.settings.transition_threshold),
+                    transition_times(ref, o.time, o.settings.transition_threshold), o, out);
 }
 SLIFT_REGISTER_FIELD_METRIC(wtt, transition_time_metric, [](MetricInfo& m) {
   m.by_default = false;

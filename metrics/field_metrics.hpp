@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/evaluate_options.hpp"
 #include "metrics/registry.hpp"
 
 namespace slift::metrics {
@@ -71,12 +72,12 @@ struct FieldMetricOptions {
   std::vector<uint8_t> mask;                      // crossing mask (one value per cell)
   double threshold = 0.05;                        // crossing threshold on normalised values
   std::vector<std::vector<int64_t>> points;       // cells compared per frame, one index per axis
-  double transition_threshold = 0.5;              // see transition_times
   std::vector<std::string> metrics;               // the metrics computed; empty: those of every data set
   // Standard errors of WCT and WIM: their spread over `bootstrap` resamples (with replacement) of
   // both ensembles' trajectories, drawn from the project RNG keyed by `seed`. 0: none.
   int64_t bootstrap = 0;
   uint64_t seed = 0;
+  EvaluateOptions settings;  // the evaluate section, for the settings of the metrics that have one
 };
 // Grid cell of a point given as fractions of the grid, one per axis: floor(f n), clamped to the
 // last cell.

@@ -140,10 +140,10 @@ void evaluate_fields(const Experiment& e) {
   metrics::FieldMetricOptions o;
   o.time = time;
   o.threshold = e.evaluate.crossing_threshold;
-  o.transition_threshold = e.evaluate.transition_threshold;
   o.bootstrap = e.evaluate.bootstrap;
   o.seed = e.seed;
   o.metrics = metrics::selected_metrics("fields", e.evaluate);
+  o.settings = e.evaluate;
   j["crossing"] = {{"threshold", o.threshold}};
   o.mask = crossing_mask(e, header, test.shape, j["crossing"]);
   o.points = point_cells(e.evaluate.points, test.shape);

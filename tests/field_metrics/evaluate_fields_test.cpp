@@ -127,6 +127,15 @@ TEST(EvaluateFields, WallsUseTheCornerMaskAndOptions) {
   EXPECT_EQ(m["points"], nlohmann::json::parse("[[4, 4]]"));
   EXPECT_TRUE(m["sl"]["per_time"].contains("w2_point0"));
   EXPECT_FALSE(m["sl"]["per_time"].contains("w2_point1"));
+  // Three fractions are no points of a 2-D grid: refused as the config's error (exit code 2).
+  run.e.evaluate.points = {0.5, 0.5, 0.5};
+  try {
+    pipeline::evaluate_stage(run.e);
+    ADD_FAILURE() << "odd points accepted";
+  } catch (const Error& err) {
+    EXPECT_EQ(err.code(), ExitCode::usage);
+    EXPECT_NE(std::string(err.what()).find("evaluate.points: 3 fractions are no points of a grid of 2 axes"), std::string::npos);
+  }
 }
 
 TEST(EvaluateFields, ARegisteredMetricReachesMetricsAndReport) {
