@@ -261,8 +261,9 @@ void write_boundary_conditions(hid_t file, const DatasetHeader& h, const std::ve
     attr_bool(g, "time_varying", false);
     // The Well's mask: 1-D along the condition's axis, true on the two boundary cells.
     SLIFT_ASSERT(bc.associated_dims.size() == 1, "boundary condition '" + bc.name + "' needs exactly one axis");
-    const std::vector<double>& axis = bc.associated_dims[0] == h.spatial_dims[0] ? h.x : h.y;
-    hsize_t n = axis.size();
+    const auto axis = std::find_if(h.axes.begin(), h.axes.end(), [&](const Axis& a) { return a.name == bc.associated_dims[0]; });
+    SLIFT_ASSERT(axis != h.axes.end(), "boundary condition '" + bc.name + "' names no axis of the data set");
+    hsize_t n = axis->coordinates.size();
     std::vector<int8_t> mask(n, 0);
     if (n) mask.front() = mask.back() = 1;
     Handle type = bool_type();
@@ -287,9 +288,9 @@ void write_scalars(hid_t file, const DatasetHeader& h, const std::vector<std::st
   }
 }
 
-// The data arrays, sized for n_traj and chunked by trajectory.
-void create_arrays(hid_t file, const DatasetHeader& h, const std::vector<ArraySpec>& arrays, uint64_t n_traj,
-                   bool compress) {
+// The data arrays, sized for n_traj and chunked by trajectory; fields (n_axes > 0) say along which
+// axes they vary.
+void create_arrays(hid_t file, const std::vector<ArraySpec>& arrays, uint64_t n_traj, bool compress, size_t n_axes) {
   for (const auto& a : arrays) {
     std::vector<hsize_t> dims_full{n_traj};
     dims_full.insert(dims_full.end(), a.shape.begin(), a.shape.end());
@@ -308,7 +309,7 @@ void create_arrays(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
              H5Dclose);
     attr_bool(d, "sample_varying", true);
     attr_bool(d, "time_varying", a.time_varying);
-    if (h.kind == "fields") attr_bools(d, "dim_varying", a.dim_varying.empty() ? std::vector<bool>{true, true} : a.dim_varying);
+    if (n_axes > 0) attr_bools(d, "dim_varying", a.dim_varying.empty() ? std::vector<bool>(n_axes, true) : a.dim_varying);
   }
 }
 
@@ -330,13 +331,15 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
     attr_strings(dims, "spatial_dims", {});
   } else {
     attr_string(file, "grid_type", h.grid_type);
-    attr_scalar<int64_t>(file, "n_spatial_dims", H5T_NATIVE_INT64, 2);
+    SLIFT_ASSERT(!h.axes.empty() && h.axes.size() <= 3, "a field data set has 1, 2 or 3 spatial axes");
+    attr_scalar<int64_t>(file, "n_spatial_dims", H5T_NATIVE_INT64, static_cast<int64_t>(h.axes.size()));
     if (!h.state_field.empty()) attr_string(file, "slift_state_field", h.state_field);
-    SLIFT_ASSERT(h.spatial_dims.size() == 2, "a field data set has two spatial axes");
-    attr_strings(dims, "spatial_dims", h.spatial_dims);
-    for (auto [name, values] : {std::pair{h.spatial_dims[0], &h.x}, std::pair{h.spatial_dims[1], &h.y}}) {
-      write_vector(dims, name, *values, dim_type);
-      Handle d(H5Dopen2(dims, name.c_str(), H5P_DEFAULT), H5Dclose);
+    std::vector<std::string> names;
+    for (const auto& axis : h.axes) names.push_back(axis.name);
+    attr_strings(dims, "spatial_dims", names);
+    for (const auto& axis : h.axes) {
+      write_vector(dims, axis.name, axis.coordinates, dim_type);
+      Handle d(H5Dopen2(dims, axis.name.c_str(), H5P_DEFAULT), H5Dclose);
       attr_bool(d, "sample_varying", false);
       attr_bool(d, "time_varying", false);
     }
@@ -350,7 +353,7 @@ void create_layout(hid_t file, const DatasetHeader& h, const std::vector<ArraySp
       attr_strings(grp, "field_names", names);
     }
   }
-  create_arrays(file, h, arrays, n_traj, compress);
+  create_arrays(file, arrays, n_traj, compress, h.kind == "fields" ? h.axes.size() : 0);
 }
 
 // ---- writer ---------------------------------------------------------------------------------
@@ -510,9 +513,8 @@ void add_static_fields(const std::string& path, const std::vector<ArraySpec>& sp
                        const std::vector<std::vector<float>>& frames) {
   Handle file(check_id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open " + path + " for writing"), H5Fclose);
   const auto n_traj = read_attr_scalar<uint64_t>(file, "n_trajectories", H5T_NATIVE_UINT64, 0);
-  DatasetHeader fields;
-  fields.kind = "fields";
-  create_arrays(file, fields, specs, n_traj, false);
+  const auto n_axes = read_attr_scalar<uint64_t>(file, "n_spatial_dims", H5T_NATIVE_UINT64, 0);
+  create_arrays(file, specs, n_traj, false, n_axes);
   for (size_t k = 0; k < specs.size(); ++k) {
     const std::string& a = specs[k].path;
     SLIFT_ASSERT(frames[k].size() == product(specs[k].shape), "one frame per static field");
@@ -649,6 +651,28 @@ bool being_written(const std::string& path) {
   return held;
 }
 
+// The spatial axes' names: dimensions/spatial_dims, else the first n_spatial_dims of x, y, z (x, y
+// when neither is there, as older slift files). 1, 2 or 3 of them; n_spatial_dims, when the file
+// has it, must count them.
+std::vector<std::string> axis_names(hid_t file, hid_t dims, const std::string& file_path) {
+  const int64_t n = read_attr_scalar<int64_t>(file, "n_spatial_dims", H5T_NATIVE_INT64, 2);
+  std::vector<std::string> names = read_attr_strings(dims, "spatial_dims");
+  const std::vector<std::string> usual{"x", "y", "z"};
+  if (names.empty() && n >= 1 && n <= 3) names.assign(usual.begin(), usual.begin() + n);
+  if (names.empty() || names.size() > 3)
+    usage_error(file_path + ": " +
+                (names.empty() ? "n_spatial_dims is " + std::to_string(n)
+                               : "dimensions/spatial_dims lists " + std::to_string(names.size()) + " axes") +
+                "; slift reads fields of 1, 2 or 3 spatial dimensions");
+  if (has_attr(file, "n_spatial_dims") && n != static_cast<int64_t>(names.size()))
+    usage_error(file_path + ": n_spatial_dims is " + std::to_string(n) + " but dimensions/spatial_dims lists " +
+                std::to_string(names.size()) + " axes");
+  for (auto a = names.begin(); a != names.end(); ++a)
+    if (std::find(a + 1, names.end(), *a) != names.end())
+      usage_error(file_path + ": dimensions/spatial_dims lists the axis '" + *a + "' twice");
+  return names;
+}
+
 // The shape every reader relies on: one entry per trajectory, one frame per saved time, then the
 // grid (fields) or one value per state name (states). Refused as a bad input file otherwise.
 void check_shape(const std::string& file_path, const DatasetHeader& h, uint64_t n_traj, const ArraySpec& s,
@@ -658,12 +682,15 @@ void check_shape(const std::string& file_path, const DatasetHeader& h, uint64_t 
     refuse("does not hold one entry per trajectory (n_trajectories " + std::to_string(n_traj) + ")");
   std::vector<uint64_t> want;  // the leading axes of one trajectory
   if (s.time_varying || h.kind == "states") want.push_back(h.time.size());
-  if (h.kind == "fields") want.insert(want.end(), {h.x.size(), h.y.size()});
+  std::vector<uint64_t> grid;  // kind "fields": the points along each spatial axis
+  for (const auto& axis : h.axes) grid.push_back(axis.coordinates.size());
+  want.insert(want.end(), grid.begin(), grid.end());
   const auto starts_with = [&](const std::vector<uint64_t>& axes) {
     return s.shape.size() >= axes.size() && std::equal(axes.begin(), axes.end(), s.shape.begin());
   };
   if (!starts_with(want)) {
-    if (h.kind == "fields" && !s.time_varying && starts_with({h.time.size(), h.x.size(), h.y.size()}))
+    grid.insert(grid.begin(), h.time.size());
+    if (h.kind == "fields" && !s.time_varying && starts_with(grid))
       refuse("has one frame per saved time but is marked not time-varying (attribute time_varying false)");
     refuse(h.kind == "fields" ? "does not match the time axis and the grid" : "does not match the time axis");
   }
@@ -687,14 +714,10 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
     hid_t f = impl_->file;
     DatasetHeader& h = impl_->header;
     h.kind = read_attr_string(f, "slift_format");
-    // A data set of The Well written by others (h5py, The Well's own tools): 2-D fields, complete
-    // by construction (no slift_complete mark).
+    // A data set of The Well written by others (h5py, The Well's own tools): fields, complete by
+    // construction (no slift_complete mark).
     const bool foreign = h.kind.empty() && has_attr(f, "n_spatial_dims") && H5Lexists(f, "t0_fields", H5P_DEFAULT) > 0;
-    if (foreign) {
-      if (read_attr_scalar<int64_t>(f, "n_spatial_dims", H5T_NATIVE_INT64, 0) != 2)
-        usage_error(path + ": a data set of The Well with n_spatial_dims != 2; slift learns 2-D fields");
-      h.kind = "fields";
-    }
+    if (foreign) h.kind = "fields";
     if (h.kind.empty()) usage_error(path + ": not a slift dataset nor one of The Well (no 'slift_format' attribute)");
     if (!foreign && !read_attr_bool(f, "slift_complete", false))
       usage_error(path + ": incomplete dataset (the run that wrote it did not finish)");
@@ -725,16 +748,8 @@ void DatasetReader::read_layout() {
   {
     Handle dims = open_group(f, path, "dimensions");  // absent: the time axis check below refuses it
     h.time = read_time(dims, path, impl_->n_traj);
-    if (h.kind == "fields") {
-      if (const auto names = read_attr_strings(dims, "spatial_dims"); !names.empty()) {
-        if (names.size() != 2)
-          usage_error(path + ": dimensions/spatial_dims lists " + std::to_string(names.size()) +
-                      " axes; slift learns 2-D fields");
-        h.spatial_dims = names;
-      }
-      h.x = read_vector(dims, h.spatial_dims[0]);
-      h.y = read_vector(dims, h.spatial_dims[1]);
-    }
+    if (h.kind == "fields")
+      for (const auto& name : axis_names(f, dims, path)) h.axes.push_back({name, read_vector(dims, name)});
   }
   if (h.kind == "states") {
     impl_->arrays = {"states"};
@@ -895,6 +910,29 @@ std::string first_non_finite(const std::vector<float>& data, uint64_t n_time, ui
   const uint64_t frame = static_cast<uint64_t>(bad - data.begin()) / per_frame;
   return std::string(std::isnan(*bad) ? "nan" : *bad > 0 ? "inf" : "-inf") + " at frame " + std::to_string(frame % n_time) +
          " of trajectory " + std::to_string(frame / n_time);
+}
+
+std::vector<std::string> axis_boundaries(const DatasetHeader& h) {
+  std::vector<std::string> types;
+  for (const auto& axis : h.axes) {
+    std::string type, named_by;  // the axis's boundary type and the condition that gave it
+    for (const auto& bc : h.boundary_conditions) {
+      if (std::find(bc.associated_dims.begin(), bc.associated_dims.end(), axis.name) == bc.associated_dims.end()) continue;
+      if (bc.bc_type != "PERIODIC" && bc.bc_type != "WALL" && bc.bc_type != "OPEN")
+        usage_error("boundary condition '" + bc.name + "' of the axis '" + axis.name + "' has the type '" + bc.bc_type +
+                    "'; slift knows PERIODIC, WALL and OPEN");
+      if (!type.empty() && bc.bc_type != type)
+        usage_error("the axis '" + axis.name + "' has two boundary conditions: " + type + " ('" + named_by + "') and " +
+                    bc.bc_type + " ('" + bc.name + "')");
+      type = bc.bc_type;
+      named_by = bc.name;
+    }
+    if (type.empty())
+      usage_error("the axis '" + axis.name + "' has no boundary condition (none in boundary_conditions/ names it in "
+                  "associated_dims)");
+    types.push_back(type);
+  }
+  return types;
 }
 
 bool is_complete_dataset(const std::string& path, const std::string& params_hash, uint64_t n_traj) {

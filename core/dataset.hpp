@@ -2,8 +2,9 @@
 //
 // Two kinds share one writer and one reader:
 //   "states": low-dimensional trajectories, `states` (n_traj, n_time, dim) + `dimensions/time`;
-//   "fields": 2-D fields in The Well's layout, `t0_fields/u` (n_traj, n_time, nx, ny), static
-//             fields without the time axis, `dimensions/`, `boundary_conditions/`, `scalars/`.
+//   "fields": fields on a grid of 1, 2 or 3 axes in The Well's layout, `t0_fields/u`
+//             (n_traj, n_time, n_1, ..., n_d), static fields without the time axis, `dimensions/`,
+//             `boundary_conditions/`, `scalars/`.
 // Every file carries provenance (resolved config, seed, slift version, git commit, time).
 //
 // Writing is crash-safe and resumable: data go to "<path>.partial", blocks of trajectories are
@@ -24,7 +25,7 @@ struct ArraySpec {
   std::string path;                // e.g. "states", "t0_fields/u", "t1_fields/K"
   std::vector<uint64_t> shape;     // per trajectory, e.g. {n_time, nx, ny} or {nx, ny}
   bool time_varying = true;        // The Well attribute; static fields drop the time axis
-  std::vector<bool> dim_varying;   // The Well attribute (fields): varies along x, y
+  std::vector<bool> dim_varying;   // The Well attribute (fields): varies along each axis (empty: all)
 };
 
 struct BoundaryCondition {
@@ -33,15 +34,18 @@ struct BoundaryCondition {
   std::vector<std::string> associated_dims;  // e.g. {"x"}
 };
 
+// One spatial axis of a field data set, in the order of the arrays' trailing dimensions.
+struct Axis {
+  std::string name;                 // as in The Well's dimensions/spatial_dims, e.g. "x"
+  std::vector<double> coordinates;  // dimensions/<name>
+};
+
 struct DatasetHeader {
   std::string kind;                // "states" or "fields"
   std::string dataset_name;        // e.g. "duffing", "wave"
   std::vector<double> time;        // saved times (length n_time)
   std::vector<std::string> state_names;     // kind "states": names of the components
-  std::vector<double> x, y;        // kind "fields": the coordinates of the two spatial axes
-  // kind "fields": the spatial axes' names as the file lists them (dimensions/spatial_dims; x, y
-  // when it does not): read by position, so a file of axes r, theta reads as one of x, y.
-  std::vector<std::string> spatial_dims{"x", "y"};
+  std::vector<Axis> axes;          // kind "fields": 1, 2 or 3 spatial axes
   std::string state_field;         // kind "fields": the t0 field that is the system's state, e.g. "u"
   std::string grid_type = "cartesian";
   std::vector<BoundaryCondition> boundary_conditions;
@@ -53,6 +57,11 @@ struct DatasetHeader {
   std::string created_at;          // filled by the writer: ISO-8601 UTC
   std::string params_hash;         // identity of the content, used to accept a resume
 };
+
+// The boundary type of every axis ("PERIODIC", "WALL" or "OPEN"), from the boundary conditions
+// that name it (associated_dims); a usage_error naming the file's problem when an axis has none
+// or two different ones.
+std::vector<std::string> axis_boundaries(const DatasetHeader& h);
 
 class DatasetWriter {
  public:

@@ -112,17 +112,19 @@ std::string boundaries_text(const std::vector<BoundaryCondition>& bcs) {
 // property: the splits must agree on all of it.
 std::vector<std::pair<std::string, std::string>> data_identity(const DatasetReader& r, const std::string& array) {
   const DatasetHeader& h = r.header();
-  const auto axis = [](const std::string& name, const std::vector<double>& v) {
+  std::string grid;
+  for (const auto& a : h.axes) {
+    const std::vector<double>& v = a.coordinates;
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%s: %zu points from %.6g to %.6g", name.c_str(), v.size(), v.empty() ? 0.0 : v.front(),
+    std::snprintf(buf, sizeof buf, "%s: %zu points from %.6g to %.6g", a.name.c_str(), v.size(), v.empty() ? 0.0 : v.front(),
                   v.empty() ? 0.0 : v.back());
-    return std::string(buf);
-  };
+    grid += (grid.empty() ? "" : ", ") + std::string(buf);
+  }
   char step[48];
   std::snprintf(step, sizeof step, "%.6g", uniform_time_step(h.time));
   return {{"data set name", "'" + h.dataset_name + "'"},
           {"field", array},
-          {"grid", axis(h.spatial_dims[0], h.x) + ", " + axis(h.spatial_dims[1], h.y)},
+          {"grid", grid},
           {"frames", std::to_string(h.time.size())},
           {"time step", step},
           {"boundaries", boundaries_text(h.boundary_conditions)}};

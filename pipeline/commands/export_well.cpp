@@ -163,8 +163,10 @@ std::string metadata_yaml(const DatasetReader& valid) {
   for (const auto& bc : h.boundary_conditions)
     if (std::find(bcs.begin(), bcs.end(), bc.bc_type) == bcs.end()) bcs.push_back(bc.bc_type);
   std::ostringstream o;
-  o << "dataset_name: " << h.dataset_name << "\nn_spatial_dims: 2\nspatial_resolution: [" << h.x.size() << ", "
-    << h.y.size() << "]\nscalar_names: []\nconstant_scalar_names: " << yaml_list(scalars) << "\n";
+  std::string resolution;
+  for (const auto& a : h.axes) resolution += (resolution.empty() ? "" : ", ") + std::to_string(a.coordinates.size());
+  o << "dataset_name: " << h.dataset_name << "\nn_spatial_dims: " << h.axes.size() << "\nspatial_resolution: ["
+    << resolution << "]\nscalar_names: []\nconstant_scalar_names: " << yaml_list(scalars) << "\n";
   for (auto [key, names] : {std::pair{"field_names", &variable}, std::pair{"constant_field_names", &constant}}) {
     o << key << ":\n";
     for (size_t order = 0; order < 3; ++order) o << "  " << order << ": " << yaml_list((*names)[order]) << "\n";
@@ -177,17 +179,32 @@ std::string metadata_yaml(const DatasetReader& valid) {
 // The Well's augmentations that map a sample to another solution of the same equations. Both
 // systems' equations are invariant under the symmetries of the square when their coefficients
 // move with the grid (a scalar speed, a permeability tensor and the wells stored as fields):
-// flips always; axis swaps (RandomAxisPermute, RandomRotation90) on a square grid of square
-// cells; shifts (RandomAxisRoll) only with periodic boundaries, where walls would be cut open.
+// flips always; axis swaps (RandomAxisPermute, RandomRotation90) on a grid of two or more axes
+// of equal size and equal spacing; shifts (RandomAxisRoll) only with periodic boundaries, where
+// walls would be cut open.
 std::vector<std::string> physical_augmentations(const DatasetHeader& h) {
   std::vector<std::string> a{"RandomAxisFlip"};
   const auto spacing = [](const std::vector<double>& v) { return v.size() > 1 ? v[1] - v[0] : 0.0; };
-  if (h.x.size() == h.y.size() && std::abs(spacing(h.x) - spacing(h.y)) <= 1e-6 * std::abs(spacing(h.x)))
-    a.insert(a.end(), {"RandomAxisPermute", "RandomRotation90"});
+  const std::vector<double>& first = h.axes.front().coordinates;
+  const bool cubic = h.axes.size() > 1 && std::all_of(h.axes.begin(), h.axes.end(), [&](const Axis& axis) {
+    const std::vector<double>& v = axis.coordinates;
+    return v.size() == first.size() && std::abs(spacing(v) - spacing(first)) <= 1e-6 * std::abs(spacing(first));
+  });
+  if (cubic) a.insert(a.end(), {"RandomAxisPermute", "RandomRotation90"});
   if (std::all_of(h.boundary_conditions.begin(), h.boundary_conditions.end(),
                   [](const BoundaryCondition& bc) { return bc.bc_type == "PERIODIC"; }))
     a.push_back("RandomAxisRoll");
   return a;
+}
+
+// The grid for the data card, e.g. "32 x 32 (cartesian), x from 0 to 6.08, y from 0 to 6.08".
+std::string grid_text(const DatasetHeader& h) {
+  std::ostringstream sizes, ranges;
+  for (const auto& a : h.axes) {
+    sizes << (&a == &h.axes.front() ? "" : " x ") << a.coordinates.size();
+    ranges << ", " << a.name << " from " << a.coordinates.front() << " to " << a.coordinates.back();
+  }
+  return sizes.str() + " (" + h.grid_type + ")" + ranges.str();
 }
 
 std::string parameter_table(const std::vector<std::pair<std::string, std::string>>& meanings,
@@ -218,8 +235,7 @@ std::string card(const DatasetReader& train, const sim::Card& c, const std::map<
   o << "\n## Physical parameters\n\n" << parameter_table(c.physical, h.simulation_parameters)
     << "\n## Numerical settings\n\n" << c.numerics << "\n\n" << parameter_table(c.numerical, h.simulation_parameters)
     << "\n## Data\n\n"
-    << "- grid: " << h.x.size() << " x " << h.y.size() << " (" << h.grid_type << "), x from " << h.x.front() << " to "
-    << h.x.back() << ", y from " << h.y.front() << " to " << h.y.back() << "\n- " << h.time.size()
+    << "- grid: " << grid_text(h) << "\n- " << h.time.size()
     << " saved times, evenly spaced from " << h.time.front() << " to " << h.time.back() << "\n\n"
     << "| split | trajectories | slift's set | why |\n| --- | --- | --- | --- |\n"
     << "| train | " << sizes.at("train") << " | train | the training set |\n"

@@ -28,9 +28,14 @@ void inspect_file(const std::string& path) {
               h.dataset_name.c_str(), (unsigned long long)r.n_traj());
   if (!h.time.empty()) std::printf("  time          %zu saved times from %g to %g (%s)\n", h.time.size(), h.time.front(),
                                    h.time.back(), time_steps_text(h.time).c_str());
-  if (!h.x.empty())
-    std::printf("  grid          %zu x %zu (%s; axes %s, %s)\n", h.x.size(), h.y.size(), h.grid_type.c_str(),
-                h.spatial_dims[0].c_str(), h.spatial_dims[1].c_str());
+  if (!h.axes.empty()) {
+    std::string sizes, names;
+    for (const auto& a : h.axes) {
+      sizes += (sizes.empty() ? "" : " x ") + std::to_string(a.coordinates.size());
+      names += (names.empty() ? "" : ", ") + a.name;
+    }
+    std::printf("  grid          %s (%s; axes %s)\n", sizes.c_str(), h.grid_type.c_str(), names.c_str());
+  }
   for (const auto& bc : h.boundary_conditions) {
     std::string axes;
     for (const auto& d : bc.associated_dims) axes += (axes.empty() ? "" : ", ") + d;

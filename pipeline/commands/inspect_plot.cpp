@@ -27,7 +27,10 @@ void colour(double t, bool signed_range, uint8_t* rgb) {
 
 void write_inspect_plot(const std::string& path, const std::string& out, int n_traj, int n_frames) {
   DatasetReader r(path, "fields");
-  const uint64_t nx = r.header().x.size(), ny = r.header().y.size();
+  const std::vector<Axis>& axes = r.header().axes;
+  if (axes.size() != 2)
+    usage_error(path + ": the plot draws 2-D fields; this data set has " + std::to_string(axes.size()) + " spatial axes");
+  const uint64_t nx = axes[0].coordinates.size(), ny = axes[1].coordinates.size();
   const int rows = static_cast<int>(std::min<uint64_t>(n_traj, r.n_traj()));
   struct Panel {
     std::vector<float> data;  // rows x cells

@@ -93,8 +93,9 @@ class FlowSystem : public System {
     h.dataset_name = "flow";
     h.state_field = "s";  // the water saturation; the pressure, when stored, is not learned
     for (int k = 0; k < p_.n_frames; ++k) h.time.push_back(k * p_.t_end / (p_.n_frames - 1));
-    for (int i = 0; i < g.nx; ++i) h.x.push_back((i + 0.5) * g.hx());
-    for (int j = 0; j < g.ny; ++j) h.y.push_back((j + 0.5) * g.hy());
+    h.axes = {{"x", {}}, {"y", {}}};  // cell centres
+    for (int i = 0; i < g.nx; ++i) h.axes[0].coordinates.push_back((i + 0.5) * g.hx());
+    for (int j = 0; j < g.ny; ++j) h.axes[1].coordinates.push_back((j + 0.5) * g.hy());
     h.boundary_conditions = {{"wall_x", "WALL", {"x"}}, {"wall_y", "WALL", {"y"}}};
     const Fluid& f = p_.problem.fluid;
     h.simulation_parameters = {{"nx", g.nx},           {"ny", g.ny},

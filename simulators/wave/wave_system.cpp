@@ -54,8 +54,9 @@ class WaveSystem : public System {
     h.dataset_name = "wave";
     h.state_field = "u";  // the displacement; t0_fields/c is the medium
     for (int f = 0; f < p_.n_frames; ++f) h.time.push_back(f * p_.frame_dt());
-    for (int i = 0; i < p_.n_out; ++i) h.x.push_back(i * p_.length / p_.n_out);
-    h.y = h.x;
+    std::vector<double> points;  // i L / n: the stored grid starts at the domain's edge
+    for (int i = 0; i < p_.n_out; ++i) points.push_back(i * p_.length / p_.n_out);
+    h.axes = {{"x", points}, {"y", points}};
     h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}, {"periodic_y", "PERIODIC", {"y"}}};
     h.simulation_parameters = {{"length", p_.length},
                                {"n_solve", double(p_.n_solve)},

@@ -143,8 +143,9 @@ TEST(Dataset, FieldsRoundTripInTheWellLayout) {
   h.kind = "fields";
   h.dataset_name = "toy_wave";
   for (uint64_t t = 0; t < nt; ++t) h.time.push_back(0.5 * t);
-  for (uint64_t i = 0; i < nx; ++i) h.x.push_back((i + 0.5) / nx);
-  for (uint64_t j = 0; j < ny; ++j) h.y.push_back((j + 0.5) / ny);
+  h.axes = {{"x", {}}, {"y", {}}};
+  for (uint64_t i = 0; i < nx; ++i) h.axes[0].coordinates.push_back((i + 0.5) / nx);
+  for (uint64_t j = 0; j < ny; ++j) h.axes[1].coordinates.push_back((j + 0.5) / ny);
   h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}, {"wall_y", "WALL", {"y"}}};
   h.simulation_parameters = {{"c", 1.5}};
   h.config_yaml = "name: toy_wave\n";
@@ -166,7 +167,10 @@ TEST(Dataset, FieldsRoundTripInTheWellLayout) {
   EXPECT_EQ(r.header().dataset_name, "toy_wave");
   EXPECT_EQ(r.header().time, h.time);
   // The Well's dimensions are float32.
-  for (auto [got, want] : {std::pair{r.header().x, h.x}, std::pair{r.header().y, h.y}}) {
+  ASSERT_EQ(r.header().axes.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(r.header().axes[k].name, h.axes[k].name);
+    const std::vector<double>&got = r.header().axes[k].coordinates, &want = h.axes[k].coordinates;
     ASSERT_EQ(got.size(), want.size());
     for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], static_cast<double>(static_cast<float>(want[i])));
   }
@@ -228,7 +232,8 @@ TEST(Dataset, TheFileNamesItsStateField) {
     h.kind = "fields";
     h.dataset_name = "toy";
     h.time = {0.0, 0.5, 1.0};
-    for (uint64_t i = 0; i < nx; ++i) h.x.push_back(i + 0.5), h.y.push_back(i + 0.5);
+    h.axes = {{"x", {}}, {"y", {}}};
+    for (uint64_t i = 0; i < nx; ++i) h.axes[0].coordinates.push_back(i + 0.5), h.axes[1].coordinates.push_back(i + 0.5);
     h.state_field = state_field;
     h.params_hash = "h";
     // Two time-varying fields, the second the state when the file says so.
@@ -405,4 +410,185 @@ TEST(Dataset, ParameterNamesCannotReplaceFormatAttributes) {
       EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
     }
   }
+}
+
+namespace {
+
+// A field data set on the given axes (boundary conditions from `bcs`), each trajectory's field a
+// ramp; returns the field (n_traj x n_time x the grid).
+std::vector<float> write_grid(const std::string& path, const std::vector<Axis>& axes,
+                              const std::vector<BoundaryCondition>& bcs) {
+  const uint64_t n = 2, nt = 3;
+  DatasetHeader h;
+  h.kind = "fields";
+  h.dataset_name = "grid";
+  h.time = {0.0, 0.5, 1.0};
+  h.axes = axes;
+  h.boundary_conditions = bcs;
+  h.params_hash = "grid";
+  std::vector<uint64_t> shape{nt}, grid;
+  for (const auto& a : axes) grid.push_back(a.coordinates.size());
+  shape.insert(shape.end(), grid.begin(), grid.end());
+  uint64_t cells = 1;
+  for (auto g : grid) cells *= g;
+  const auto u = ramp(n * nt * cells, 0.0f), c = ramp(n * cells, 5.0f);
+  DatasetWriter w(path, h, {{"t0_fields/u", shape, true, {}}, {"t0_fields/c", grid, false, {}}}, n);
+  w.write(0, 0, n, u.data());
+  w.write(1, 0, n, c.data());
+  w.finish();
+  return u;
+}
+
+std::vector<double> points(size_t n, double step) {
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<double>(i) * step;
+  return v;
+}
+
+// Turns a file slift wrote into one of The Well written by others: no slift attribute at all.
+void strip_slift_attributes(const std::string& path) {
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  for (const char* a : {"slift_format", "slift_format_version", "slift_complete", "slift_n_done", "created_by"})
+    EXPECT_GE(H5Adelete(f, a), 0) << a;
+  H5Fclose(f);
+}
+
+}  // namespace
+
+// One axis (a periodic interval, as a 1-D SPDE stores it) and three axes of three different
+// boundary types: names, float32 coordinates, shapes, masks and the boundary of every axis.
+TEST(Dataset, OneAndThreeSpatialAxesRoundTrip) {
+  TempDir dir;
+  struct Case {
+    std::vector<Axis> axes;
+    std::vector<BoundaryCondition> bcs;
+    std::vector<std::string> boundaries;
+  };
+  const double L = 2 * M_PI;
+  const std::vector<Case> cases{
+      {{{"x", points(8, L / 8)}}, {{"periodic_x", "PERIODIC", {"x"}}}, {"PERIODIC"}},
+      {{{"x", points(4, 0.25)}, {"y", points(3, 0.5)}, {"z", points(5, 0.1)}},
+       {{"open_z", "OPEN", {"z"}}, {"periodic_x", "PERIODIC", {"x"}}, {"wall_y", "WALL", {"y"}}},
+       {"PERIODIC", "WALL", "OPEN"}}};
+  for (const Case& c : cases) {
+    const size_t d = c.axes.size();
+    const std::string path = dir / ("grid" + std::to_string(d) + ".h5");
+    const auto u = write_grid(path, c.axes, c.bcs);
+    DatasetReader r(path, "fields");
+    const DatasetHeader& h = r.header();
+    ASSERT_EQ(h.axes.size(), d);
+    std::vector<uint64_t> grid;
+    for (size_t k = 0; k < d; ++k) {
+      EXPECT_EQ(h.axes[k].name, c.axes[k].name);
+      ASSERT_EQ(h.axes[k].coordinates.size(), c.axes[k].coordinates.size());
+      for (size_t i = 0; i < c.axes[k].coordinates.size(); ++i)
+        EXPECT_EQ(h.axes[k].coordinates[i], static_cast<double>(static_cast<float>(c.axes[k].coordinates[i])));
+      grid.push_back(c.axes[k].coordinates.size());
+    }
+    EXPECT_EQ(axis_boundaries(h), c.boundaries) << d << "-D";
+    std::vector<uint64_t> shape{3};
+    shape.insert(shape.end(), grid.begin(), grid.end());
+    EXPECT_EQ(r.spec("t0_fields/u").shape, shape);
+    EXPECT_EQ(r.spec("t0_fields/c").shape, grid);
+    EXPECT_EQ(r.read("t0_fields/u"), u);
+    EXPECT_EQ(r.state_field(), "t0_fields/u");
+
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    int64_t n_dims = 0;
+    hid_t a = H5Aopen(f, "n_spatial_dims", H5P_DEFAULT);
+    H5Aread(a, H5T_NATIVE_INT64, &n_dims);
+    H5Aclose(a);
+    EXPECT_EQ(n_dims, static_cast<int64_t>(d));
+    EXPECT_EQ(attr_bools(f, "t0_fields/u", "dim_varying"), std::vector<uint8_t>(d, 1));
+    for (size_t k = 0; k < d; ++k) EXPECT_EQ(dims_of(f, "dimensions/" + c.axes[k].name), std::vector<hsize_t>{grid[k]});
+    for (const auto& bc : c.bcs) {  // the mask lies along the condition's own axis
+      size_t k = 0;
+      while (c.axes[k].name != bc.associated_dims[0]) ++k;
+      EXPECT_EQ(dims_of(f, "boundary_conditions/" + bc.name + "/mask"), std::vector<hsize_t>{grid[k]}) << bc.name;
+    }
+    H5Fclose(f);
+  }
+}
+
+// The Well's files name their axes as they like (dimensions/spatial_dims): polar axes r, theta
+// keep their names, and so do their boundary conditions.
+TEST(Dataset, ForeignAxesKeepTheirNames) {
+  TempDir dir;
+  const std::string path = dir / "polar.h5";
+  const auto u = write_grid(path, {{"r", points(5, 0.2)}, {"theta", points(6, M_PI / 3)}},
+                            {{"wall_r", "WALL", {"r"}}, {"periodic_theta", "PERIODIC", {"theta"}}});
+  strip_slift_attributes(path);
+  DatasetReader r(path, "fields");
+  EXPECT_EQ(r.header().created_by, "");
+  ASSERT_EQ(r.header().axes.size(), 2u);
+  EXPECT_EQ(r.header().axes[0].name, "r");
+  EXPECT_EQ(r.header().axes[1].name, "theta");
+  EXPECT_EQ(r.header().axes[1].coordinates.size(), 6u);
+  EXPECT_EQ(axis_boundaries(r.header()), (std::vector<std::string>{"WALL", "PERIODIC"}));
+  EXPECT_EQ(r.read("t0_fields/u"), u);
+}
+
+// Axes the reader cannot take are refused naming the file and what is wrong.
+TEST(Dataset, AxesOutsideOneToThreeOrMiscountedAreRefused) {
+  TempDir dir;
+  const std::string path = dir / "g.h5";
+  write_grid(path, {{"x", points(4, 0.25)}, {"y", points(4, 0.25)}},
+             {{"periodic_x", "PERIODIC", {"x"}}, {"periodic_y", "PERIODIC", {"y"}}});
+  const auto set_attr = [&](const char* obj, const char* name, const std::vector<std::string>& names, int64_t n) {
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    H5Adelete_by_name(f, obj, name, H5P_DEFAULT);
+    if (names.empty()) {
+      hid_t sp = H5Screate(H5S_SCALAR);
+      hid_t a = H5Acreate_by_name(f, obj, name, H5T_NATIVE_INT64, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      H5Awrite(a, H5T_NATIVE_INT64, &n);
+      H5Aclose(a);
+      H5Sclose(sp);
+    } else {
+      hid_t type = H5Tcopy(H5T_C_S1);
+      H5Tset_size(type, H5T_VARIABLE);
+      hsize_t count = names.size();
+      hid_t sp = H5Screate_simple(1, &count, nullptr);
+      std::vector<const char*> p;
+      for (const auto& s : names) p.push_back(s.c_str());
+      hid_t a = H5Acreate_by_name(f, obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      H5Awrite(a, type, p.data());
+      H5Aclose(a);
+      H5Sclose(sp);
+      H5Tclose(type);
+    }
+    H5Fclose(f);
+  };
+  EXPECT_EQ(axis_boundaries(DatasetReader(path).header()), (std::vector<std::string>{"PERIODIC", "PERIODIC"}));
+  set_attr("dimensions", "spatial_dims", {"x", "y", "z", "w"}, 0);
+  std::string m = usage_message([&] { DatasetReader r(path); });
+  EXPECT_NE(m.find(path + ": dimensions/spatial_dims lists 4 axes; slift reads fields of 1, 2 or 3"), std::string::npos) << m;
+  set_attr("dimensions", "spatial_dims", {"x", "x"}, 0);
+  m = usage_message([&] { DatasetReader r(path); });
+  EXPECT_NE(m.find("lists the axis 'x' twice"), std::string::npos) << m;
+  set_attr("dimensions", "spatial_dims", {"x", "y"}, 0);
+  set_attr(".", "n_spatial_dims", {}, 3);
+  m = usage_message([&] { DatasetReader r(path); });
+  EXPECT_NE(m.find("n_spatial_dims is 3 but dimensions/spatial_dims lists 2 axes"), std::string::npos) << m;
+}
+
+// Every axis needs exactly one boundary type: none, two different ones or an unknown type are
+// refused naming the axis (callers name the file).
+TEST(Dataset, AxisBoundariesNameTheAxisWithoutOneType) {
+  DatasetHeader h;
+  h.kind = "fields";
+  h.axes = {{"x", points(4, 1)}, {"y", points(4, 1)}};
+  h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}, {"also_x", "PERIODIC", {"x"}}, {"wall_y", "WALL", {"y"}}};
+  EXPECT_EQ(axis_boundaries(h), (std::vector<std::string>{"PERIODIC", "WALL"})) << "agreeing conditions are one";
+  h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}};
+  std::string m = usage_message([&] { axis_boundaries(h); });
+  EXPECT_NE(m.find("the axis 'y' has no boundary condition"), std::string::npos) << m;
+  h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}, {"wall_y", "WALL", {"y"}}, {"open_y", "OPEN", {"y"}}};
+  m = usage_message([&] { axis_boundaries(h); });
+  EXPECT_NE(m.find("the axis 'y' has two boundary conditions: WALL ('wall_y') and OPEN ('open_y')"), std::string::npos)
+      << m;
+  h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}, {"odd_y", "SYMMETRIC", {"y"}}};
+  m = usage_message([&] { axis_boundaries(h); });
+  EXPECT_NE(m.find("'odd_y' of the axis 'y' has the type 'SYMMETRIC'"), std::string::npos) << m;
 }

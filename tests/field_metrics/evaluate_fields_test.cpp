@@ -26,7 +26,8 @@ void write_rings(const std::string& path, uint64_t seed, const std::string& bc, 
   h.kind = "fields";
   h.dataset_name = "rings";
   for (int64_t t = 0; t < kFrames; ++t) h.time.push_back(0.25 * t);
-  for (int64_t i = 0; i < kGrid; ++i) h.x.push_back(i + 0.5), h.y.push_back(i + 0.5);
+  h.axes = {{"x", {}}, {"y", {}}};
+  for (int64_t i = 0; i < kGrid; ++i) h.axes[0].coordinates.push_back(i + 0.5), h.axes[1].coordinates.push_back(i + 0.5);
   h.boundary_conditions = {{"x", bc, {"x"}}, {"y", bc, {"y"}}};
   h.params_hash = "rings-" + std::to_string(seed);
   std::vector<float> u(kN * kFrames * kGrid * kGrid);

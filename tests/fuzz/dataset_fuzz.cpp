@@ -27,7 +27,7 @@ void write_base(const std::string& path, bool fields) {
   h.params_hash = "fuzz";
   std::vector<slift::ArraySpec> arrays;
   if (fields) {
-    h.x = {0.5, 1.5}, h.y = {0.5, 1.5, 2.5};
+    h.axes = {{"x", {0.5, 1.5}}, {"y", {0.5, 1.5, 2.5}}};
     h.boundary_conditions = {{"periodic_x", "PERIODIC", {"x"}}};
     arrays = {{"t0_fields/u", {3, 2, 3}, true, {true, true}}, {"t0_fields/c", {2, 3}, false, {true, true}}};
   } else {

@@ -29,8 +29,9 @@ void write_fields(const std::string& path, int64_t n_traj, int64_t n_time, int64
   h.kind = "fields";
   h.dataset_name = "toy_fields";
   for (int64_t t = 0; t < n_time; ++t) h.time.push_back(0.25 * static_cast<double>(t));
-  for (int64_t i = 0; i < nx; ++i) h.x.push_back((static_cast<double>(i) + 0.5) / static_cast<double>(nx));
-  for (int64_t j = 0; j < ny; ++j) h.y.push_back((static_cast<double>(j) + 0.5) / static_cast<double>(ny));
+  h.axes = {{"x", {}}, {"y", {}}};
+  for (int64_t i = 0; i < nx; ++i) h.axes[0].coordinates.push_back((static_cast<double>(i) + 0.5) / static_cast<double>(nx));
+  for (int64_t j = 0; j < ny; ++j) h.axes[1].coordinates.push_back((static_cast<double>(j) + 0.5) / static_cast<double>(ny));
   const std::string type = periodic ? "PERIODIC" : "WALL";
   h.boundary_conditions = {{"bc_x", type, {"x"}}, {"bc_y", type, {"y"}}};
   h.params_hash = "toy_fields";

@@ -94,7 +94,8 @@ TEST(WaveSimulate, ShippedConfigsRunAndWriteTheWellLayout) {
     ASSERT_EQ(r.exit_code, 0) << name << ": " << r.output;
     DatasetReader reader(dir / "a.h5", "fields");
     const DatasetHeader& h = reader.header();
-    const uint64_t n = h.x.size();
+    ASSERT_EQ(h.axes.size(), 2u) << name;
+    const uint64_t n = h.axes[0].coordinates.size();
     EXPECT_EQ(reader.spec("t0_fields/u").shape, (std::vector<uint64_t>{3, n, n})) << name;
     EXPECT_EQ(reader.spec("t0_fields/c").shape, (std::vector<uint64_t>{n, n})) << name;
     EXPECT_FALSE(reader.spec("t0_fields/c").time_varying);
