@@ -193,16 +193,13 @@ std::vector<BoundaryCondition> load_data(Experiment& e, config::Section data) {
   return boundaries;
 }
 
-// The number of spatial axes of the data (0: states).
-size_t spatial_axes(const DatasetHeader& h) { return h.kind == "fields" ? 2 : 0; }
-
 // What the evaluate section names must exist for the data: its metrics for the data's kind, its
 // points on the data's grid. Refused here, before any stage runs.
 void check_evaluate(const Experiment& e, config::Section& evaluate) {
   const DatasetHeader h = e.system ? e.system->header() : DatasetReader(e.data_files.at("train")).header();
   if (const auto why = metrics::unknown_metric(h.kind, e.evaluate.headline)) evaluate.fail("headline", *why);
   if (const auto why = metrics::unknown_metric(h.kind, e.evaluate.metrics)) evaluate.fail("metrics", *why);
-  if (const auto why = metrics::points_problem(e.evaluate.points, spatial_axes(h))) evaluate.fail("points", *why);
+  if (const auto why = metrics::points_problem(e.evaluate.points, h.axes.size())) evaluate.fail("points", *why);
 }
 
 void load_simulate(Experiment& e, config::Section sim) {

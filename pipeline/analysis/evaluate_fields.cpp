@@ -39,16 +39,15 @@ nlohmann::json memorisation_json(const metrics::FieldEnsemble& set, const metric
   return j;
 }
 
-// The crossing mask from the options and the boundary conditions (auto: edges for periodic
-// data, where the wave reaches the domain edge; the corner of the last cells otherwise, the
-// flow's producer side).
+// The crossing mask from the options and the boundaries of the axes (auto: edges where every
+// axis is periodic, as the wave reaches the domain's edge; otherwise the corner of the last cells,
+// the flow's producer side).
 std::vector<uint8_t> crossing_mask(const Experiment& e, const DatasetHeader& h, const std::vector<int64_t>& shape,
                                    nlohmann::json& info) {
   std::string mask = e.evaluate.crossing_mask;
   if (mask == "auto") {
-    bool periodic = std::any_of(h.boundary_conditions.begin(), h.boundary_conditions.end(),
-                                [](const BoundaryCondition& b) { return b.bc_type == "PERIODIC"; });
-    mask = periodic ? "edges" : "corner";
+    const std::vector<std::string> bcs = axis_boundaries(h);
+    mask = std::all_of(bcs.begin(), bcs.end(), [](const std::string& b) { return b == "PERIODIC"; }) ? "edges" : "corner";
   }
   info["mask"] = mask;
   if (mask == "edges") return metrics::edges_mask(shape);
