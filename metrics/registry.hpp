@@ -23,7 +23,8 @@ struct MetricInfo {
   // Computed for every data set of the kind; false: only where evaluate.headline or
   // evaluate.metrics names it.
   bool by_default = true;
-  // The rows it adds to the report's metrics table, after its name (keys of each set's object).
+  // The rows it adds to the report's metrics table, after its name (keys of each set's object; a
+  // '*' stands for each of the kind's components, pipeline/analysis/data_kind.hpp).
   std::vector<std::string> rows;
   // Fields: keys that need the saved time series, left out where only the first and last frames
   // are compared (the direct map, train.target final).

@@ -59,7 +59,7 @@ void component_w2_metric(const Ensemble& gen, const Ensemble& ref, int, uint64_t
 }
 SLIFT_REGISTER_STATE_METRIC(w2_mean, component_w2_metric, [](MetricInfo& m) {
   m.headline = true;
-  m.rows = {"w2_*_mean"};  // every component's
+  m.rows = {"w2_*_mean"};  // one row per component
 });
 
 // Sliced W2 of the states per time and its mean.

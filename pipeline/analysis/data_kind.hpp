@@ -29,8 +29,9 @@ struct DataKindRegistration {
 const DataKind& data_kind(const std::string& name);
 
 // The rows of the metrics table of a kind's report: its metrics' (metrics::table_rows), where a
-// row "a_*_b" stands for every key of the compared sets that starts with a_ and ends with _b.
-std::vector<std::string> metric_rows(const std::string& kind, const metrics::EvaluateOptions& o, const nlohmann::json& m);
+// row with a '*' stands for one row per value of `each`, in order (states: the component names).
+std::vector<std::string> metric_rows(const std::string& kind, const metrics::EvaluateOptions& o,
+                                     const std::vector<std::string>& each = {});
 
 }  // namespace slift::pipeline
 

@@ -106,7 +106,7 @@ void add_summary(Page& page, const pipeline::Experiment& e, const nlohmann::json
                  "; never &rarr; 1. Generated trajectories start from the test set's initial frames, one network "
                  "evaluation per frame for SL and the deterministic model, K for ARDM-K.");
   page.verdict(m, metrics::headline_metrics("fields", e.evaluate));
-  std::vector<std::string> rows = pipeline::metric_rows("fields", e.evaluate, m);
+  std::vector<std::string> rows = pipeline::metric_rows("fields", e.evaluate);
   rows.insert(rows.end(), {"final_train_loss", "nfe_per_frame", "seconds_per_trajectory"});
   page.metrics_table(m, rows);
   if (m.contains("throughput")) {
@@ -167,17 +167,22 @@ void add_integrated_mass(Page& page, const pipeline::Experiment& e, const nlohma
   page.figure(wim.svg());
 }
 
+// One set's images in a row under its name.
+std::string set_row(const Set& s, const std::string& images) {
+  return "<div><b style='color:" + s.color + "'>" + s.name + "</b><div style='display:flex;gap:4px;align-items:flex-end'>" +
+         images + "</div></div>";
+}
+
 // Six trajectories of every set on a 1-D grid, each a space-time image.
 void add_space_time(Page& page, const std::vector<Set>& sets, const std::vector<double>& time, bool signed_range) {
   page.heading("Six trajectories: x across, time down (t = " + fmt("%.3g", time.front()) + " to " + fmt("%.3g", time.back()) +
                ")");
   page.paragraph("Colour scale (normalised value): " + colour_bar(signed_range));
   for (const auto& s : sets) {
-    std::string row = "<div><b style='color:" + s.color + "'>" + s.name +
-                      "</b><div style='display:flex;gap:4px;align-items:flex-end'>";
+    std::string images;
     for (int64_t i = 0; i < std::min<int64_t>(6, s.fields.n); ++i)
-      row += frame_image(picture(s.fields, i, 0), signed_range, "trajectory " + std::to_string(i), 160);
-    page.figure(row + "</div></div>");
+      images += frame_image(picture(s.fields, i, 0), signed_range, "trajectory " + std::to_string(i), 160);
+    page.figure(set_row(s, images));
   }
 }
 
@@ -189,16 +194,15 @@ void add_frames(Page& page, const std::vector<Set>& sets, const std::vector<doub
                ") of six trajectories" + (sets[0].fields.shape.size() == 3 ? " (middle slice of the first axis)" : ""));
   page.paragraph("Colour scale (normalised value): " + colour_bar(signed_range));
   for (const auto& s : sets) {
-    std::string row = "<div><b style='color:" + s.color + "'>" + s.name +
-                      "</b><div style='display:flex;gap:4px;align-items:flex-end'>";
+    std::string images;
     for (int q = 0; q <= 4; ++q) {
       int64_t t = q * (s.fields.n_time - 1) / 4;
-      row += frame_image(picture(s.fields, 0, t), signed_range, "t = " + fmt("%.3g", time[t]));
+      images += frame_image(picture(s.fields, 0, t), signed_range, "t = " + fmt("%.3g", time[t]));
     }
-    row += "<span style='width:16px'></span>";
+    images += "<span style='width:16px'></span>";
     for (int64_t i = 0; i < std::min<int64_t>(6, s.fields.n); ++i)
-      row += frame_image(picture(s.fields, i, s.fields.n_time - 1), signed_range, "trajectory " + std::to_string(i));
-    page.figure(row + "</div></div>");
+      images += frame_image(picture(s.fields, i, s.fields.n_time - 1), signed_range, "trajectory " + std::to_string(i));
+    page.figure(set_row(s, images));
   }
 }
 

@@ -138,7 +138,7 @@ std::string states_report(const pipeline::Experiment& e, const nlohmann::json& m
                  " saved states. Generated trajectories start from the test set's initial states and draw a fresh "
                  "label at every step.");
   page.verdict(metrics, slift::metrics::headline_metrics("states", e.evaluate));
-  std::vector<std::string> keys = pipeline::metric_rows("states", e.evaluate, metrics);
+  std::vector<std::string> keys = pipeline::metric_rows("states", e.evaluate, names);
   keys.insert(keys.end(), {"final_train_loss", "label_gradient_norm", "nfe_per_step", "seconds_per_trajectory"});
   page.metrics_table(metrics, keys);
   if (metrics.contains("throughput")) {
