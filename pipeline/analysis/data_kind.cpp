@@ -8,21 +8,21 @@
 namespace slift::pipeline {
 namespace {
 
-std::map<std::string, std::unique_ptr<DataKind>>& kinds() {
-  static std::map<std::string, std::unique_ptr<DataKind>> registered;
+std::map<std::string, DataKind>& kinds() {
+  static std::map<std::string, DataKind> registered;
   return registered;
 }
 
 }  // namespace
 
-DataKindRegistration::DataKindRegistration(const std::string& name, std::unique_ptr<DataKind> kind) {
+DataKindRegistration::DataKindRegistration(const std::string& name, DataKind kind) {
   SLIFT_ASSERT(!kinds().count(name), "one data kind per name");
   kinds()[name] = std::move(kind);
 }
 
 const DataKind& data_kind(const std::string& name) {
   const auto it = kinds().find(name);
-  if (it != kinds().end()) return *it->second;
+  if (it != kinds().end()) return it->second;
   std::string known;
   for (const auto& [k, kind] : kinds()) known += (known.empty() ? "" : ", ") + k;
   usage_error("'" + name + "' datasets have no evaluation in this version (" + known + ")");

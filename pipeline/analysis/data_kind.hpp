@@ -3,7 +3,7 @@
 // and report take the kind that the test set's header names, and its metrics are those
 // registered for it (metrics/registry.hpp). Nothing else dispatches on the kind's name.
 #pragma once
-#include <memory>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -12,17 +12,15 @@
 
 namespace slift::pipeline {
 
-class DataKind {
- public:
-  virtual ~DataKind() = default;
+struct DataKind {
   // Compares every generated set and both floors with the test set: metrics.json.
-  virtual void evaluate(const Experiment& e) const = 0;
+  std::function<void(const Experiment& e)> evaluate;
   // The report page (report/index.html) from metrics.json.
-  virtual std::string report(const Experiment& e, const nlohmann::json& metrics) const = 0;
+  std::function<std::string(const Experiment& e, const nlohmann::json& metrics)> report;
 };
 
 struct DataKindRegistration {
-  DataKindRegistration(const std::string& name, std::unique_ptr<DataKind> kind);
+  DataKindRegistration(const std::string& name, DataKind kind);
 };
 
 // The kind registered under `name`; a usage error naming the file's kind and the known ones.
@@ -35,5 +33,6 @@ std::vector<std::string> metric_rows(const std::string& kind, const metrics::Eva
 
 }  // namespace slift::pipeline
 
-#define SLIFT_REGISTER_DATA_KIND(name, Class) \
-  static const ::slift::pipeline::DataKindRegistration slift_data_kind_##name(#name, std::make_unique<Class>())
+// Registers the kind `name` with its evaluate and report functions.
+#define SLIFT_REGISTER_DATA_KIND(name, evaluate, report) \
+  static const ::slift::pipeline::DataKindRegistration slift_data_kind_##name(#name, {evaluate, report})

@@ -172,15 +172,6 @@ void evaluate_fields(const Experiment& e) {
   j.write(dir);
 }
 
-namespace {
-class FieldsKind : public DataKind {
- public:
-  void evaluate(const Experiment& e) const override { evaluate_fields(e); }
-  std::string report(const Experiment& e, const nlohmann::json& metrics) const override {
-    return report::fields_report(e, metrics);
-  }
-};
-SLIFT_REGISTER_DATA_KIND(fields, FieldsKind);
-}  // namespace
+SLIFT_REGISTER_DATA_KIND(fields, evaluate_fields, report::fields_report);
 
 }  // namespace slift::pipeline

@@ -120,14 +120,7 @@ void evaluate_states(const Experiment& e) {
   m.write(e.output_dir);
 }
 
-class StatesKind : public DataKind {
- public:
-  void evaluate(const Experiment& e) const override { evaluate_states(e); }
-  std::string report(const Experiment& e, const nlohmann::json& metrics) const override {
-    return report::states_report(e, metrics);
-  }
-};
-SLIFT_REGISTER_DATA_KIND(states, StatesKind);
+SLIFT_REGISTER_DATA_KIND(states, evaluate_states, report::states_report);
 
 }  // namespace
 
