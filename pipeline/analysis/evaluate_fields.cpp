@@ -5,7 +5,6 @@
 
 #include "core/dataset.hpp"
 #include "core/error.hpp"
-#include "core/log.hpp"
 #include "metrics/wasserstein.hpp"
 #include "pipeline/analysis/data_kind.hpp"
 #include "pipeline/analysis/evaluate.hpp"
