@@ -1,5 +1,6 @@
-// Options of training, sampling and evaluation, parsed from the `train`, `sample` and `evaluate`
-// sections. Torch-free, so configs are checked even in a build without the learner.
+// Options of training and sampling, parsed from the `train` and `sample` sections (the `evaluate`
+// section: metrics/evaluate_options.hpp). Torch-free, so configs are checked even in a build
+// without the learner.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -123,20 +124,6 @@ struct SampleOptions {
   int64_t threads = 0;
 };
 
-struct EvaluateOptions {
-  int64_t conditional_states = 10, conditional_samples = 1000;
-  int64_t sliced_projections = 128;
-  // Fields (docs/metrics.md): crossing when a normalised value of the mask exceeds the threshold;
-  // mask `auto` is `edges` for periodic data (wave) and `corner` otherwise (flow).
-  double crossing_threshold = 0.05;
-  std::string crossing_mask = "auto";  // auto | edges | corner
-  int64_t corner_size = 0;             // side of the lower-right corner mask in cells; 0: n / 8
-  // Point values compared per frame: (x, y) pairs as fractions of the grid, flattened.
-  std::vector<double> points{0.25, 0.25, 0.5, 0.75, 0.75, 0.5};
-  // Bootstrap resamples behind the fields' standard errors (wct_se, wim_se); 0: none.
-  int64_t bootstrap = 200;
-};
-
 // The sample section's keys its stages do not hash: those that came after runs existed (how the
 // learner runs on a device), while at their defaults.
 std::vector<std::string> unhashed_sample_keys(const SampleOptions& o);
@@ -146,6 +133,5 @@ SampleOptions parse_sample(config::Section& s);
 // The threads a sample stage runs on: sample.threads, else train.threads, else `process` (the
 // command's --threads, OMP_NUM_THREADS or every core).
 int64_t sample_threads(const SampleOptions& sample, const TrainOptions& train, int64_t process);
-EvaluateOptions parse_evaluate(config::Section& s);
 
 }  // namespace slift::learner

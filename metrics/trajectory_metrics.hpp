@@ -2,9 +2,12 @@
 // and averaged over time: the numbers `slift evaluate` reports for every model and floor.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "metrics/registry.hpp"
 
 namespace slift::metrics {
 
@@ -30,6 +33,19 @@ struct StateMetrics {
 // has no state_names (the format allows that).
 std::string component_name(const std::vector<std::string>& names, int64_t k);
 
-StateMetrics compare_states(const Ensemble& generated, const Ensemble& reference, int n_projections, uint64_t seed);
+// Every metric of `metrics` (empty: those of every data set) between the two ensembles; sliced W2
+// with n_projections directions keyed by seed.
+StateMetrics compare_states(const Ensemble& generated, const Ensemble& reference, int n_projections, uint64_t seed,
+                            const std::vector<std::string>& metrics = {});
+
+// A state metric's function (registered with SLIFT_REGISTER_STATE_METRIC): adds its values to out.
+using StateMetricFn = std::function<void(const Ensemble& generated, const Ensemble& reference, int n_projections,
+                                         uint64_t seed, StateMetrics& out)>;
 
 }  // namespace slift::metrics
+
+// Registers a state metric `name` computed by `fn` (a StateMetricFn); the last argument sets the
+// rest of its MetricInfo (see SLIFT_REGISTER_FIELD_METRIC).
+#define SLIFT_REGISTER_STATE_METRIC(name, fn, ...)                                                           \
+  static const ::slift::metrics::MetricRegistration<::slift::metrics::StateMetricFn> slift_state_metric_##name( \
+      ::slift::metrics::metric_info(#name, "states", __VA_ARGS__), fn)

@@ -11,6 +11,7 @@
 #include "core/machine.hpp"
 #include "core/rng.hpp"
 #include "learner/conditioning.hpp"
+#include "metrics/registry.hpp"
 #include "pipeline/estimate.hpp"
 
 namespace slift::pipeline {
@@ -217,6 +218,15 @@ std::vector<BoundaryCondition> load_data(Experiment& e, config::Section data) {
   return boundaries;
 }
 
+// What the evaluate section names must exist for the data: its metrics for the data's kind, its
+// points on the data's grid. Refused here, before any stage runs.
+void check_evaluate(const Experiment& e, config::Section& evaluate) {
+  const DatasetHeader h = e.system ? e.system->header() : DatasetReader(e.data_files.at("train")).header();
+  if (const auto why = metrics::unknown_metric(h.kind, e.evaluate.headline)) evaluate.fail("headline", *why);
+  if (const auto why = metrics::unknown_metric(h.kind, e.evaluate.metrics)) evaluate.fail("metrics", *why);
+  if (const auto why = metrics::points_problem(e.evaluate.points, h.axes.size())) evaluate.fail("points", *why);
+}
+
 void load_simulate(Experiment& e, config::Section sim) {
   e.simulate.n_train = sim.get("n_train", e.simulate.n_train, config::at_least(1));
   e.simulate.n_test = sim.get("n_test", e.simulate.n_test, config::at_least(1));
@@ -269,7 +279,8 @@ Experiment load_experiment(config::Config config) {
   e.sample = learner::parse_sample(sample);
   e.sample_params = sample.resolved();
   config::Section evaluate = root.section("evaluate");
-  e.evaluate = learner::parse_evaluate(evaluate);
+  e.evaluate = metrics::parse_evaluate(evaluate);
+  check_evaluate(e, evaluate);
   check_evaluate_memory(e, evaluate);
   if (!e.data_files.empty() && e.evaluate.crossing_mask == "auto" && !periodic(data_boundaries))
     evaluate.fail("crossing_mask", "`auto` takes the lower-right corner, slift's flow's producer, for data that are not "

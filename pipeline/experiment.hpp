@@ -10,6 +10,7 @@
 
 #include "core/config.hpp"
 #include "learner/options.hpp"
+#include "metrics/evaluate_options.hpp"
 #include "simulators/system.hpp"
 
 namespace slift::pipeline {
@@ -35,7 +36,7 @@ struct Experiment {
   std::map<std::string, std::string> data_files;
   learner::TrainOptions train;
   learner::SampleOptions sample;
-  learner::EvaluateOptions evaluate;
+  metrics::EvaluateOptions evaluate;
   // Resolved sections (values after defaults and overrides), for stage hashes and provenance.
   YAML::Node simulate_params, train_params, sample_params, evaluate_params;
 };

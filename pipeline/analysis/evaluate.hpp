@@ -5,6 +5,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "pipeline/analysis/records.hpp"
 #include "pipeline/experiment.hpp"
@@ -13,14 +14,15 @@ namespace slift::pipeline {
 
 void evaluate_stage(const Experiment& e);
 
-// The evaluators' common frame (states: evaluate.cpp, fields: evaluate_fields.cpp), after each
-// has compared its floors: every generated set compared by `compare` (its metrics, n_generated
+// The data kinds' common frame (evaluate_states.cpp, evaluate_fields.cpp), after each has
+// compared its floors: every generated set compared by `compare` (its metrics, n_generated
 // included) beside what its training and sampling recorded (the network evaluations per step under
-// `nfe_key`), one log line each (`describe`); then the interpolation ratio and the throughput.
+// `nfe_key`), one log line each with its `headline` metrics; then the interpolation ratio and the
+// throughput.
 struct SetEvaluation {
   std::string nfe_key;
+  std::vector<std::string> headline;
   std::function<nlohmann::json(const SampleSet&)> compare;
-  std::function<std::string(const nlohmann::json& set, const RunMetrics& m)> describe;
 };
 void evaluate_sets(const Experiment& e, RunMetrics& m, const SetEvaluation& how);
 

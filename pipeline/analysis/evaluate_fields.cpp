@@ -5,24 +5,22 @@
 
 #include "core/dataset.hpp"
 #include "core/error.hpp"
-#include "core/log.hpp"
 #include "metrics/wasserstein.hpp"
+#include "pipeline/analysis/data_kind.hpp"
 #include "pipeline/analysis/evaluate.hpp"
-#include "pipeline/analysis/throughput.hpp"
+#include "pipeline/analysis/report/fields_report.hpp"
 
 namespace slift::pipeline {
 namespace {
 
 nlohmann::json to_json(const metrics::FieldMetrics& m, bool final_frame_only) {
   nlohmann::json j = m.summary;
-  // The final frame alone (what the direct map generates; comparable across both targets).
-  for (const char* key : {"w2_mass", "w2_energy", "w2_points"})
-    if (m.per_time.count(key) && !m.per_time.at(key).empty()) j[std::string(key) + "_final"] = m.per_time.at(key).back();
-  // Two frames carry no crossing time: every trajectory would cross "at the end" or never.
+  // Two frames carry no event time: every trajectory would cross "at the end" or never.
   if (final_frame_only)
-    for (const char* key : {"wct", "crossing_mean", "crossing_std", "never_crossed"}) j.erase(key);
+    for (const auto& [name, info] : metrics::metric_infos("fields"))
+      for (const auto& key : info.window_keys) j.erase(key);
   j["per_time"] = m.per_time;
-  j["crossing_times"] = m.crossing_times;
+  for (const auto& [event, times] : m.event_times) j[event + "_times"] = times;
   return j;
 }
 
@@ -40,22 +38,32 @@ nlohmann::json memorisation_json(const metrics::FieldEnsemble& set, const metric
   return j;
 }
 
-// The crossing mask from the options and the boundary conditions (auto: edges for periodic
-// data, where the wave reaches the domain edge; the lower-right corner otherwise, the flow's
-// producer side).
-std::vector<uint8_t> crossing_mask(const Experiment& e, const DatasetHeader& h, int64_t nx, int64_t ny,
+// The crossing mask from the options and the boundaries of the axes (auto: edges where every
+// axis is periodic, as the wave reaches the domain's edge; otherwise the corner of the last cells,
+// the flow's producer side).
+std::vector<uint8_t> crossing_mask(const Experiment& e, const DatasetHeader& h, const std::vector<int64_t>& shape,
                                    nlohmann::json& info) {
   std::string mask = e.evaluate.crossing_mask;
   if (mask == "auto") {
-    bool periodic = std::any_of(h.boundary_conditions.begin(), h.boundary_conditions.end(),
-                                [](const BoundaryCondition& b) { return b.bc_type == "PERIODIC"; });
-    mask = periodic ? "edges" : "corner";
+    const std::vector<std::string> bcs = axis_boundaries(h);
+    mask = std::all_of(bcs.begin(), bcs.end(), [](const std::string& b) { return b == "PERIODIC"; }) ? "edges" : "corner";
   }
   info["mask"] = mask;
-  if (mask == "edges") return metrics::edges_mask(nx, ny);
-  int64_t k = e.evaluate.corner_size > 0 ? e.evaluate.corner_size : std::max<int64_t>(1, std::min(nx, ny) / 8);
+  if (mask == "edges") return metrics::edges_mask(shape);
+  const int64_t smallest = *std::min_element(shape.begin(), shape.end());
+  int64_t k = e.evaluate.corner_size > 0 ? e.evaluate.corner_size : std::max<int64_t>(1, smallest / 8);
   info["corner_size"] = k;
-  return metrics::corner_mask(nx, ny, k);
+  return metrics::corner_mask(shape, k);
+}
+
+// The cells of evaluate.points: one fraction per axis of the grid for each point.
+std::vector<std::vector<int64_t>> point_cells(const std::vector<double>& fractions, const std::vector<int64_t>& shape) {
+  const size_t d = shape.size();
+  if (const auto why = metrics::points_problem(fractions, d)) usage_error("evaluate.points: " + *why);
+  std::vector<std::vector<int64_t>> cells;
+  for (size_t k = 0; k < fractions.size(); k += d)
+    cells.push_back(metrics::point_cell(std::vector<double>(fractions.begin() + k, fractions.begin() + k + d), shape));
+  return cells;
 }
 
 }  // namespace
@@ -77,13 +85,13 @@ metrics::FieldEnsemble read_fields(const std::string& path, const std::string& s
   DatasetReader r(path, "fields");
   std::string array = r.state_field(state_field);
   ArraySpec s = r.spec(array);
-  if (s.shape.size() != 3) usage_error(path + ": " + array + " is not (n_traj, n_time, nx, ny)");
+  if (s.shape.size() < 2 || s.shape.size() > 4)
+    usage_error(path + ": " + array + " is not (n_traj, n_time, n_1, ..., n_d) on a grid of 1 to 3 axes");
   metrics::FieldEnsemble e;
   e.data = r.read(array);
   e.n = static_cast<int64_t>(r.n_traj());
   e.n_time = static_cast<int64_t>(s.shape[0]);
-  e.nx = static_cast<int64_t>(s.shape[1]);
-  e.ny = static_cast<int64_t>(s.shape[2]);
+  e.shape.assign(s.shape.begin() + 1, s.shape.end());
   return e;
 }
 }  // namespace
@@ -132,15 +140,16 @@ void evaluate_fields(const Experiment& e) {
   o.threshold = e.evaluate.crossing_threshold;
   o.bootstrap = e.evaluate.bootstrap;
   o.seed = e.seed;
-  nlohmann::json crossing = {{"threshold", o.threshold}};
-  o.mask = crossing_mask(e, header, test.nx, test.ny, crossing);
-  for (size_t k = 0; k + 1 < e.evaluate.points.size(); k += 2)
-    o.points.push_back(metrics::point_cell(e.evaluate.points[k], e.evaluate.points[k + 1], test.nx, test.ny));
-  crossing["reference_times"] = metrics::crossing_times(test, o.time, o.mask, o.threshold);
-  j["crossing"] = crossing;
+  o.metrics = metrics::selected_metrics("fields", e.evaluate);
+  o.settings = e.evaluate;
+  j["crossing"] = {{"threshold", o.threshold}};
+  o.mask = crossing_mask(e, header, test.shape, j["crossing"]);
+  o.points = point_cells(e.evaluate.points, test.shape);
   j["points"] = o.points;
 
-  j["sampling_floor"] = to_json(metrics::compare_fields(floor, test, o), direct);
+  const metrics::FieldMetrics sampling_floor = metrics::compare_fields(floor, test, o);
+  for (const auto& [event, times] : sampling_floor.reference_event_times) j[event]["reference_times"] = times;
+  j["sampling_floor"] = to_json(sampling_floor, direct);
   j["data_floor"] = to_json(metrics::compare_fields(train, test, o), direct);
   const std::vector<double> train_to_train = metrics::nearest_final_frame_distances(train, train, true);
   j["memorisation_train"] = distances_json(train_to_train);
@@ -149,6 +158,7 @@ void evaluate_fields(const Experiment& e) {
 
   SetEvaluation how;
   how.nfe_key = "nfe_per_frame";  // a frame is a step
+  how.headline = metrics::headline_metrics("fields", e.evaluate);
   how.compare = [&](const SampleSet& set) {
     metrics::FieldEnsemble gen = load_field_ensemble(dir + "/samples/" + set.name + ".h5");
     metrics::normalise(gen, norm);
@@ -157,14 +167,10 @@ void evaluate_fields(const Experiment& e) {
     m["memorisation"] = memorisation_json(gen, train, train_median);
     return m;
   };
-  // "wct, wim": the direct map has no crossing time (wct "-").
-  how.describe = [](const nlohmann::json& set, const RunMetrics& m) {
-    auto pair = [](const nlohmann::json& x) { return metric_text(x, "wct") + ", " + metric_text(x, "wim"); };
-    return "wct, wim " + pair(set) + " (data floor " + pair(m.at("data_floor")) + "; sampling floor " +
-           pair(m.at("sampling_floor")) + ")";
-  };
   evaluate_sets(e, j, how);
   j.write(dir);
 }
+
+SLIFT_REGISTER_DATA_KIND(fields, evaluate_fields, report::fields_report);
 
 }  // namespace slift::pipeline

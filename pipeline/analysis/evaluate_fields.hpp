@@ -1,6 +1,7 @@
-// The evaluate stage for "fields" datasets (wave, flow): WCT, WIM, point and energy W2 of every
-// generated set and of the two floors against the test set, the memorisation check, written to
-// metrics.json (docs/metrics.md, "Fields").
+// The evaluate stage for "fields" datasets (wave, flow, Allen-Cahn; grids of 1 to 3 axes): the
+// registered field metrics (WCT, WIM, point and energy W2, ...) of every generated set and of the
+// two floors against the test set, the memorisation check, written to metrics.json
+// (docs/metrics.md, "Fields"); registered as the data kind "fields".
 #pragma once
 #include <string>
 

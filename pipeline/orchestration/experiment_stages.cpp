@@ -116,7 +116,8 @@ std::vector<Stage> experiment_stages(const Experiment& e, const StageLayout& L) 
   std::vector<std::string> eval_after = sample_stages;
   eval_after.insert(eval_after.end(), simulated.begin(), simulated.end());
   for (const auto& m : e.train.models) eval_after.push_back(name("train:" + m));
-  stages.push_back({name("evaluate"), 3, config::canonical(e.evaluate_params) + seed, eval_inputs, {path("metrics.json")},
+  const std::string evaluate_params = stage_params(e.evaluate_params, metrics::unhashed_evaluate_keys(e.evaluate));
+  stages.push_back({name("evaluate"), 3, evaluate_params + seed, eval_inputs, {path("metrics.json")},
                     eval_after, [&e] { evaluate_stage(e); }});
 
   std::vector<std::string> report_inputs{path("metrics.json"), data("train"), data("test")};

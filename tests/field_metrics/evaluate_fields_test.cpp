@@ -10,6 +10,7 @@
 
 #include "core/dataset.hpp"
 #include "core/rng.hpp"
+#include "metrics/field_metrics.hpp"
 #include "pipeline/analysis/evaluate.hpp"
 #include "pipeline/analysis/report.hpp"
 #include "support/test_support.hpp"
@@ -47,6 +48,37 @@ void write_rings(const std::string& path, uint64_t seed, const std::string& bc, 
   w.finish();
 }
 
+// Metastable fields on a grid of any shape: every trajectory sits near +0.8 with a ripple and jumps
+// to -0.8 at a random frame (or never: frame kFrames), like the Allen-Cahn equation's wells.
+// `jump_at` fixes the frame of every trajectory instead (a model that never jumps: kFrames).
+void write_jumps(const std::string& path, uint64_t seed, const std::vector<int64_t>& shape, int64_t jump_at = -1) {
+  DatasetHeader h;
+  h.kind = "fields";
+  h.dataset_name = "jumps";
+  for (int64_t t = 0; t < kFrames; ++t) h.time.push_back(0.25 * t);
+  const char* names[] = {"x", "y", "z"};
+  int64_t cells = 1;
+  std::vector<uint64_t> dims{uint64_t(kFrames)};
+  for (size_t a = 0; a < shape.size(); ++a) {
+    h.axes.push_back({names[a], {}});
+    for (int64_t i = 0; i < shape[a]; ++i) h.axes[a].coordinates.push_back(i);
+    h.boundary_conditions.push_back({std::string("periodic_") + names[a], "PERIODIC", {names[a]}});
+    cells *= shape[a], dims.push_back(uint64_t(shape[a]));
+  }
+  h.params_hash = "jumps-" + std::to_string(seed);
+  std::vector<float> u(kN * kFrames * cells);
+  for (int64_t n = 0; n < kN; ++n) {
+    Rng rng(seed, n, "test.jumps");
+    const int64_t jump = jump_at >= 0 ? jump_at : static_cast<int64_t>(rng.below(kFrames + 1));
+    for (int64_t t = 0; t < kFrames; ++t)
+      for (int64_t c = 0; c < cells; ++c)
+        u[(n * kFrames + t) * cells + c] = float((t < jump ? 0.8 : -0.8) + 0.1 * std::sin(0.7 * c + t + n));
+  }
+  DatasetWriter w(path, h, {{"t0_fields/u", dims, true, std::vector<bool>(shape.size(), true)}}, kN);
+  w.write(0, 0, kN, u.data());
+  w.finish();
+}
+
 struct RunDir {
   test::TempDir dir{"slift-fields"};
   pipeline::Experiment e;
@@ -70,8 +102,28 @@ struct RunDir {
     e.train.models = {"sl", "deterministic", "ardm"};
     e.sample.ardm_steps = {2};
   }
+  // The same run on jumping fields of the given grid: sl draws from the same law, deterministic
+  // never jumps, ardm_k2 copies the training set.
+  explicit RunDir(const std::vector<int64_t>& shape) : RunDir("PERIODIC") {
+    write_jumps(dir / "data/train.h5", 1, shape);
+    write_jumps(dir / "data/test.h5", 2, shape);
+    write_jumps(dir / "data/floor.h5", 3, shape);
+    write_jumps(dir / "samples/sl.h5", 4, shape);
+    write_jumps(dir / "samples/deterministic.h5", 5, shape, kFrames);
+    write_jumps(dir / "samples/ardm_k2.h5", 1, shape);
+    e.evaluate.headline = {"wtt", "wim"};
+  }
   nlohmann::json metrics() const { return nlohmann::json::parse(test::read_file(dir / "metrics.json")); }
 };
+
+// A metric registered here, in the test binary alone: the largest normalised value of a set
+// against the reference's. Evaluate and report know it from its registration only.
+void toy_peak_metric(const metrics::FieldEnsemble& gen, const metrics::FieldEnsemble& ref, const metrics::FieldMetricOptions&,
+                     metrics::FieldMetrics& out) {
+  auto peak = [](const metrics::FieldEnsemble& e) { return *std::max_element(e.data.begin(), e.data.end()); };
+  out.summary["toy_peak"] = std::abs(double(peak(gen)) - peak(ref));
+}
+SLIFT_REGISTER_FIELD_METRIC(toy_peak, toy_peak_metric, [](metrics::MetricInfo& m) { m.rows = {"toy_peak_detail"}; });
 
 }  // namespace
 
@@ -118,6 +170,85 @@ TEST(EvaluateFields, WallsUseTheCornerMaskAndOptions) {
   EXPECT_EQ(m["points"], nlohmann::json::parse("[[4, 4]]"));
   EXPECT_TRUE(m["sl"]["per_time"].contains("w2_point0"));
   EXPECT_FALSE(m["sl"]["per_time"].contains("w2_point1"));
+  // Three fractions are no points of a 2-D grid: refused as the config's error (exit code 2).
+  run.e.evaluate.points = {0.5, 0.5, 0.5};
+  try {
+    pipeline::evaluate_stage(run.e);
+    ADD_FAILURE() << "odd points accepted";
+  } catch (const Error& err) {
+    EXPECT_EQ(err.code(), ExitCode::usage);
+    EXPECT_NE(std::string(err.what()).find("evaluate.points: 3 fractions are no points of a grid of 2 axes"), std::string::npos);
+  }
+}
+
+TEST(EvaluateFields, ARegisteredMetricReachesMetricsAndReport) {
+  RunDir run("PERIODIC");
+  pipeline::evaluate_stage(run.e);
+  pipeline::report_stage(run.e);
+  nlohmann::json m = run.metrics();
+  for (const char* set : {"sl", "deterministic", "ardm_k2", "sampling_floor", "data_floor"})
+    EXPECT_TRUE(m[set].contains("toy_peak")) << set;
+  EXPECT_EQ(m["ardm_k2"]["toy_peak"], m["data_floor"]["toy_peak"]);  // a copy of the training set
+  const std::string html = test::read_file(run.dir / "report/index.html");
+  EXPECT_NE(html.find("<td class='key'>toy_peak</td>"), std::string::npos);
+  EXPECT_EQ(html.find("toy_peak_detail"), std::string::npos);  // no set has it: no row
+}
+
+TEST(EvaluateFields, TransitionTimeWhereTheConfigAsksForIt) {
+  RunDir run("PERIODIC");
+  pipeline::evaluate_stage(run.e);
+  EXPECT_FALSE(run.metrics()["sl"].contains("wtt"));  // not a metric of every field data set
+  EXPECT_FALSE(run.metrics().contains("transition"));
+  run.e.evaluate.headline = {"wtt"};
+  run.e.evaluate.transition_threshold = 0.05;
+  pipeline::evaluate_stage(run.e);
+  pipeline::report_stage(run.e);
+  nlohmann::json m = run.metrics();
+  for (const char* set : {"sl", "deterministic", "ardm_k2", "sampling_floor", "data_floor"})
+    for (const char* key : {"wtt", "wtt_se", "never_transitioned", "transition_times", "wct", "wim"})
+      EXPECT_TRUE(m[set].contains(key)) << set << " " << key;
+  EXPECT_EQ(m["transition"]["reference_times"].size(), size_t(kN));
+  EXPECT_EQ(m["ardm_k2"]["wtt"], m["data_floor"]["wtt"]);
+  const std::string html = test::read_file(run.dir / "report/index.html");
+  EXPECT_NE(html.find("transition time: truth vs sl"), std::string::npos);
+  EXPECT_NE(html.find("SL's wtt is"), std::string::npos);  // the verdict reads the headline
+  run.e.evaluate.headline = {"no_such_metric"};
+  EXPECT_THROW(pipeline::evaluate_stage(run.e), Error);
+}
+
+TEST(EvaluateFields, OneDimensionalFieldsAndTheirTransitionTimes) {
+  RunDir run(std::vector<int64_t>{12});
+  run.e.evaluate.points = {0.5};
+  pipeline::evaluate_stage(run.e);
+  pipeline::report_stage(run.e);
+  nlohmann::json m = run.metrics();
+  EXPECT_EQ(m["crossing"]["mask"], "edges");  // a periodic axis
+  EXPECT_EQ(m["points"], nlohmann::json::parse("[[6]]"));
+  // The model that never jumps is far off in its transition times; a fresh draw is near the floors.
+  EXPECT_NEAR(m["deterministic"]["never_transitioned"].get<double>(), 1.0, 1e-12);
+  EXPECT_GT(m["deterministic"]["wtt"].get<double>(), 2 * m["sl"]["wtt"].get<double>());
+  EXPECT_EQ(m["ardm_k2"]["wtt"], m["data_floor"]["wtt"]);
+  EXPECT_EQ(m["transition"]["reference_times"].size(), size_t(kN));
+  const std::string html = test::read_file(run.dir / "report/index.html");
+  EXPECT_NE(html.find("x across, time down"), std::string::npos);
+  EXPECT_NE(html.find("transition time: truth vs deterministic"), std::string::npos);
+  EXPECT_NE(html.find("SL's wtt is"), std::string::npos);
+  EXPECT_NE(html.find("on a 12 grid"), std::string::npos);
+}
+
+TEST(EvaluateFields, ThreeDimensionalFieldsShowTheirMiddleSlice) {
+  RunDir run(std::vector<int64_t>{4, 6, 8});
+  pipeline::evaluate_stage(run.e);
+  pipeline::report_stage(run.e);
+  nlohmann::json m = run.metrics();
+  // The default points, three fractions per point on three axes: (0.25, 0.25, 0.5), (0.75, 0.75, 0.5).
+  EXPECT_EQ(m["points"], nlohmann::json::parse("[[1, 1, 4], [3, 4, 4]]"));
+  EXPECT_GT(m["deterministic"]["wtt"].get<double>(), 2 * m["sl"]["wtt"].get<double>());
+  const std::string html = test::read_file(run.dir / "report/index.html");
+  EXPECT_NE(html.find("middle slice of the first axis"), std::string::npos);
+  EXPECT_NE(html.find("on a 4&times;6&times;8 grid"), std::string::npos);
+  // An image of the middle slice: 6 x 8 cells drawn 12 pixels each.
+  EXPECT_NE(html.find("width:96px;height:72px"), std::string::npos);
 }
 
 TEST(ReportFields, SelfContainedPage) {

@@ -16,7 +16,7 @@ namespace {
 template <class F>
 FieldEnsemble make(int64_t n, int64_t n_time, int64_t nx, int64_t ny, F f) {
   FieldEnsemble e;
-  e.n = n, e.n_time = n_time, e.nx = nx, e.ny = ny;
+  e.n = n, e.n_time = n_time, e.shape = {nx, ny};
   e.data.resize(n * n_time * nx * ny);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t t = 0; t < n_time; ++t)
@@ -47,18 +47,18 @@ TEST(FieldNormalisation, NonNegativeDataGoToZeroOne) {
 }
 
 TEST(FieldMasks, EdgesAndCorner) {
-  std::vector<uint8_t> edges = edges_mask(4, 5);
+  std::vector<uint8_t> edges = edges_mask({4, 5});
   int count = 0;
   for (auto m : edges) count += m;
   EXPECT_EQ(count, 4 * 5 - 2 * 3);  // all but the 2 x 3 interior
   EXPECT_EQ(edges[1 * 5 + 2], 0);
   EXPECT_EQ(edges[3 * 5 + 2], 1);
-  std::vector<uint8_t> corner = corner_mask(4, 5, 2);
+  std::vector<uint8_t> corner = corner_mask({4, 5}, 2);
   std::vector<uint8_t> expected(20, 0);
   for (int i : {2, 3})
     for (int j : {3, 4}) expected[i * 5 + j] = 1;
   EXPECT_EQ(corner, expected);
-  EXPECT_THROW(corner_mask(4, 5, 5), slift::Error);
+  EXPECT_THROW(corner_mask({4, 5}, 5), slift::Error);
 }
 
 TEST(FieldQuantities, MassAndEnergyOfAFrame) {
@@ -84,11 +84,11 @@ TEST(CrossingTime, FirstFrameAboveThresholdNormalisedNeverIsOne) {
     return c == 8 && t == 4 ? 0.7f : 0.0f;
   });
   std::vector<double> time{10, 11, 12, 13, 14};
-  EXPECT_EQ(crossing_times(e, time, edges_mask(3, 3), 0.5), (std::vector<double>{0.5, 0.0, 1.0, 1.0}));
+  EXPECT_EQ(crossing_times(e, time, edges_mask({3, 3}), 0.5), (std::vector<double>{0.5, 0.0, 1.0, 1.0}));
   // The corner mask of one cell sees only trajectory 3's cell 8 (and trajectory 2's centre is outside).
-  EXPECT_EQ(crossing_times(e, time, corner_mask(3, 3, 1), 0.5), (std::vector<double>{1.0, 1.0, 1.0, 1.0}));
+  EXPECT_EQ(crossing_times(e, time, corner_mask({3, 3}, 1), 0.5), (std::vector<double>{1.0, 1.0, 1.0, 1.0}));
   // A 2 x 2 corner holds the centre: trajectory 2 crosses at t = 0.
-  EXPECT_EQ(crossing_times(e, time, corner_mask(3, 3, 2), 0.5), (std::vector<double>{1.0, 1.0, 0.0, 1.0}));
+  EXPECT_EQ(crossing_times(e, time, corner_mask({3, 3}, 2), 0.5), (std::vector<double>{1.0, 1.0, 0.0, 1.0}));
 }
 
 TEST(CompareFields, HandComputedW2) {
@@ -209,6 +209,126 @@ TEST(Quantile, LinearBetweenOrderStatistics) {
 }
 
 TEST(PointCell, FractionsOfTheGrid) {
-  EXPECT_EQ(point_cell(0.0, 1.0, 32, 16), (std::pair<int64_t, int64_t>{0, 15}));
-  EXPECT_EQ(point_cell(0.5, 0.25, 32, 16), (std::pair<int64_t, int64_t>{16, 4}));
+  EXPECT_EQ(point_cell({0.0, 1.0}, {32, 16}), (std::vector<int64_t>{0, 15}));
+  EXPECT_EQ(point_cell({0.5, 0.25}, {32, 16}), (std::vector<int64_t>{16, 4}));
+}
+
+// n trajectories of n_time frames on a grid of any shape, every cell of frame (i, t) set by f(i, t, c).
+template <class F>
+FieldEnsemble make_nd(int64_t n, int64_t n_time, std::vector<int64_t> shape, F f) {
+  FieldEnsemble e;
+  e.n = n, e.n_time = n_time, e.shape = std::move(shape);
+  const int64_t cells = e.cells();
+  e.data.resize(n * n_time * cells);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t t = 0; t < n_time; ++t)
+      for (int64_t c = 0; c < cells; ++c) e.data[(i * n_time + t) * cells + c] = f(i, t, c);
+  return e;
+}
+
+TEST(FieldMasks, OneAndThreeDimensions) {
+  // 1-D: the faces are the two end cells; the corner is the last k cells.
+  EXPECT_EQ(edges_mask({5}), (std::vector<uint8_t>{1, 0, 0, 0, 1}));
+  EXPECT_EQ(corner_mask({5}, 2), (std::vector<uint8_t>{0, 0, 0, 1, 1}));
+  // 3-D 3 x 3 x 3: every cell but the centre (1, 1, 1) = 13 lies on a face.
+  std::vector<uint8_t> edges = edges_mask({3, 3, 3});
+  EXPECT_EQ(std::accumulate(edges.begin(), edges.end(), 0), 26);
+  EXPECT_EQ(edges[13], 0);
+  // 3-D 2 x 3 x 4, corner of 2: the last 2 cells along every axis, i >= 0, j >= 1, k >= 2.
+  std::vector<uint8_t> corner = corner_mask({2, 3, 4}, 2);
+  std::vector<uint8_t> expected(24, 0);
+  for (int i : {0, 1})
+    for (int j : {1, 2})
+      for (int k : {2, 3}) expected[(i * 3 + j) * 4 + k] = 1;
+  EXPECT_EQ(corner, expected);
+  EXPECT_THROW(corner_mask({2, 3, 4}, 3), slift::Error);  // does not fit the first axis
+  EXPECT_EQ(point_cell({0.5}, {7}), (std::vector<int64_t>{3}));
+  EXPECT_EQ(point_cell({0.0, 0.5, 1.0}, {2, 4, 6}), (std::vector<int64_t>{0, 2, 5}));
+}
+
+TEST(CompareFields, OneDimensionHandComputed) {
+  // A 1-D grid of 3 cells, 2 frames at times 0, 1; frame 0 zero. Frame 1 of generated trajectory
+  // i: g_i, of reference trajectory i: r_i.
+  const std::vector<std::vector<float>> g{{0.3f, -0.3f, 0.0f}, {0.9f, 0.0f, 0.0f}}, r{{0.0f, 0.0f, 0.0f}, {0.6f, 0.6f, 0.6f}};
+  auto gen = make_nd(2, 2, {3}, [&](int64_t i, int64_t t, int64_t c) { return t ? g[i][c] : 0.0f; });
+  auto ref = make_nd(2, 2, {3}, [&](int64_t i, int64_t t, int64_t c) { return t ? r[i][c] : 0.0f; });
+  FieldMetricOptions o;
+  o.time = {0, 1};
+  o.mask = edges_mask({3});  // cells 0 and 2
+  o.threshold = 0.5;
+  o.points = {point_cell({0.5}, {3})};  // cell 1
+  FieldMetrics m = compare_fields(gen, ref, o);
+  // Masses at frame 1: gen {0.2, 0.3}, ref {0, 0.6}: W2 = sqrt((0.2^2 + 0.3^2) / 2).
+  EXPECT_NEAR(m.summary["wim"], std::sqrt((0.04 + 0.09) / 2), 1e-6);
+  // Energies: gen {0.06, 0.27}, ref {0, 0.36}: sqrt((0.06^2 + 0.09^2) / 2).
+  EXPECT_NEAR(m.summary["w2_energy_mean"], std::sqrt((0.0036 + 0.0081) / 2), 1e-6);
+  // Cell 1: gen {-0.3, 0} vs ref {0, 0.6}: sqrt((0.09 + 0.36) / 2).
+  EXPECT_NEAR(m.summary["w2_points_mean"], std::sqrt(0.225), 1e-6);
+  // Crossing (an end cell above 0.5): gen trajectory 1 at t = 1 -> {1, 1}; ref trajectory 1 at
+  // t = 1 -> {1, 1}: both sets' times are 1, W2 0; every gen trajectory "never" (1).
+  EXPECT_NEAR(m.summary["wct"], 0.0, 1e-12);
+  EXPECT_EQ(m.event_times["crossing"], (std::vector<double>{1.0, 1.0}));
+}
+
+TEST(CompareFields, ThreeDimensionsMatchTheSameCellsInTwo) {
+  // The same cells laid out as 1 x 2 (2-D) and 1 x 1 x 2 (3-D): every metric agrees exactly.
+  const std::vector<std::vector<float>> f1{{0.2f, -0.2f}, {0.6f, 0.0f}, {0.1f, 0.7f}};
+  auto value = [&](int64_t i, int64_t t, int64_t c) { return t ? f1[i][c] * t : 0.0f; };
+  FieldMetricOptions o;
+  o.time = {0, 1, 2};
+  o.mask = {0, 1};
+  o.threshold = 0.3;
+  o.points = {{0, 1}};
+  const FieldMetrics two = compare_fields(make_nd(3, 3, {1, 2}, value), make_nd(3, 3, {1, 2}, [](int64_t, int64_t t, int64_t c) {
+                                            return 0.25f * t * (c + 1);
+                                          }), o);
+  o.mask = corner_mask({1, 1, 2}, 1);  // the last cell: the same as {0, 1}
+  EXPECT_EQ(o.mask, (std::vector<uint8_t>{0, 1}));
+  o.points = {point_cell({0.0, 0.0, 0.99}, {1, 1, 2})};
+  const FieldMetrics three = compare_fields(make_nd(3, 3, {1, 1, 2}, value), make_nd(3, 3, {1, 1, 2}, [](int64_t, int64_t t, int64_t c) {
+                                              return 0.25f * t * (c + 1);
+                                            }), o);
+  EXPECT_EQ(two.summary, three.summary);
+  EXPECT_EQ(two.per_time, three.per_time);
+  EXPECT_GT(two.summary.at("wim"), 0.0);
+  // The 3-D corner mask reaches the highest cell: reference crossing at t = 1 (0.5 > 0.3).
+  EXPECT_EQ(three.reference_event_times.at("crossing"), (std::vector<double>{0.5, 0.5, 0.5}));
+}
+
+TEST(TransitionTime, FirstFrameOfTheOppositeSignBeyondTheThreshold) {
+  // 1-D, 4 cells, 5 frames at times 2..6 (normalised 0, .25, ..., 1), threshold 0.5; the spatial
+  // mean of trajectory i at frame t is mean[i][t] (each cell mean +- 0.2, so cells differ).
+  const std::vector<std::vector<float>> mean{
+      {0.8f, 0.7f, -0.6f, -0.8f, -0.8f},  // jumps at frame 2 -> 0.5
+      {-0.9f, -0.9f, 0.4f, 0.55f, 0.9f},  // beyond +0.5 at frame 3 (0.4 is short) -> 0.75
+      {0.7f, -0.4f, 0.3f, 0.6f, 0.9f},    // dips below 0 but never to -0.5 -> never: 1
+      {0.0f, 0.9f, -0.9f, 0.9f, -0.9f},   // starts at 0: no opposite sign -> 1
+      {-0.6f, -0.6f, -0.6f, -0.6f, 0.6f}, // jumps at the last frame -> 1, as never
+  };
+  auto e = make_nd(5, 5, {4}, [&](int64_t i, int64_t t, int64_t c) { return mean[i][t] + (c % 2 ? 0.2f : -0.2f); });
+  const std::vector<double> time{2, 3, 4, 5, 6};
+  EXPECT_EQ(transition_times(e, time, 0.5), (std::vector<double>{0.5, 0.75, 1.0, 1.0, 1.0}));
+  // A lower threshold sees trajectory 2's dip at frame 1 and trajectory 1's 0.4 at frame 2.
+  EXPECT_EQ(transition_times(e, time, 0.3), (std::vector<double>{0.5, 0.5, 0.25, 1.0, 1.0}));
+}
+
+TEST(TransitionTime, WttIsTheW2OfTheTimesWhereAsked) {
+  // Generated: trajectory i jumps at frame g[i]; reference at r[i] (5 = never), 6 frames at 0..5.
+  const std::vector<int> g{1, 2, 5, 5}, r{3, 3, 4, 5};
+  auto jumps = [](const std::vector<int>& at) {
+    return make_nd(4, 6, {2}, [&](int64_t i, int64_t t, int64_t) { return t >= at[i] && at[i] < 5 ? -0.9f : 0.9f; });
+  };
+  FieldMetricOptions o;
+  o.time = {0, 1, 2, 3, 4, 5};
+  o.mask = {1, 1};
+  // Not among the metrics of every data set: only where asked.
+  EXPECT_EQ(compare_fields(jumps(g), jumps(r), o).summary.count("wtt"), 0u);
+  o.metrics = {"wtt"};
+  FieldMetrics m = compare_fields(jumps(g), jumps(r), o);
+  // Times gen {0.2, 0.4, 1, 1}, ref {0.6, 0.6, 0.8, 1}: sorted pairs differ by .4, .2, .2, 0.
+  EXPECT_NEAR(m.summary["wtt"], std::sqrt((0.16 + 0.04 + 0.04 + 0) / 4), 1e-12);
+  EXPECT_EQ(m.summary["never_transitioned"], 0.5);
+  EXPECT_NEAR(m.summary["transition_mean"], 0.65, 1e-12);
+  EXPECT_EQ(m.summary.count("wim"), 0u);  // only the metrics asked for
+  EXPECT_EQ(m.reference_event_times["transition"], (std::vector<double>{0.6, 0.6, 0.8, 1.0}));
 }

@@ -1,13 +1,16 @@
-// The report of a field experiment: the metrics table, crossing-time histograms (truth against
-// every generated set), the integrated mass and its per-frame W2 over time beside the floors,
-// frames of truth and generated trajectories, and the memorisation histogram.
+// The report of a field experiment: the metrics table, histograms of the event times (crossing,
+// transition: truth against every generated set), the integrated mass and its per-frame W2 over
+// time beside the floors, frames of truth and generated trajectories (1-D: space-time images;
+// 3-D: middle slices), and the memorisation histogram.
 #include "pipeline/analysis/report/fields_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
 #include "metrics/field_metrics.hpp"
+#include "pipeline/analysis/data_kind.hpp"
 #include "pipeline/analysis/evaluate_fields.hpp"
 #include "pipeline/analysis/report/html.hpp"
 #include "pipeline/analysis/report/png.hpp"
@@ -36,15 +39,32 @@ void colour(double v, bool signed_range, uint8_t* rgb) {
   mix(white, blue, -v);
 }
 
-// One frame as an <img> with its caption, the first axis drawn downwards (so the corner mask is
+// What one image of a trajectory shows: rows x cols values, row-major.
+struct Picture {
+  int64_t rows = 0, cols = 0;
+  std::vector<float> values;
+};
+
+// A 2-D frame t as it is; a 3-D frame t by its middle slice across the first axis; a 1-D
+// trajectory whole, as a space-time image (x across, time down; t unused).
+Picture picture(const metrics::FieldEnsemble& e, int64_t traj, int64_t t) {
+  if (e.shape.size() == 1) {
+    const float* first = e.frame(traj, 0);
+    return {e.n_time, e.shape[0], std::vector<float>(first, first + e.n_time * e.shape[0])};
+  }
+  const int64_t rows = e.shape[e.shape.size() - 2], cols = e.shape.back();
+  const float* slice = e.frame(traj, t) + (e.shape.size() == 3 ? e.shape[0] / 2 * rows * cols : 0);
+  return {rows, cols, std::vector<float>(slice, slice + rows * cols)};
+}
+
+// One picture as an <img> with its caption, the first axis drawn downwards (so the corner mask is
 // lower right).
-std::string frame_image(const metrics::FieldEnsemble& e, int64_t traj, int64_t t, bool signed_range, const std::string& caption) {
-  std::vector<uint8_t> rgb(e.cells() * 3);
-  const float* f = e.frame(traj, t);
-  for (int64_t c = 0; c < e.cells(); ++c) colour(f[c], signed_range, &rgb[c * 3]);
-  const int scale = std::max<int>(1, static_cast<int>(96 / std::max(e.nx, e.ny)));
-  return "<figure><img src='" + png_data_uri(static_cast<int>(e.ny), static_cast<int>(e.nx), rgb) +
-         "' style='width:" + std::to_string(e.ny * scale) + "px;height:" + std::to_string(e.nx * scale) +
+std::string frame_image(const Picture& p, bool signed_range, const std::string& caption, int64_t size = 96) {
+  std::vector<uint8_t> rgb(p.values.size() * 3);
+  for (size_t c = 0; c < p.values.size(); ++c) colour(p.values[c], signed_range, &rgb[c * 3]);
+  const int64_t scale = std::max<int64_t>(1, size / std::max(p.rows, p.cols));
+  return "<figure><img src='" + png_data_uri(static_cast<int>(p.cols), static_cast<int>(p.rows), rgb) +
+         "' style='width:" + std::to_string(p.cols * scale) + "px;height:" + std::to_string(p.rows * scale) +
          "px;image-rendering:pixelated;border:1px solid #ccc'/><figcaption>" + caption + "</figcaption></figure>";
 }
 
@@ -67,38 +87,49 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+// The grid as text, e.g. "32&times;32".
+std::string grid_text(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (int64_t n : shape) s += (s.empty() ? "" : "&times;") + std::to_string(n);
+  return s;
+}
+
 // The page's head: what was compared, the verdict, the metrics and the throughput.
-void add_summary(Page& page, const nlohmann::json& m, const metrics::FieldEnsemble& truth) {
+void add_summary(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const metrics::FieldEnsemble& truth) {
   const auto& crossing = m["crossing"];
   page.paragraph("Dataset <b>" + escape(m.value("dataset", std::string())) + "</b>, field <code>" +
                  escape(m.value("field", std::string())) +
                  "</code>: " + std::to_string(truth.n) + " test trajectories of " + std::to_string(truth.n_time) +
-                 " frames on a " + std::to_string(truth.nx) + "&times;" + std::to_string(truth.ny) +
-                 " grid, normalised to " + m["normalisation"]["range"].get<std::string>() +
+                 " frames on a " + grid_text(truth.shape) + " grid, normalised to " + m["normalisation"]["range"].get<std::string>() +
                  " (appendix D.5). Crossing time: first frame (time normalised to [0, 1]) at which a cell of the <b>" +
                  crossing["mask"].get<std::string>() + "</b> mask exceeds " + fmt("%.3g", crossing["threshold"]) +
                  "; never &rarr; 1. Generated trajectories start from the test set's initial frames, one network "
                  "evaluation per frame for SL and the deterministic model, K for ARDM-K.");
-  page.verdict(m, {"wct", "wim"});
-  page.metrics_table(m, {"wct", "wim", "w2_mass_final", "w2_energy_mean", "w2_points_mean", "crossing_mean", "crossing_std", "never_crossed", "mass_step_correlation",
-                         "final_train_loss", "nfe_per_frame", "seconds_per_trajectory"});
+  page.verdict(m, metrics::headline_metrics("fields", e.evaluate));
+  std::vector<std::string> rows = pipeline::metric_rows("fields", e.evaluate);
+  rows.insert(rows.end(), {"final_train_loss", "nfe_per_frame", "seconds_per_trajectory"});
+  page.metrics_table(m, rows);
   if (m.contains("throughput")) {
     page.heading("Trajectories per second on this machine");
     page.throughput_table(m["throughput"]);
   }
 }
 
-// Histograms of the crossing times, truth against each generated set, on one y range.
-void add_crossing_times(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const std::vector<double>& time) {
-  page.heading("Crossing time");
-  const std::vector<double> ref_times = m["crossing"]["reference_times"].get<std::vector<double>>();
+// Histograms of an event's times (crossing, transition), truth against each generated set, on one
+// y range.
+void add_event_times(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const std::string& event,
+                     const std::vector<double>& time) {
+  std::string heading = event + " time";
+  heading[0] = static_cast<char>(std::toupper(heading[0]));
+  page.heading(heading);
+  const std::vector<double> ref_times = m[event]["reference_times"].get<std::vector<double>>();
   const double half_bin = 0.5 / std::max<size_t>(1, time.size() - 1);  // one bin per frame
   const int bins = static_cast<int>(time.size());
   std::vector<SvgPlot> panels;
   for (const auto& s : pipeline::sample_sets(e)) {
-    SvgPlot p("crossing time: truth vs " + s.name, "normalised crossing time", "density", 330, 240);
+    SvgPlot p(event + " time: truth vs " + s.name, "normalised " + event + " time", "density", 330, 240);
     p.histogram(ref_times, -half_bin, 1 + half_bin, bins, kTruthColor, "truth");
-    p.histogram(m[s.name]["crossing_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
+    p.histogram(m[s.name][event + "_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
     panels.push_back(std::move(p));
   }
   share_y_range(panels);
@@ -136,22 +167,42 @@ void add_integrated_mass(Page& page, const pipeline::Experiment& e, const nlohma
   page.figure(wim.svg());
 }
 
-// Trajectory 0 over time, then the final frames of six trajectories, for every set.
-void add_frames(Page& page, const std::vector<Set>& sets, const std::vector<double>& time, bool signed_range) {
-  page.heading("Frames: trajectory 0 over time, then the final frames (t = " + fmt("%.3g", time.back()) +
-               ") of six trajectories");
+// One set's images in a row under its name.
+std::string set_row(const Set& s, const std::string& images) {
+  return "<div><b style='color:" + s.color + "'>" + s.name + "</b><div style='display:flex;gap:4px;align-items:flex-end'>" +
+         images + "</div></div>";
+}
+
+// Six trajectories of every set on a 1-D grid, each a space-time image.
+void add_space_time(Page& page, const std::vector<Set>& sets, const std::vector<double>& time, bool signed_range) {
+  page.heading("Six trajectories: x across, time down (t = " + fmt("%.3g", time.front()) + " to " + fmt("%.3g", time.back()) +
+               ")");
   page.paragraph("Colour scale (normalised value): " + colour_bar(signed_range));
   for (const auto& s : sets) {
-    std::string row = "<div><b style='color:" + s.color + "'>" + s.name +
-                      "</b><div style='display:flex;gap:4px;align-items:flex-end'>";
+    std::string images;
+    for (int64_t i = 0; i < std::min<int64_t>(6, s.fields.n); ++i)
+      images += frame_image(picture(s.fields, i, 0), signed_range, "trajectory " + std::to_string(i), 160);
+    page.figure(set_row(s, images));
+  }
+}
+
+// Trajectory 0 over time, then the final frames of six trajectories, for every set (3-D: their
+// middle slices); on a 1-D grid, six trajectories as space-time images.
+void add_frames(Page& page, const std::vector<Set>& sets, const std::vector<double>& time, bool signed_range) {
+  if (sets[0].fields.shape.size() == 1) return add_space_time(page, sets, time, signed_range);
+  page.heading("Frames: trajectory 0 over time, then the final frames (t = " + fmt("%.3g", time.back()) +
+               ") of six trajectories" + (sets[0].fields.shape.size() == 3 ? " (middle slice of the first axis)" : ""));
+  page.paragraph("Colour scale (normalised value): " + colour_bar(signed_range));
+  for (const auto& s : sets) {
+    std::string images;
     for (int q = 0; q <= 4; ++q) {
       int64_t t = q * (s.fields.n_time - 1) / 4;
-      row += frame_image(s.fields, 0, t, signed_range, "t = " + fmt("%.3g", time[t]));
+      images += frame_image(picture(s.fields, 0, t), signed_range, "t = " + fmt("%.3g", time[t]));
     }
-    row += "<span style='width:16px'></span>";
+    images += "<span style='width:16px'></span>";
     for (int64_t i = 0; i < std::min<int64_t>(6, s.fields.n); ++i)
-      row += frame_image(s.fields, i, s.fields.n_time - 1, signed_range, "trajectory " + std::to_string(i));
-    page.figure(row + "</div></div>");
+      images += frame_image(picture(s.fields, i, s.fields.n_time - 1), signed_range, "trajectory " + std::to_string(i));
+    page.figure(set_row(s, images));
   }
 }
 
@@ -197,12 +248,13 @@ std::string fields_report(const pipeline::Experiment& e, const nlohmann::json& m
   for (auto& s : sets) metrics::normalise(s.fields, norm);
 
   Page page(e.name + ": Stochastic Lifting report");
-  add_summary(page, m, sets[0].fields);
+  add_summary(page, e, m, sets[0].fields);
   if (direct)
     page.paragraph("Direct map (train.target final): one network evaluation from frame 0 to the last frame; the "
                    "sets are compared on the last frame only (no crossing time).");
   else
-    add_crossing_times(page, e, m, time);
+    for (const auto& [name, info] : metrics::metric_infos("fields"))
+      if (!info.event.empty() && m.contains(info.event)) add_event_times(page, e, m, info.event, time);
   add_integrated_mass(page, e, m, sets, time);
   add_frames(page, sets, time, signed_range);
   add_memorisation(page, e, m);

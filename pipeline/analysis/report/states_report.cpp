@@ -7,6 +7,7 @@
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "metrics/trajectory_metrics.hpp"
+#include "pipeline/analysis/data_kind.hpp"
 #include "pipeline/analysis/report/html.hpp"
 #include "pipeline/analysis/report/states_report.hpp"
 #include "pipeline/analysis/report/svg_plot.hpp"
@@ -136,11 +137,9 @@ std::string states_report(const pipeline::Experiment& e, const nlohmann::json& m
                  std::to_string(metrics.value("n_test", 0)) + " test trajectories of " + std::to_string(time.size()) +
                  " saved states. Generated trajectories start from the test set's initial states and draw a fresh "
                  "label at every step.");
-  page.verdict(metrics, {"w2_mean"});
-  std::vector<std::string> keys{"w2_mean"};
-  for (const auto& n : names) keys.push_back("w2_" + n + "_mean");
-  keys.insert(keys.end(), {"sliced_w2_mean", "final_train_loss", "label_gradient_norm", "nfe_per_step",
-                           "seconds_per_trajectory"});
+  page.verdict(metrics, slift::metrics::headline_metrics("states", e.evaluate));
+  std::vector<std::string> keys = pipeline::metric_rows("states", e.evaluate, names);
+  keys.insert(keys.end(), {"final_train_loss", "label_gradient_norm", "nfe_per_step", "seconds_per_trajectory"});
   page.metrics_table(metrics, keys);
   if (metrics.contains("throughput")) {
     page.heading("Trajectories per second on this machine");
