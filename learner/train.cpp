@@ -37,15 +37,6 @@ namespace {
 
 // ---- spec: what is trained ----
 
-// Options the model cannot train with (configs are refused when parsed; this guards the API).
-void check_options(const ModelKind& kind, const TrainOptions& o) {
-  if (kind.diffusion && o.arch != "unet") usage_error(kind.name + " needs arch unet");
-  if (o.target == "final" && (o.arch != "unet" || kind.diffusion))
-    usage_error("target final (the direct map) trains the one-step models with arch unet, not " + kind.name);
-  if (o.output == "extrapolation" && (o.arch != "unet" || o.window < 2))
-    usage_error("output extrapolation needs arch unet and window >= 2");
-}
-
 // The model to train on `data` (read from `path`): its spec, seed and config; refuses data the
 // network cannot take.
 LoadedModel describe(const std::string& model, const TrainOptions& o, const Trajectories& data, const std::string& path,
@@ -67,7 +58,6 @@ LoadedModel describe(const std::string& model, const TrainOptions& o, const Traj
       usage_error(path + ": the grid " + std::to_string(data.nx) + " x " + std::to_string(data.ny) +
                   " must be a multiple of " + std::to_string(g) + " for " + std::to_string(o.unet_widths.size()) +
                   " UNet levels");
-    if (m.spec.kind().diffusion && o.embed_dim % 2) usage_error(model + " needs an even embed_dim (time embedding)");
   }
   return m;
 }
@@ -484,9 +474,10 @@ void adamw_step(torch::optim::AdamW& opt, bool fused) {
 TrainResult train_model(const std::string& model, const TrainOptions& requested, const std::string& train_data,
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
                         const std::string& config_yaml) {
-  // Spec: what is trained, and where (train.performance resolved for the device).
+  // Spec: what is trained (options a config could have: the checks of the settings table), and
+  // where (train.performance resolved for the device).
+  if (auto bad = settings_error(requested, model)) usage_error(*bad);
   const TrainOptions options = for_device(requested, pick_device(requested.device).is_cuda());
-  check_options(model_kind(model), options);
   // One rank, or this rank of a data-parallel training (learner/distributed.hpp).
   const DataParallel ranks(options.batch_size);
   ranks.select_gpu();
