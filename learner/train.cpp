@@ -510,6 +510,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& requested,
 
   // Finish: the model file (weights, settings, normalisation, losses) replaces the checkpoint.
   TrainResult r = trainer.result();
+  r.model = model;
   r.precision = options.precision;
   if (trainer.steps() < options.iterations) return r;  // stopped early: the checkpoint is the result
   if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");
