@@ -26,13 +26,13 @@ const ModelKind& model_kind(const std::string& name);
 // table that declares each setting once (type, key, default, range, traits, doc) and from which
 // model_settings() below is made too. `models`, `stop_after` and `state_field` are not rows.
 //
-// Why a table read twice (an X-macro) and not a second list: C++17 cannot enumerate a struct's
-// fields, so either the fields or the rows must be written out, and two hand-kept lists drift
-// (the issue this replaced: a field without its row has no key, a row without its field does not
-// compile only by luck). A map of values would make every `o.width` of the learner a typed
-// look-up by string; a generator run by the build would be a second language. The .def file is
-// plain C++ arguments, one row per setting, read by the compiler once for the fields and once for
-// the rows.
+// Why a table read twice (an X-macro): C++17 cannot enumerate a struct's fields, so one list must
+// be written out and the other made from it. Two hand-kept lists (a field, and its row giving key,
+// default and check) drift apart, and the default sat in one and the type in the other. A map of
+// values instead of fields would turn every `o.width` of the learner into a string look-up checked
+// only at run time; a generator run by the build would be a second language and a build step. The
+// .def file is plain C++ arguments, one row per setting, read by the compiler once for the fields
+// (here) and once for the rows (options.cpp); the key is the field's name, spelt once.
 struct TrainOptions {
   std::vector<std::string> models{"sl", "deterministic"};  // the experiment's models, each trained on its own
 #define SLIFT_SETTING(type, key, fallback, ...) type key = fallback;
