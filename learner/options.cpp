@@ -113,7 +113,7 @@ std::optional<std::string> fast_leaves_its_keys(const O& o) {
 
 // ---- the rows ----
 
-// A row under construction: the setting of field `key` of type T, its traits then set by name.
+// A row under construction, its traits set by name.
 struct Row {
   ModelSetting s;
   Row& mlp() { return s.arch = ModelSetting::Arch::mlp, *this; }
@@ -127,6 +127,7 @@ struct Row {
   operator ModelSetting() const { return s; }
 };
 
+// The row of field `key` (type T) with its default, range and doc: got, set and read as a T.
 template <class T>
 Row setting(const std::string& key, T O::*field, const T& fallback, const config::Check<T>& range, const std::string& doc) {
   Row r;

@@ -1,14 +1,15 @@
-// The JSON records of a run, each written and read here only, as typed objects:
+// The JSON records of a run, each written and read here only, as typed objects (a stage's result
+// type and one list of its keys, record_keys):
 //   data/simulate.json   the solver's cost (the simulate stage)
 //   models/<m>.json      what training recorded (the train stages)
 //   samples/<s>.json     what sampling recorded (the sample stages)
 //   metrics.json         the evaluation: one object of metrics per generated set and per floor
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <functional>
 #include <vector>
 
 #include "learner/learner.hpp"
