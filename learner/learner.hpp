@@ -10,7 +10,10 @@
 
 namespace slift::learner {
 
+// What a training returns; the train stage adds its part and records it whole as
+// models/<model>.json (pipeline/analysis/records.hpp).
 struct TrainResult {
+  std::string model;              // the model trained
   double final_loss = 0;          // mean training loss over the last 1% of steps (at least 10)
   double mean_predictor_loss = 0; // over the same steps: the loss of predicting each batch's mean target
   double seconds = 0;             // training time, every segment of a resumed run included
@@ -21,6 +24,9 @@ struct TrainResult {
   std::string precision;          // what it ran in: float32, bfloat16 (train.performance resolved)
   int64_t peak_memory_bytes = 0;  // CUDA: the most tensor memory held (0 on the CPU)
   int64_t graph_steps = 0;        // steps of this segment replayed from a CUDA graph (docs/gpu.md)
+  // The train stage's: why the model learned nothing ("" when it did), and the label-gradient probe.
+  std::string warning;
+  double label_gradient_norm = 0;
 };
 
 // Whether LibTorch sees a usable CUDA device (a CPU-only LibTorch: never), and how many.
@@ -37,7 +43,10 @@ TrainResult train_model(const std::string& model, const TrainOptions& options, c
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
                         const std::string& config_yaml);
 
+// What a sampling returns; the sample stage names it and records it as samples/<set>.json
+// (pipeline/analysis/records.hpp).
 struct SampleResult {
+  std::string name;               // the sample stage's: the sample set
   int64_t n_trajectories = 0;
   double nfe_per_step = 0;        // network evaluations per generated step
   double seconds = 0;
@@ -45,6 +54,8 @@ struct SampleResult {
   double rollout_seconds = 0;     // of `seconds`, those in the rollouts (no start-up, no file writing)
   int64_t frames = 0;             // frames generated per trajectory
   std::string device;             // where it ran: cpu, cuda
+  std::string precision;          // what it ran in: float32, bfloat16
+  int64_t threads = 1;            // CPU threads it was given (sample.threads; 0: the process's)
   int64_t batch_size = 0;         // rollouts advanced together (CUDA: after any halving for memory)
   int64_t max_batch_size = 0;     // sample.batch_size, or on CUDA the most rollouts its free memory holds, if fewer
   int64_t peak_memory_bytes = 0;  // CUDA: the most tensor memory held (0 on the CPU)

@@ -286,6 +286,8 @@ static LoadedModel read_model(const std::string& path, torch::serialize::InputAr
   for (const auto& s : model_settings())
     if (stored(s, m.spec) && a.try_read(s.key, v)) s.set(m.spec.options, from_ivalue(v, s.fallback));
   if (a.try_read("state_field", v)) m.spec.options.state_field = v.toStringRef();
+  // Checked as a config's settings are, before the network is built from them.
+  if (auto bad = settings_error(m.spec.options, m.spec.model)) usage_error(path + ": " + *bad);
   read_conditioning(a, m);
   m.seed = static_cast<uint64_t>(read("seed").toInt());
   m.config_yaml = read("config_yaml").toStringRef();

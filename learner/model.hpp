@@ -31,7 +31,7 @@ struct ModelSpec {
   bool unet() const { return options.arch == "unet"; }
   bool direct() const { return options.target == "final"; }
   bool extrapolate() const { return options.output == "extrapolation"; }
-  int64_t input_size() const { return window() * dim + label_dim(); }
+  int64_t input_size() const { return network_input(model, options).values(dim); }  // MLP
   UNetSpec unet_spec() const;
 };
 

@@ -45,170 +45,106 @@ const ModelKind& model_kind(const std::string& name) {
 namespace {
 
 using O = TrainOptions;
-using S = ModelSetting;
-// A check of a setting against those read before it: an error text, or nothing.
-using Fits = std::function<std::optional<std::string>(const O&)>;
+using Since = ModelSetting::Since;
+using Fit = std::optional<std::string> (*)(const O&);
 
-template <class T>
-struct Same {
-  using type = T;
-};
+bool trains_diffusion(const O& o) {
+  return std::any_of(o.models.begin(), o.models.end(), [](const std::string& m) { return model_kind(m).diffusion; });
+}
 
-// One row of the table, its traits set by name.
+// ---- the checks of learner/train_settings.def that its rows name ----
+
+std::optional<std::string> unet_levels(const std::vector<int64_t>& v) {
+  if (v.empty()) return "at least one level is needed";
+  for (auto w : v)
+    if (w < 8 || w % 8) return "widths must be multiples of 8 (GroupNorm(8))";
+  return std::nullopt;
+}
+
+std::optional<std::string> diffusion_needs_unet(const O& o) {
+  for (const auto& m : o.models)
+    if (model_kind(m).diffusion && o.arch != "unet") return m + " needs arch unet";
+  return std::nullopt;
+}
+
+std::optional<std::string> even_time_embedding(const O& o) {
+  if (o.arch != "unet" || o.embed_dim % 2 == 0 || !trains_diffusion(o)) return std::nullopt;
+  return "the diffusion model's time embedding needs an even embed_dim";
+}
+
+std::optional<std::string> final_target_fits(const O& o) {
+  if (o.target != "final") return std::nullopt;
+  if (o.arch != "unet") return "target final (the direct initial-to-final map) is for fields: it needs arch unet";
+  for (const auto& m : o.models)
+    if (model_kind(m).diffusion)
+      return "target final trains " + joined(model_names([](const ModelKind& k) { return !k.diffusion; }), " and ") +
+             " only (drop " + m + " from train.models)";
+  return std::nullopt;
+}
+
+std::optional<std::string> extrapolation_fits(const O& o) {
+  if (o.output != "extrapolation") return std::nullopt;
+  if (o.arch != "unet") return "output extrapolation is for fields: it needs arch unet";
+  if (o.window < 2) return "output extrapolation needs the last two frames: window >= 2";
+  return std::nullopt;
+}
+
+std::optional<std::string> label_channels_need_unet(const O& o) {
+  if (!o.label_channels || o.arch == "unet") return std::nullopt;
+  return "label channels are UNet input channels: arch unet";
+}
+
+std::optional<std::string> channels_last_needs_unet(const O& o) {
+  if (!o.channels_last || o.arch == "unet") return std::nullopt;
+  return "channels_last is a UNet memory layout: arch unet";
+}
+
+std::optional<std::string> ranks_split_the_batch(const O& o) {
+  if (o.batch_size % o.ranks == 0) return std::nullopt;
+  return "batch_size " + std::to_string(o.batch_size) + " does not split evenly over " + std::to_string(o.ranks) +
+         " ranks: make it a multiple of the rank count";
+}
+
+std::optional<std::string> fast_leaves_its_keys(const O& o) {
+  if (o.performance != "fast" || (o.precision == "float32" && o.deterministic && !o.channels_last)) return std::nullopt;
+  return "performance fast chooses precision, deterministic and channels_last per device: leave those at their "
+         "defaults (or use performance deterministic)";
+}
+
+// ---- the rows ----
+
+// A row under construction, its traits set by name.
 struct Row {
-  S s;
-  Row& mlp() { return s.arch = S::Arch::mlp, *this; }
-  Row& unet() { return s.arch = S::Arch::unet, *this; }
-  Row& labels() { return s.reads = S::Reads::labels, *this; }
-  Row& diffusion() { return s.reads = S::Reads::diffusion, *this; }
-  Row& training() { return s.effect = S::Effect::training, *this; }
-  Row& run() { return s.effect = S::Effect::run, *this; }
-  Row& since(S::Since when) { return s.since = when, *this; }
-  Row& fits(Fits f) {
-    auto read = s.parse;
-    const std::string key = s.key;
-    s.parse = [read, key, f](config::Section& sec, O& o) {
-      read(sec, o);
-      if (auto bad = f(o)) sec.fail(key, *bad);
-    };
-    return *this;
-  }
-  operator S() const { return s; }
+  ModelSetting s;
+  Row& mlp() { return s.arch = ModelSetting::Arch::mlp, *this; }
+  Row& unet() { return s.arch = ModelSetting::Arch::unet, *this; }
+  Row& labels() { return s.reads = ModelSetting::Reads::labels, *this; }
+  Row& diffusion() { return s.reads = ModelSetting::Reads::diffusion, *this; }
+  Row& training() { return s.effect = ModelSetting::Effect::training, *this; }
+  Row& run() { return s.effect = ModelSetting::Effect::run, *this; }
+  Row& since(Since when) { return s.since = when, *this; }
+  Row& fits(Fit f) { return s.fits = f, *this; }
+  operator ModelSetting() const { return s; }
 };
 
+// The row of field `key` (type T) with its default, range and doc: got, set and read as a T.
 template <class T>
-Row row(const std::string& key, T O::*field, const typename Same<T>::type& fallback, const std::string& doc,
-        config::Check<T> check = {}) {
+Row setting(const std::string& key, T O::*field, const T& fallback, const config::Check<T>& range, const std::string& doc) {
   Row r;
-  r.s.key = key;
-  r.s.doc = doc;
-  r.s.fallback = fallback;
-  r.s.parse = [key, field, fallback, check](config::Section& sec, O& o) { o.*field = sec.get<T>(key, fallback, check); };
+  r.s.key = key, r.s.doc = doc, r.s.fallback = fallback;
   r.s.get = [field](const O& o) { return SettingValue(o.*field); };
   r.s.set = [field](O& o, const SettingValue& v) { o.*field = std::get<T>(v); };
+  r.s.range = [range](const SettingValue& v) { return range ? range(std::get<T>(v)) : std::nullopt; };
+  r.s.fits = [](const O&) { return std::optional<std::string>(); };
+  r.s.read = [key, fallback, range](config::Section& sec) { return SettingValue(sec.get<T>(key, fallback, range)); };
   return r;
 }
 
-// A setting that only the UNet reads, refused with `what` for the MLP when set.
-Fits unet_only(bool (*set)(const O&), std::string what) {
-  return [set, what](const O& o) { return set(o) && o.arch != "unet" ? std::optional<std::string>(what) : std::nullopt; };
-}
-
-// The table: one row per setting, in the order the section is read (errors, the resolved config);
-// long because it is a list, not an algorithm.
-std::vector<S> make_settings() {
-  using Since = S::Since;
+std::vector<ModelSetting> make_settings() {
   return {
-      row("arch", &O::arch, "mlp", "the network: mlp (states) or unet (fields)", config::one_of({"mlp", "unet"})),
-      row("width", &O::width, 512, "MLP: width of the hidden layers", config::at_least(1)).mlp(),
-      row("depth", &O::depth, 3, "MLP: number of hidden layers", config::at_least(1)).mlp(),
-      row("activation", &O::activation, "silu", "MLP: activation", config::one_of({"silu", "relu", "gelu", "tanh"})).mlp(),
-      row("unet_widths", &O::unet_widths, {32, 64, 128}, "UNet: channels per level",
-          config::Check<std::vector<int64_t>>([](const std::vector<int64_t>& v) {
-            if (v.empty()) return std::optional<std::string>("at least one level is needed");
-            for (auto w : v)
-              if (w < 8 || w % 8) return std::optional<std::string>("widths must be multiples of 8 (GroupNorm(8))");
-            return std::optional<std::string>();
-          }))
-          .unet(),
-      row("unet_blocks", &O::unet_blocks, 1, "UNet: residual blocks per level", config::at_least(1)).unet(),
-      row("embed_dim", &O::embed_dim, 256, "UNet: width of the conditioning MLP (ARDM: of the time embedding)",
-          config::at_least(1))
-          .unet(),
-      row("conditioning", &O::conditioning, "film", "UNet: film (scale and shift) or shift", config::one_of({"film", "shift"}))
-          .unet(),
-      row("label_dim", &O::label_dim, 64, "Stochastic Lifting: dimension of the Gaussian label z", config::at_least(0))
-          .labels(),
-      row("window", &O::window, 1, "Markov window: number of past states in the input", config::at_least(1)),
-      row("shuffle_fraction", &O::shuffle_fraction, 0.0, "share of training trajectories whose pairing is broken",
-          config::in_range(0, 1)),
-      // next: frame t -> t + 1, rolled out; final: the direct map frame 0 -> last frame (paper figure 4 right).
-      row("target", &O::target, "next", "what a transition maps to: next (rolled out) or final (the direct map)",
-          config::one_of({"next", "final"}))
-          .unet()
-          .since(Since::model_files)
-          .fits([](const O& o) -> std::optional<std::string> {
-            if (o.target != "final") return std::nullopt;
-            if (o.arch != "unet") return "target final (the direct initial-to-final map) is for fields: it needs arch unet";
-            for (const auto& m : o.models)
-              if (model_kind(m).diffusion)
-                return "target final trains " + joined(model_names([](const ModelKind& k) { return !k.diffusion; }), " and ") +
-                       " only (drop " + m + " from train.models)";
-            return std::nullopt;
-          }),
-      // increment: x_{t+1} = x_t + s f; extrapolation: x_{t+1} = 2 x_t - x_{t-1} + s f (a wave's travel built in).
-      row("output", &O::output, "increment", "what the network's output adds to: increment or extrapolation",
-          config::one_of({"increment", "extrapolation"}))
-          .unet()
-          .since(Since::model_files)
-          .fits([](const O& o) -> std::optional<std::string> {
-            if (o.output != "extrapolation") return std::nullopt;
-            if (o.arch != "unet") return "output extrapolation is for fields: it needs arch unet";
-            if (o.window < 2) return "output extrapolation needs the last two frames: window >= 2";
-            return std::nullopt;
-          }),
-      row("label_channels", &O::label_channels, false, "Stochastic Lifting: the label also as constant UNet input channels")
-          .unet()
-          .labels()
-          .since(Since::model_files)
-          .fits(unet_only([](const O& o) { return o.label_channels; }, "label channels are UNet input channels: arch unet")),
-      row("iterations", &O::iterations, 6000, "optimizer steps", config::at_least(1)).training(),
-      row("batch_size", &O::batch_size, 1024, "transitions per step", config::at_least(1)).training(),
-      row("warmup", &O::warmup, 100, "steps of linear learning-rate warm-up", config::at_least(0)).training(),
-      row("checkpoint_every", &O::checkpoint_every, 1000, "steps between checkpoints", config::at_least(1)).run(),
-      row("log_every", &O::log_every, 500, "steps between log lines", config::at_least(1)).run(),
-      row("lr", &O::lr, 1e-3, "AdamW's peak learning rate (cosine decay to 0)", config::positive()).training(),
-      row("weight_decay", &O::weight_decay, 1e-4, "AdamW's weight decay", config::non_negative()).training(),
-      row("grad_clip", &O::grad_clip, 0.0, "gradient norm clip (0: none)", config::non_negative()).training(),
-      row("device", &O::device, "auto", "auto, cpu or cuda", config::one_of({"auto", "cpu", "cuda"})).run(),
-      row("threads", &O::threads, 0, "CPU threads of training (0: the process's)",
-          config::int_range(0, machine::max_threads()))
-          .run(),
-      // Data-parallel training (learner/distributed.hpp): `slift run` starts the training on this
-      // many MPI ranks (mpirun -np ranks), `slift submit` renders it with as many tasks; under a
-      // launcher the launcher's count rules. Not in the checkpoint identity: the state does not
-      // depend on the rank count, so a run resumes with any.
-      row("ranks", &O::ranks, 1, "data-parallel MPI ranks of a training; batch_size (the global batch) splits evenly over them",
-          config::int_range(1, 4096))
-          .run()
-          .since(Since::runs)
-          .fits([](const O& o) -> std::optional<std::string> {
-            if (o.batch_size % o.ranks == 0) return std::nullopt;
-            return "batch_size " + std::to_string(o.batch_size) + " does not split evenly over " + std::to_string(o.ranks) +
-                   " ranks: make it a multiple of the rank count";
-          }),
-      row("precision", &O::precision, "float32", "float32, or bfloat16: the network's forward under autocast",
-          config::one_of({"float32", "bfloat16"}))
-          .training()
-          .since(Since::runs),
-      row("deterministic", &O::deterministic, true, "CUDA: repeatable kernels, no TF32 (false: faster, not repeatable)")
-          .run()
-          .since(Since::runs),
-      row("channels_last", &O::channels_last, false, "UNet activations in NHWC (faster convolutions on GPUs)")
-          .unet()
-          .training()
-          .since(Since::runs)
-          .fits(unet_only([](const O& o) { return o.channels_last; }, "channels_last is a UNet memory layout: arch unet")),
-      // One key for a GPU user's speed (docs/gpu.md): for_device() sets the three above from it.
-      row("performance", &O::performance, "deterministic",
-          "deterministic (repeatable; precision, deterministic and channels_last as set) or fast (per device: "
-          "CUDA bfloat16, TF32, cuDNN benchmark, channels-last; the CPU float32)",
-          config::one_of({"deterministic", "fast"}))
-          .training()
-          .since(Since::runs)
-          .fits([](const O& o) -> std::optional<std::string> {
-            if (o.performance != "fast" || (o.precision == "float32" && o.deterministic && !o.channels_last))
-              return std::nullopt;
-            return "performance fast chooses precision, deterministic and channels_last per device: leave those at "
-                   "their defaults (or use performance deterministic)";
-          }),
-      row("ardm_prediction", &O::ardm_prediction, "v", "ARDM: what the network predicts, eps or v", config::one_of({"eps", "v"}))
-          .unet()
-          .diffusion(),
-      row("ardm_train_steps", &O::ardm_train_steps, 1000, "ARDM: discretisation of the diffusion time in training",
-          config::at_least(1))
-          .unet()
-          .diffusion(),
+#define SLIFT_SETTING(type, key, fallback, range, traits, doc) setting<type>(#key, &O::key, fallback, range, doc) traits,
+#include "learner/train_settings.def"
+#undef SLIFT_SETTING
   };
 }
 
@@ -219,16 +155,22 @@ const std::vector<ModelSetting>& model_settings() {
   return settings;
 }
 
-TrainOptions::TrainOptions() {
-  for (const auto& s : model_settings()) s.set(*this, s.fallback);
-}
-
 bool ModelSetting::read_by(const ModelKind& m) const {
   return reads == Reads::all || (reads == Reads::labels && m.labels) || (reads == Reads::diffusion && m.diffusion);
 }
 
 bool ModelSetting::on(const std::string& arch_name) const {
   return arch == Arch::any || (arch == Arch::mlp) == (arch_name == "mlp");
+}
+
+void ModelSetting::parse(config::Section& s, TrainOptions& o) const {
+  set(o, read(s));
+  if (auto bad = fits(o)) s.fail(key, *bad);
+}
+
+std::optional<std::string> ModelSetting::error(const TrainOptions& o) const {
+  if (auto bad = range(get(o))) return bad;
+  return fits(o);
 }
 
 std::string to_text(const SettingValue& v) {
@@ -266,6 +208,14 @@ TrainOptions parse_train(config::Section& s) {
   return o;
 }
 
+std::optional<std::string> settings_error(const TrainOptions& o, const std::string& model) {
+  TrainOptions trained = o;
+  trained.models = {model_kind(model).name};
+  for (const auto& s : model_settings())
+    if (auto bad = s.error(trained)) return "train." + s.key + ": " + *bad;
+  return std::nullopt;
+}
+
 std::vector<std::string> unhashed_train_keys(const TrainOptions& o, const std::string& model) {
   std::vector<std::string> keys{"models"};  // adding a model to the list must not retrain the others
   const ModelKind& kind = model_kind(model);
@@ -283,6 +233,15 @@ std::string training_identity(const TrainOptions& o, const std::string& model) {
     id += "|" + s.key + "=" + to_text(s.get(o));
   }
   return id;
+}
+
+NetworkInput network_input(const std::string& model, const TrainOptions& o) {
+  const ModelKind& kind = model_kind(model);
+  NetworkInput in;
+  in.frames = kind.diffusion ? o.window + 1 : o.window;
+  in.statics = static_cast<int64_t>(o.condition_on.size());
+  if (kind.labels && (o.arch != "unet" || o.label_channels)) in.labels = o.label_dim;
+  return in;
 }
 
 TrainOptions for_device(const TrainOptions& o, bool cuda) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -22,33 +23,22 @@ const std::vector<ModelKind>& model_kinds();
 // The row of `name`; a usage error naming the known models otherwise.
 const ModelKind& model_kind(const std::string& name);
 
-// A model's settings (the `train` section). Every field but `models` and `stop_after` is one row
-// of model_settings() below, which gives its key, default, check and doc and says where it counts;
-// the constructor sets the defaults from there.
+// A model's settings (the `train` section): one field per row of learner/train_settings.def, the
+// table that declares each setting once (type, key, default, range, traits, doc) and from which
+// model_settings() below is made too. `models`, `stop_after` and `state_field` are not rows.
+//
+// Why a table read twice (an X-macro): C++17 cannot enumerate a struct's fields, so one list must
+// be written out and the other made from it. Two hand-kept lists (a field, and its row giving key,
+// default and check) drift apart, and the default sat in one and the type in the other. A map of
+// values instead of fields would turn every `o.width` of the learner into a string look-up checked
+// only at run time; a generator run by the build would be a second language and a build step. The
+// .def file is plain C++ arguments, one row per setting, read by the compiler once for the fields
+// (here) and once for the rows (options.cpp); the key is the field's name, spelt once.
 struct TrainOptions {
-  TrainOptions();
   std::vector<std::string> models{"sl", "deterministic"};  // the experiment's models, each trained on its own
-  std::string arch;
-  int64_t width, depth;                 // MLP
-  std::string activation;
-  std::vector<int64_t> unet_widths;     // UNet
-  int64_t unet_blocks, embed_dim;
-  std::string conditioning;
-  int64_t label_dim;                    // Stochastic Lifting
-  int64_t window;
-  double shuffle_fraction;
-  std::string target, output;
-  bool label_channels;
-  int64_t iterations, batch_size, warmup, checkpoint_every, log_every;  // optimisation
-  double lr, weight_decay, grad_clip;
-  std::string device;
-  int64_t threads;
-  int64_t ranks;                        // data-parallel MPI ranks (learner/distributed.hpp)
-  std::string precision;
-  bool deterministic, channels_last;
-  std::string performance;              // deterministic (the keys above as set) or fast (resolved per device)
-  std::string ardm_prediction;          // ARDM baseline
-  int64_t ardm_train_steps;
+#define SLIFT_SETTING(type, key, fallback, ...) type key = fallback;
+#include "learner/train_settings.def"
+#undef SLIFT_SETTING
   // Not a config key: stop this run after this step (0: never), leaving a checkpoint to resume
   // from and no model file (tests; jobs with a time limit).
   int64_t stop_after = 0;
@@ -60,6 +50,18 @@ struct TrainOptions {
   // the UNet beside the window (learner/conditioning.hpp). The model file stores them.
   std::vector<std::string> condition_on;
 };
+
+// What the network of `model` reads per example besides its conditioning, counted once for the
+// learner that builds it and the cost model (pipeline/estimate.cpp) that counts it: the state's
+// frames (the Markov window; the diffusion's noisy increment as one more) and the label values read
+// as input (the MLP's label, appended to its row; the UNet's label channels, not FiLM's label),
+// and the UNet's static fields conditioned on (data.condition_on: fields only, so no MLP input).
+struct NetworkInput {
+  int64_t frames = 0, statics = 0, labels = 0;
+  int64_t values(int64_t dim) const { return frames * dim + labels; }  // MLP: its input row, for states of dim values
+  int64_t channels() const { return frames + statics + labels; }       // UNet: its stem's input channels
+};
+NetworkInput network_input(const std::string& model, const TrainOptions& o);
 
 // A setting's value as the table compares, hashes and stores it.
 using SettingValue = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>>;
@@ -88,15 +90,23 @@ struct ModelSetting {
   Reads reads = Reads::all;
   Effect effect = Effect::network;
   Since since = Since::start;
-  // Reads the key from the section with its default and check into the options, then checks it
-  // against the settings read before it (one line naming the key and the file, exit code 2).
-  std::function<void(config::Section&, TrainOptions&)> parse;
   std::function<SettingValue(const TrainOptions&)> get;
   std::function<void(TrainOptions&, const SettingValue&)> set;
+  // The value's range, and its fit with the settings read before it: an error text, or nothing.
+  std::function<std::optional<std::string>(const SettingValue&)> range;
+  std::function<std::optional<std::string>(const TrainOptions&)> fits;
+  // The key's value in the section, or the default; checked against the range.
+  std::function<SettingValue(config::Section&)> read;
+
+  // Reads the key from the section into the options and checks it (range, then fit): one line
+  // naming the key and the file, exit code 2.
+  void parse(config::Section& s, TrainOptions& o) const;
 
   bool read_by(const ModelKind& m) const;
   bool on(const std::string& arch_name) const;  // read by this network
   bool at_default(const TrainOptions& o) const { return get(o) == fallback; }
+  // What is wrong with this setting in `o` (its range, then its fit), as a config says it.
+  std::optional<std::string> error(const TrainOptions& o) const;
 };
 const std::vector<ModelSetting>& model_settings();
 
@@ -129,6 +139,10 @@ struct SampleOptions {
 std::vector<std::string> unhashed_sample_keys(const SampleOptions& o);
 
 TrainOptions parse_train(config::Section& s);
+// The first setting of `o` that a config could not have when training `model` ("train.<key>:
+// <why>", the text of the config's error after its location), or nothing: the checks of the
+// table, for options that come from elsewhere than a config (the learner's API, a model file).
+std::optional<std::string> settings_error(const TrainOptions& o, const std::string& model);
 SampleOptions parse_sample(config::Section& s);
 // The threads a sample stage runs on: sample.threads, else train.threads, else `process` (the
 // command's --threads, OMP_NUM_THREADS or every core).

@@ -22,7 +22,7 @@ struct Api {
   decltype(&learner::cuda_available) has_cuda;
   decltype(&export_model) export_torchscript;
 };
-constexpr int kApiVersion = 6;
+constexpr int kApiVersion = 7;  // 7: TrainResult and SampleResult carry their whole records
 
 }  // namespace slift::learner
 

@@ -165,6 +165,8 @@ SampleResult sample_model(const std::string& model_path, const SampleOptions& op
   r.rollout_seconds = rollout_seconds;
   r.frames = n_out - 1;
   r.device = device.str();
+  r.precision = options.precision;
+  r.threads = options.threads;
   r.batch_size = std::min(batch, n_traj);
   r.max_batch_size = max_batch;
   r.peak_memory_bytes = peak_memory_bytes(device);

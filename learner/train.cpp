@@ -40,15 +40,6 @@ namespace {
 
 // ---- spec: what is trained ----
 
-// Options the model cannot train with (configs are refused when parsed; this guards the API).
-void check_options(const ModelKind& kind, const TrainOptions& o) {
-  if (kind.diffusion && o.arch != "unet") usage_error(kind.name + " needs arch unet");
-  if (o.target == "final" && (o.arch != "unet" || kind.diffusion))
-    usage_error("target final (the direct map) trains the one-step models with arch unet, not " + kind.name);
-  if (o.output == "extrapolation" && (o.arch != "unet" || o.window < 2))
-    usage_error("output extrapolation needs arch unet and window >= 2");
-}
-
 // Whether the training steps are to be captured as a CUDA graph: as SLIFT_CUDA_GRAPH says (1 or 0),
 // else with performance fast.
 bool graph_wanted(const TrainOptions& o) {
@@ -95,7 +86,6 @@ LoadedModel describe(const std::string& model, const TrainOptions& o, const Traj
     if (std::any_of(data.grid.begin(), data.grid.end(), [&](int64_t n) { return n % g; }))
       usage_error(path + ": the grid " + grid_text(data.grid) + " must be a multiple of " + std::to_string(g) +
                   " along every axis for " + std::to_string(o.unet_widths.size()) + " UNet levels");
-    if (m.spec.kind().diffusion && o.embed_dim % 2) usage_error(model + " needs an even embed_dim (time embedding)");
   }
   return m;
 }
@@ -666,9 +656,10 @@ void adamw_step(torch::optim::AdamW& opt, bool fused) {
 TrainResult train_model(const std::string& model, const TrainOptions& requested, const std::string& train_data,
                         uint64_t seed, const std::string& model_path, const std::string& checkpoint_path,
                         const std::string& config_yaml) {
-  // Spec: what is trained, and where (train.performance resolved for the device).
+  // Spec: what is trained (options a config could have: the checks of the settings table), and
+  // where (train.performance resolved for the device).
+  if (auto bad = settings_error(requested, model)) usage_error(*bad);
   const TrainOptions options = for_device(requested, pick_device(requested.device).is_cuda());
-  check_options(model_kind(model), options);
   const bool capture = graph_wanted(options);
   // One rank, or this rank of a data-parallel training (learner/distributed.hpp).
   const DataParallel ranks(options.batch_size);
@@ -703,6 +694,7 @@ TrainResult train_model(const std::string& model, const TrainOptions& requested,
 
   // Finish: the model file (weights, settings, normalisation, losses) replaces the checkpoint.
   TrainResult r = trainer.result();
+  r.model = model;
   r.precision = options.precision;
   if (trainer.steps() < options.iterations) return r;  // stopped early: the checkpoint is the result
   if (!all_finite(m.net)) runtime_error("train " + model + ": weights are not finite at the end");

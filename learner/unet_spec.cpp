@@ -8,10 +8,10 @@ namespace slift::learner {
 UNetSpec unet_spec(const std::string& model, const TrainOptions& options, std::vector<bool> periodic) {
   const ModelKind& kind = model_kind(model);
   const int64_t label_dim = kind.labels ? options.label_dim : 0;
+  const NetworkInput input = network_input(model, options);
   UNetSpec u;
-  u.label_channels = options.label_channels ? label_dim : 0;
-  // The noisy increment as one more channel for the diffusion model, conditioned on the time.
-  u.in_channels = (kind.diffusion ? options.window + 1 : options.window) + u.label_channels + static_cast<int64_t>(options.condition_on.size());
+  u.label_channels = input.labels;
+  u.in_channels = input.channels();
   u.widths = options.unet_widths;
   u.blocks = options.unet_blocks;
   u.embed_dim = options.embed_dim;

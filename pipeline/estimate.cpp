@@ -44,10 +44,10 @@ struct Network {
 Network network(const Experiment& e, const std::string& model) {
   const learner::TrainOptions& o = e.train;
   const std::vector<uint64_t> shape = frame_shape(e);
-  const double label = learner::model_kind(model).labels ? static_cast<double>(o.label_dim) : 0;
   Network n;
   if (o.arch == "mlp") {
-    const double dim = static_cast<double>(shape.back()), in = static_cast<double>(o.window) * dim + label,
+    const double dim = static_cast<double>(shape.back()),
+                 in = static_cast<double>(learner::network_input(model, o).values(static_cast<int64_t>(shape.back()))),
                  w = static_cast<double>(o.width), depth = static_cast<double>(o.depth);
     n.macs = in * w + (depth - 1) * w * w + w * dim;
     n.layers = depth + 1;

@@ -8,95 +8,127 @@
 #include "core/error.hpp"
 
 namespace slift::pipeline {
+
 namespace {
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) runtime_error("cannot read " + path);
-  return nlohmann::json::parse(in);
+// A member's entry in the file; nothing: the key is left out.
+template <class T>
+std::optional<nlohmann::json> entry_of(const T& value, Keep) {
+  return nlohmann::json(value);
+}
+std::optional<nlohmann::json> entry_of(const std::string& value, Keep keep) {
+  if (keep == Keep::null_when_empty && value.empty()) return nlohmann::json();
+  return nlohmann::json(value);
+}
+std::optional<nlohmann::json> entry_of(const std::optional<double>& value, Keep) {
+  if (!value) return std::nullopt;
+  return nlohmann::json(*value);
 }
 
-// A number the file must have; JSON writes a non-finite one as null, read back as NaN.
-double number(const nlohmann::json& j, const char* key, const std::string& path) {
-  if (!j.contains(key)) runtime_error(path + ": no '" + key + "'");
-  return j[key].is_number() ? j[key].get<double>() : std::nan("");
+// An entry into its member: numbers as their type (null, a number that was not finite: NaN), a
+// text only when it is one (null: none).
+template <class T>
+void assign_to(T& member, const nlohmann::json& j) {
+  member = j.get<T>();
+}
+void assign_to(double& member, const nlohmann::json& j) { member = j.is_null() ? std::nan("") : j.get<double>(); }
+void assign_to(std::optional<double>& member, const nlohmann::json& j) { member = j.is_null() ? std::nan("") : j.get<double>(); }
+void assign_to(std::string& member, const nlohmann::json& j) {
+  if (!j.is_null()) member = j.get<std::string>();
 }
 
 }  // namespace
 
-void SimulateRecord::write(const std::string& path) const {
-  nlohmann::json j = {{"ranks", ranks}, {"threads", threads}, {"splits", splits}};
-  if (seconds_per_trajectory) j["seconds_per_trajectory"] = *seconds_per_trajectory;
+template <class R>
+template <class T>
+RecordKey<R>::RecordKey(std::string key, T R::*member, Keep how)
+    : name(std::move(key)),
+      keep(how),
+      entry([member, how](const R& r) { return entry_of(r.*member, how); }),
+      assign([member](R& r, const nlohmann::json& j) { assign_to(r.*member, j); }) {}
+
+template <>
+const std::vector<RecordKey<SimulateResult>>& record_keys() {
+  using R = SimulateResult;
+  static const std::vector<RecordKey<R>> keys{
+      {"ranks", &R::ranks, Keep::required},
+      {"threads", &R::threads, Keep::required},
+      {"splits", &R::splits},
+      {"seconds_per_trajectory", &R::seconds_per_trajectory},
+  };
+  return keys;
+}
+
+template <>
+const std::vector<RecordKey<learner::TrainResult>>& record_keys() {
+  using R = learner::TrainResult;
+  static const std::vector<RecordKey<R>> keys{
+      {"model", &R::model},
+      {"final_loss", &R::final_loss, Keep::required},
+      {"mean_predictor_loss", &R::mean_predictor_loss},
+      {"warning", &R::warning, Keep::null_when_empty},
+      {"seconds", &R::seconds},
+      {"samples_per_second", &R::samples_per_second},
+      {"steps", &R::steps},
+      {"parameters", &R::parameters},
+      {"device", &R::device},
+      {"precision", &R::precision},
+      {"peak_memory_bytes", &R::peak_memory_bytes},
+      {"label_gradient_norm", &R::label_gradient_norm},  // 0 in files from before the probe
+  };
+  return keys;
+}
+
+template <>
+const std::vector<RecordKey<learner::SampleResult>>& record_keys() {
+  using R = learner::SampleResult;
+  static const std::vector<RecordKey<R>> keys{
+      {"name", &R::name},
+      {"n_trajectories", &R::n_trajectories},
+      {"nfe_per_step", &R::nfe_per_step, Keep::required},
+      {"seconds", &R::seconds},
+      {"seconds_per_trajectory", &R::seconds_per_trajectory, Keep::required},
+      {"threads", &R::threads},
+      {"device", &R::device},
+      {"precision", &R::precision},
+      {"batch_size", &R::batch_size},
+      {"peak_memory_bytes", &R::peak_memory_bytes},
+  };
+  return keys;
+}
+
+template <class Result>
+void Record<Result>::write(const std::string& path) const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& key : record_keys<Result>())
+    if (auto e = key.entry(*this)) j[key.name] = *e;
   write_file_atomic(path, j.dump(2) + "\n");
 }
 
-SimulateRecord SimulateRecord::read(const std::string& path) {
-  const nlohmann::json j = read_json(path);
-  SimulateRecord r;
-  r.ranks = j["ranks"].get<int>(), r.threads = j["threads"].get<int>();
-  r.splits = j.value("splits", nlohmann::json::object());
-  if (j.contains("seconds_per_trajectory")) r.seconds_per_trajectory = j["seconds_per_trajectory"].get<double>();
+template <class Result>
+Record<Result> Record<Result>::read(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) runtime_error("cannot read " + path);
+  Record r;
+  std::string at;  // the key being read, for the error
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    for (const auto& key : record_keys<Result>()) {
+      at = key.name;
+      if (j.contains(key.name))
+        key.assign(r, j[key.name]);
+      else if (key.keep == Keep::required)
+        runtime_error(path + ": no '" + key.name + "'");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    runtime_error(path + ": not a record slift wrote" + (at.empty() ? "" : " ('" + at + "')") + ": " + e.what());
+  }
   return r;
 }
 
-void TrainRecord::write(const std::string& path) const {
-  write_file_atomic(path, nlohmann::json{{"model", model},
-                                         {"final_loss", final_loss},
-                                         {"mean_predictor_loss", mean_predictor_loss},
-                                         {"warning", warning.empty() ? nlohmann::json() : nlohmann::json(warning)},
-                                         {"seconds", seconds},
-                                         {"samples_per_second", samples_per_second},
-                                         {"steps", steps},
-                                         {"parameters", parameters},
-                                         {"device", device},
-                                         {"precision", precision},
-                                         {"peak_memory_bytes", peak_memory_bytes},
-                                         {"label_gradient_norm", label_gradient_norm}}
-                              .dump(2));
-}
-
-TrainRecord TrainRecord::read(const std::string& path) {
-  const nlohmann::json j = read_json(path);
-  TrainRecord r;
-  r.model = j.value("model", std::string());
-  r.final_loss = number(j, "final_loss", path);
-  r.mean_predictor_loss = j.value("mean_predictor_loss", 0.0);
-  if (j.contains("warning") && j["warning"].is_string()) r.warning = j["warning"].get<std::string>();
-  r.seconds = j.value("seconds", 0.0), r.samples_per_second = j.value("samples_per_second", 0.0);
-  r.steps = j.value("steps", int64_t{0}), r.parameters = j.value("parameters", int64_t{0});
-  r.device = j.value("device", std::string()), r.precision = j.value("precision", std::string());
-  r.peak_memory_bytes = j.value("peak_memory_bytes", int64_t{0});
-  r.label_gradient_norm = j.value("label_gradient_norm", 0.0);  // 0 in files from before the probe
-  return r;
-}
-
-void SampleRecord::write(const std::string& path) const {
-  write_file_atomic(path, nlohmann::json{{"name", name},
-                                         {"n_trajectories", n_trajectories},
-                                         {"nfe_per_step", nfe_per_step},
-                                         {"seconds", seconds},
-                                         {"seconds_per_trajectory", seconds_per_trajectory},
-                                         {"threads", threads},
-                                         {"device", device},
-                                         {"precision", precision},
-                                         {"batch_size", batch_size},
-                                         {"peak_memory_bytes", peak_memory_bytes}}
-                              .dump(2));
-}
-
-SampleRecord SampleRecord::read(const std::string& path) {
-  const nlohmann::json j = read_json(path);
-  SampleRecord r;
-  r.name = j.value("name", std::string());
-  r.n_trajectories = j.value("n_trajectories", int64_t{0});
-  r.nfe_per_step = number(j, "nfe_per_step", path);
-  r.seconds = j.value("seconds", 0.0);
-  r.seconds_per_trajectory = number(j, "seconds_per_trajectory", path);
-  r.threads = std::max(1, j.value("threads", 1));
-  r.device = j.value("device", std::string()), r.precision = j.value("precision", std::string());
-  r.batch_size = j.value("batch_size", int64_t{0}), r.peak_memory_bytes = j.value("peak_memory_bytes", int64_t{0});
-  return r;
-}
+template struct Record<SimulateResult>;
+template struct Record<learner::TrainResult>;
+template struct Record<learner::SampleResult>;
 
 std::string RunMetrics::path(const std::string& run_dir) { return run_dir + "/metrics.json"; }
 

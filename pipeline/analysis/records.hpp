@@ -1,52 +1,67 @@
-// The JSON records of a run, each written and read here only, as typed objects:
+// The JSON records of a run, each written and read here only, as typed objects (a stage's result
+// type and one list of its keys, record_keys):
 //   data/simulate.json   the solver's cost (the simulate stage)
 //   models/<m>.json      what training recorded (the train stages)
 //   samples/<s>.json     what sampling recorded (the sample stages)
 //   metrics.json         the evaluation: one object of metrics per generated set and per floor
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "learner/learner.hpp"
+
 namespace slift::pipeline {
+
+// How a record keeps one key: `required` (a file without it is refused), `optional` (a file
+// older than the key reads the member's default), `null_when_empty` (optional; a text written
+// as null when empty).
+enum class Keep { required, optional, null_when_empty };
+
+// One key of a record file: its name and the member of the stage's result it holds, as the
+// member's entry in the file (nothing: left out) and the entry into the member.
+template <class R>
+struct RecordKey {
+  template <class T>
+  RecordKey(std::string key, T R::*member, Keep how = Keep::optional);
+  std::string name;
+  Keep keep;
+  std::function<std::optional<nlohmann::json>(const R&)> entry;
+  std::function<void(R&, const nlohmann::json&)> assign;
+};
+
+// A record's keys, listed once for each stage result (records.cpp): what its file holds, written
+// and read from this list only.
+template <class R>
+const std::vector<RecordKey<R>>& record_keys();
+
+// A stage's result with its record file; no fields of its own. A number that is not finite is
+// written as null and read back as NaN.
+template <class Result>
+struct Record : Result {
+  void write(const std::string& path) const;  // atomically, JSON
+  static Record read(const std::string& path);  // a run-time error naming the file and key when not readable
+};
 
 // data/simulate.json: wall time per split, ranks and threads. Not in the HDF5 files: those are
 // byte-identical for any rank count, timings are not.
-struct SimulateRecord {
+struct SimulateResult {
   int ranks = 1, threads = 1;
   nlohmann::json splits = nlohmann::json::object();  // split -> {seconds, computed}
   std::optional<double> seconds_per_trajectory;      // absent when every split was kept
-  void write(const std::string& path) const;
-  static SimulateRecord read(const std::string& path);
 };
-
-// models/<model>.json.
-struct TrainRecord {
-  std::string model;
-  double final_loss = 0, mean_predictor_loss = 0;
-  std::string warning;  // "" when training learned something
-  double seconds = 0, samples_per_second = 0;
-  int64_t steps = 0, parameters = 0;
-  std::string device, precision;
-  int64_t peak_memory_bytes = 0;
-  double label_gradient_norm = 0;
-  void write(const std::string& path) const;
-  static TrainRecord read(const std::string& path);
-};
-
-// samples/<set>.json.
-struct SampleRecord {
-  std::string name;
-  int64_t n_trajectories = 0;
-  double nfe_per_step = 0, seconds = 0, seconds_per_trajectory = 0;
-  int threads = 1;
-  std::string device, precision;
-  int64_t batch_size = 0, peak_memory_bytes = 0;
-  void write(const std::string& path) const;
-  static SampleRecord read(const std::string& path);
-};
+using SimulateRecord = Record<SimulateResult>;
+using TrainRecord = Record<learner::TrainResult>;    // models/<model>.json
+using SampleRecord = Record<learner::SampleResult>;  // samples/<set>.json
+template <>
+const std::vector<RecordKey<SimulateResult>>& record_keys();
+template <>
+const std::vector<RecordKey<learner::TrainResult>>& record_keys();
+template <>
+const std::vector<RecordKey<learner::SampleResult>>& record_keys();
 
 // metrics.json: an object of metrics per generated set (by its name) and per floor
 // ("sampling_floor", "data_floor"), beside the run's own entries (dataset, n_test, throughput,

@@ -27,7 +27,7 @@ nlohmann::json throughput(const Experiment& e) {
   for (const auto& set : sample_sets(e)) {
     const SampleRecord s = SampleRecord::read(e.output_dir + "/samples/" + set.name + ".json");
     const double per_second = 1.0 / s.seconds_per_trajectory;
-    const int cores = s.threads;
+    const int64_t cores = std::max<int64_t>(1, s.threads);  // 0: the process's, counted as one
     j[set.name] = {{"trajectories_per_second", per_second}, {"cores", cores}, {"per_core", per_second / cores}};
     if (solver > 0) j[set.name]["vs_solver"] = per_second / cores / solver;
   }

@@ -50,7 +50,7 @@ void simulate_all(const Experiment& e) {
     seconds += st.seconds, computed += st.computed;
   }
   if (mpi::rank() != 0) return;
-  SimulateRecord r{mpi::size(), omp_get_max_threads(), splits, std::nullopt};
+  SimulateRecord r{{mpi::size(), omp_get_max_threads(), splits, std::nullopt}};
   if (computed > 0) r.seconds_per_trajectory = seconds / static_cast<double>(computed);
   r.write(e.data_dir + "/simulate.json");
 }

@@ -33,18 +33,6 @@ namespace slift::pipeline {
 
 namespace {
 
-// What a training returned, as models/<model>.json records it; the stage adds the warning, the
-// precision and the label-gradient probe.
-TrainRecord record_of(const std::string& model, const learner::TrainResult& r) {
-  TrainRecord record;
-  record.model = model;
-  record.final_loss = r.final_loss, record.mean_predictor_loss = r.mean_predictor_loss;
-  record.seconds = r.seconds, record.samples_per_second = r.samples_per_second;
-  record.steps = r.steps, record.parameters = r.parameters;
-  record.device = r.device, record.precision = r.precision, record.peak_memory_bytes = r.peak_memory_bytes;
-  return record;
-}
-
 // Starts the launcher `argv` (its first word looked up on PATH, no shell between) and waits for it:
 // its exit code, or 128 + the signal that ended it. The launcher dies with this process, however
 // that ends (SIGKILL included: PR_SET_PDEATHSIG): it gets SIGTERM, which mpirun passes on to its
@@ -152,7 +140,7 @@ void train_ranks_worker(const std::string& config_file, const std::string& model
   std::ifstream in(config_file);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const learner::TrainResult r = learner_api().train(model, options, train_data, seed, prefix + ".pt", prefix + ".ckpt", text);
-  if (mpi::rank() == 0) record_of(model, r).write(prefix + ".ranks.json");
+  if (mpi::rank() == 0) TrainRecord{r}.write(prefix + ".ranks.json");
 }
 
 void check_ranks(const Experiment& e) {
@@ -172,9 +160,9 @@ void train_stage(const Experiment& e, const std::string& model) {
   // Under a launcher every rank trains (the stage is collective) and rank 0 goes on alone.
   TrainRecord r = !mpi::launched_by_mpi() && e.train.ranks > 1
                       ? train_on_ranks(e, model)
-                      : record_of(model, learner_api().train(model, e.train, data_path(e, "train"),
-                                                             split_seed(e.seed, "model." + model), dir + model + ".pt",
-                                                             dir + model + ".ckpt", e.config.resolved_yaml()));
+                      : TrainRecord{learner_api().train(model, e.train, data_path(e, "train"),
+                                                        split_seed(e.seed, "model." + model), dir + model + ".pt",
+                                                        dir + model + ".ckpt", e.config.resolved_yaml())};
   if (mpi::rank() != 0) return;
   // A model whose loss is not clearly below that of predicting the mean target learned nothing
   // (a diverged training ends there): said now and recorded, so the report shows it.
@@ -197,12 +185,10 @@ void sample_stage(const Experiment& e, const SampleSet& set) {
   const std::string out = e.output_dir + "/samples/" + set.name + ".h5";
   learner::SampleOptions options = e.sample;
   options.threads = learner::sample_threads(e.sample, e.train, omp_get_max_threads());
-  learner::SampleResult r = learner_api().sample(e.output_dir + "/models/" + set.model + ".pt", options,
-                                                  data_path(e, "test"), split_seed(e.seed, "sample." + set.name), out,
-                                                  set.ardm_steps);
-  SampleRecord{set.name, r.n_trajectories, r.nfe_per_step, r.seconds, r.seconds_per_trajectory, static_cast<int>(options.threads),
-               r.device, e.sample.precision, r.batch_size, r.peak_memory_bytes}
-      .write(e.output_dir + "/samples/" + set.name + ".json");
+  SampleRecord r{learner_api().sample(e.output_dir + "/models/" + set.model + ".pt", options, data_path(e, "test"),
+                                      split_seed(e.seed, "sample." + set.name), out, set.ardm_steps)};
+  r.name = set.name;
+  r.write(e.output_dir + "/samples/" + set.name + ".json");
 }
 
 void check_devices(const Experiment& e) {

@@ -37,6 +37,40 @@ TEST(ModelFile, RoundTripKeepsTheSettingsTheModelReads) {
   EXPECT_EQ(back.norm.out_scale, m.norm.out_scale);
 }
 
+// A model file's settings are checked as a config's are, with the same text.
+TEST(ModelFile, ASettingOutOfRangeIsRefusedAsInAConfig) {
+  test::TempDir dir;
+  auto m = field_model("sl");
+  m.spec.options.shuffle_fraction = 2;  // stored: it shapes the training transitions
+  m.net = Net(m.spec);
+  save_model(dir / "m.pt", m);
+  const std::string loaded = test::usage_message([&] { load_model(dir / "m.pt"); });
+  EXPECT_EQ(loaded, dir / "m.pt" + ": train.shuffle_fraction: must be in [0, 1], got 2");
+  auto config = config::Config::from_string("train: {shuffle_fraction: 2}");
+  auto train = config.root().section("train");
+  const std::string parsed = test::usage_message([&] { parse_train(train); });
+  EXPECT_NE(parsed.find(": train.shuffle_fraction: must be in [0, 1], got 2"), std::string::npos) << parsed;
+}
+
+// The network's input from the one function the cost model calls too (network_input): the built
+// network's first layer takes as many, for every model on either network.
+TEST(ModelFile, NetworkInputIsWhatTheNetworkTakes) {
+  for (const std::string model : {"sl", "deterministic", "ardm"})
+    for (const bool label_channels : {false, true}) {
+      auto m = field_model(model);
+      m.spec.options.label_channels = label_channels;
+      const Net unet(m.spec);
+      EXPECT_EQ(unet.unet->stem->weight.size(1), network_input(model, m.spec.options).channels())
+          << model << " label_channels " << label_channels;
+      if (model_kind(model).diffusion) continue;  // a UNet only
+      ModelSpec spec;
+      spec.model = model, spec.dim = 5;
+      spec.options.window = 2, spec.options.label_dim = 3, spec.options.width = 8;
+      const Net mlp(spec);
+      EXPECT_EQ(mlp.mlp->linears[0]->weight.size(1), network_input(model, spec.options).values(spec.dim)) << model;
+    }
+}
+
 TEST(ModelFile, AFileWithoutLaterSettingsLoadsWithTheirDefaults) {
   test::TempDir dir;
   auto m = field_model("sl");

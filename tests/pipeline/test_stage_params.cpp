@@ -78,6 +78,35 @@ TEST(ModelSettings, TheTableGivesDefaultsAndParsing) {
   }
 }
 
+// Each check of a setting lives in its row of the table: a config and options from elsewhere (the
+// learner's API: settings_error) are refused with the same text. The diffusion model's two
+// checks (a UNet, an even time embedding) were the learner's only, after the data were made.
+TEST(ModelSettings, ACheckIsSaidOnceForConfigsAndOptions) {
+  struct Case {
+    std::string yaml, model;
+    void (*edit)(learner::TrainOptions&);
+  };
+  const Case cases[] = {
+      {"train: {shuffle_fraction: 2}", "sl", [](learner::TrainOptions& o) { o.shuffle_fraction = 2; }},
+      {"train: {target: final}", "sl", [](learner::TrainOptions& o) { o.target = "final"; }},
+      {"train: {arch: unet, unet_widths: [12]}", "sl", [](learner::TrainOptions& o) { o.arch = "unet", o.unet_widths = {12}; }},
+      {"train: {arch: unet, output: extrapolation}", "sl", [](learner::TrainOptions& o) { o.arch = "unet", o.output = "extrapolation"; }},
+      {"train: {models: [ardm]}", "ardm", [](learner::TrainOptions&) {}},
+      {"train: {models: [ardm], arch: unet, embed_dim: 7}", "ardm", [](learner::TrainOptions& o) { o.arch = "unet", o.embed_dim = 7; }},
+  };
+  for (const auto& c : cases) {
+    learner::TrainOptions o;
+    c.edit(o);
+    const auto said = learner::settings_error(o, c.model);
+    ASSERT_TRUE(said) << c.yaml;
+    const std::string config = test::usage_message([&] { parse(c.yaml); });
+    ASSERT_GE(config.size(), said->size()) << c.yaml << ": " << config;
+    EXPECT_EQ(config.substr(config.size() - said->size()), *said) << c.yaml;
+  }
+  EXPECT_FALSE(learner::settings_error(learner::TrainOptions(), "sl"));
+  EXPECT_FALSE(learner::settings_error(parse("train: {arch: unet, models: [ardm], embed_dim: 8}"), "ardm"));
+}
+
 // train.performance: one key for speed, resolved per device; it leaves the three keys it sets to
 // itself, and `deterministic` (the default) changes nothing.
 TEST(ModelSettings, PerformanceFastIsResolvedPerDevice) {
