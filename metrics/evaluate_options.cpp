@@ -1,5 +1,7 @@
 #include "metrics/evaluate_options.hpp"
 
+#include <algorithm>
+
 namespace slift::metrics {
 
 EvaluateOptions parse_evaluate(config::Section& s) {
@@ -26,6 +28,11 @@ EvaluateOptions parse_evaluate(config::Section& s) {
   o.metrics = s.get("metrics", o.metrics);
   s.finish();
   return o;
+}
+
+std::string auto_crossing_mask(const std::vector<std::string>& boundary_types) {
+  const bool periodic = std::all_of(boundary_types.begin(), boundary_types.end(), [](const std::string& t) { return t == "PERIODIC"; });
+  return periodic ? "edges" : "corner";
 }
 
 std::optional<std::string> points_problem(const std::vector<double>& points, size_t axes) {

@@ -35,6 +35,12 @@ struct EvaluateOptions {
 
 EvaluateOptions parse_evaluate(config::Section& s);
 
+// What crossing_mask `auto` is for data whose boundary conditions have these types ("PERIODIC",
+// "WALL", "OPEN"): `edges` where every one is periodic, as the wave reaches the domain's edge;
+// `corner` otherwise, the flow's producer side. The evaluation and the check of a `data` section
+// both ask here, so that the check refuses exactly the data the corner would be guessed for.
+std::string auto_crossing_mask(const std::vector<std::string>& boundary_types);
+
 // Why `points` are no points of a grid of `axes` axes (their count is no multiple of it); nothing
 // when they are.
 std::optional<std::string> points_problem(const std::vector<double>& points, size_t axes);

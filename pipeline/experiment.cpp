@@ -91,8 +91,10 @@ void check_run_time(Experiment& e, config::Section& sim, double max_core_hours) 
   }
 }
 
-bool periodic(const std::vector<BoundaryCondition>& bcs) {
-  return std::any_of(bcs.begin(), bcs.end(), [](const BoundaryCondition& b) { return b.bc_type == "PERIODIC"; });
+std::vector<std::string> boundary_types(const std::vector<BoundaryCondition>& bcs) {
+  std::vector<std::string> types;
+  for (const auto& b : bcs) types.push_back(b.bc_type);
+  return types;
 }
 
 // Boundary conditions by axis, e.g. "x PERIODIC, y WALL" (whatever the files call them).
@@ -282,9 +284,10 @@ Experiment load_experiment(config::Config config) {
   e.evaluate = metrics::parse_evaluate(evaluate);
   check_evaluate(e, evaluate);
   check_evaluate_memory(e, evaluate);
-  if (!e.data_files.empty() && e.evaluate.crossing_mask == "auto" && !periodic(data_boundaries))
+  if (!e.data_files.empty() && e.evaluate.crossing_mask == "auto" &&
+      metrics::auto_crossing_mask(boundary_types(data_boundaries)) == "corner")
     evaluate.fail("crossing_mask", "`auto` takes the lower-right corner, slift's flow's producer, for data that are not "
-                                   "periodic, and " + e.data_files.at("train") + " has " + boundaries_text(data_boundaries) +
+                                   "periodic along every axis, and " + e.data_files.at("train") + " has " + boundaries_text(data_boundaries) +
                                    "; say which cells a crossing reaches: corner (with corner_size) or edges");
   e.evaluate_params = evaluate.resolved();
   root.finish();

@@ -44,10 +44,7 @@ nlohmann::json memorisation_json(const metrics::FieldEnsemble& set, const metric
 std::vector<uint8_t> crossing_mask(const Experiment& e, const DatasetHeader& h, const std::vector<int64_t>& shape,
                                    nlohmann::json& info) {
   std::string mask = e.evaluate.crossing_mask;
-  if (mask == "auto") {
-    const std::vector<std::string> bcs = axis_boundaries(h);
-    mask = std::all_of(bcs.begin(), bcs.end(), [](const std::string& b) { return b == "PERIODIC"; }) ? "edges" : "corner";
-  }
+  if (mask == "auto") mask = metrics::auto_crossing_mask(axis_boundaries(h));
   info["mask"] = mask;
   if (mask == "edges") return metrics::edges_mask(shape);
   const int64_t smallest = *std::min_element(shape.begin(), shape.end());

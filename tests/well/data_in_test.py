@@ -66,9 +66,9 @@ def write_well(path, n_traj, seed, name="random_walk", axes=("x", "y"), bc="PERI
             d = dims.create_dataset(axis, data=x.astype(np.float32))
             d.attrs.update(sample_varying=False, time_varying=False)
         bcs = f.create_group("boundary_conditions")
-        for axis in axes:
-            g = bcs.create_group(f"{bc.lower()}_{axis}")
-            g.attrs.update(bc_type=bc, associated_dims=[axis], associated_fields=["u"],
+        for axis, kind in zip(axes, bc if isinstance(bc, tuple) else (bc,) * len(axes)):  # one type, or one per axis
+            g = bcs.create_group(f"{kind.lower()}_{axis}")
+            g.attrs.update(bc_type=kind, associated_dims=[axis], associated_fields=["u"],
                            sample_varying=False, time_varying=False)
             mask = np.zeros(n, bool)
             mask[[0, -1]] = True
@@ -235,6 +235,9 @@ def layouts():
     # Axes named r, theta (read by position), walls, and the crossing mask said explicitly.
     files = write_splits("axes", axes=("r", "theta"), bc="WALL")
     refused("walls with crossing_mask auto", "axes", files, "evaluate.crossing_mask")
+    # Periodic along x, walled along y: `auto` would guess the corner as for walls, so it is refused too.
+    refused("periodic x, walls y with crossing_mask auto", "mixed", write_splits("mixed", bc=("PERIODIC", "WALL")),
+            "evaluate.crossing_mask")
     trained("spatial axes r, theta with walls and crossing_mask edges", "axes", files, crossing_mask="edges")
     out = subprocess.run([SLIFT, "inspect", files["test"]], capture_output=True, text=True).stdout
     check("axes r, theta" in out and "by another program than slift" in out and "seed 0" not in out,
