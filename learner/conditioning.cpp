@@ -22,8 +22,9 @@ std::string static_field_array(const DatasetReader& reader, const std::string& p
   const ArraySpec spec = reader.spec(array), state = reader.spec(state_array);
   if (spec.time_varying)
     usage_error(path + ": '" + array + "' varies in time; conditioning takes static fields (time_varying false)");
-  if (spec.shape.size() != 2 || state.shape.size() != 3 || spec.shape[0] != state.shape[1] || spec.shape[1] != state.shape[2])
-    usage_error(path + ": '" + array + "' is not on the grid of " + state_array + " (a 2-D static field of the same size)");
+  // The state is (n_time, grid), a static field (grid): the same grid once the time axis is off.
+  if (state.shape.empty() || spec.shape != std::vector<uint64_t>(state.shape.begin() + 1, state.shape.end()))
+    usage_error(path + ": '" + array + "' is not on the grid of " + state_array + " (a static field of the same axes and sizes)");
   return array;
 }
 

@@ -122,5 +122,24 @@ TEST(LearnerConditioning, NamesThatAreNoStaticFieldOfTheGridAreRefused) {
   EXPECT_EQ(dir.files(), std::vector<std::string>{"data.h5"}) << "nothing written";
 }
 
+TEST(LearnerConditioning, AStaticFieldOfAOneDimensionalGridIsOneMoreChannel) {
+  // The static field's grid is the state's without its time axis, for any number of axes.
+  log::set_level(log::Level::quiet);
+  test::TempDir dir;
+  const int64_t n_traj = 4, n_time = 3, n = 16;
+  std::vector<float> u, c;
+  Rng rng(5, 0, "test.conditioning.1d");
+  for (int64_t k = 0; k < n_traj * n_time * n; ++k) u.push_back(static_cast<float>(rng.normal()));
+  for (int64_t k = 0; k < n_traj * n; ++k) c.push_back(static_cast<float>(1 + rng.uniform()));
+  test::write_fields(dir / "data.h5", n_traj, n_time, std::vector<int64_t>{n}, u, {true}, c);
+  auto o = options({"c"});
+  o.iterations = 2;
+  const auto with = learner::train_model("deterministic", o, dir / "data.h5", 1, dir / "with.pt", "", "");
+  o.condition_on.clear();
+  const auto without = learner::train_model("deterministic", o, dir / "data.h5", 1, dir / "without.pt", "", "");
+  // One more input channel of the stem: a kernel of 3 cells per output channel.
+  EXPECT_EQ(with.parameters - without.parameters, 3 * o.unet_widths.at(0));
+}
+
 }  // namespace
 }  // namespace slift
