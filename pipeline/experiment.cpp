@@ -183,7 +183,9 @@ std::vector<BoundaryCondition> load_data(Experiment& e, config::Section data) {
       data.fail(e.train.state_field.empty() ? split : "state_field", err.what());
     }
     const ArraySpec spec = r.spec(array);
-    if (spec.shape.size() != 3) data.fail(split, file + ": '" + array + "' is not (n_traj, n_time, nx, ny)");
+    if (spec.shape.size() != h.axes.size() + 1)  // the time axis, then one per spatial axis of the header
+      data.fail(split, file + ": '" + array + "' is not (n_traj, n_time) and one size per spatial axis (" +
+                           std::to_string(h.axes.size()) + ")");
     if (h.time.size() < 2) data.fail(split, file + ": one saved time; learning needs at least two frames");
     if (uniform_time_step(h.time) == 0)
       data.fail(split, file + ": the time axis is " + time_steps_text(h.time) + "; slift learns a step of one size");

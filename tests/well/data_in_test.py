@@ -45,17 +45,18 @@ def write_well(path, n_traj, seed, name="random_walk", axes=("x", "y"), bc="PERI
     field, `declared` declares that many trajectories of u and writes none of them."""
     rng = np.random.default_rng(seed)
     time = np.arange(T, dtype=np.float32) if time is None else np.asarray(time, np.float32)
-    x = (np.arange(n) + 0.5) / n
-    r2 = (x[:, None] - 0.5) ** 2 + (x[None, :] - 0.5) ** 2
+    nd, x = len(axes), (np.arange(n) + 0.5) / n  # one axis of n cells per name
+    grid = (n,) * nd
+    r2 = sum((c - 0.5) ** 2 for c in np.meshgrid(*[x] * nd, indexing="ij"))
     bump = np.exp(-r2 / (2 * 0.08**2)).astype(np.float32)
-    u = np.empty((n_traj, len(time), n, n), np.float32)
+    u = np.empty((n_traj, len(time)) + grid, np.float32)
     for i in range(n_traj):
-        shift = np.zeros(2, int)
+        shift = np.zeros(nd, int)
         for t in range(len(time)):
-            u[i, t] = np.roll(bump, tuple(shift), axis=(0, 1))
-            shift += rng.integers(-1, 2, size=2)
+            u[i, t] = np.roll(bump, tuple(shift), axis=tuple(range(nd)))
+            shift += rng.integers(-1, 2, size=nd)
     with h5py.File(path, "w") as f:
-        f.attrs.update(dataset_name=name, grid_type="cartesian", n_spatial_dims=2,
+        f.attrs.update(dataset_name=name, grid_type="cartesian", n_spatial_dims=nd,
                        n_trajectories=declared or n_traj, simulation_parameters=["step"], step=1.0)
         dims = f.create_group("dimensions")
         dims.attrs["spatial_dims"] = list(axes)
@@ -85,14 +86,14 @@ def write_well(path, n_traj, seed, name="random_walk", axes=("x", "y"), bc="PERI
         for field, varying in fields.items():
             group = f[f"t{state_order}_fields" if field == "u" else "t0_fields"]
             if field != "u":
-                data = rng.random((n_traj, len(time), n, n) if varying else (n_traj, n, n), dtype=np.float32)
+                data = rng.random((n_traj, len(time)) + grid if varying else (n_traj,) + grid, dtype=np.float32)
             elif declared:
                 data = None
             else:
                 data = np.stack([u, u], axis=-1) if state_order == 1 else u.astype(dtype)
-            d = (group.create_dataset(field, shape=(declared, len(time), n, n), dtype=np.float32) if data is None
+            d = (group.create_dataset(field, shape=(declared, len(time)) + grid, dtype=np.float32) if data is None
                  else group.create_dataset(field, data=data))
-            d.attrs.update(sample_varying=True, time_varying=varying, dim_varying=[True, True])
+            d.attrs.update(sample_varying=True, time_varying=varying, dim_varying=[True] * nd)
         f["t0_fields/u" if state_order == 0 else "t1_fields/u"].attrs.update(**(state_attrs or {}))
 
 
@@ -235,6 +236,8 @@ def layouts():
     # Axes named r, theta (read by position), walls, and the crossing mask said explicitly.
     files = write_splits("axes", axes=("r", "theta"), bc="WALL")
     refused("walls with crossing_mask auto", "axes", files, "evaluate.crossing_mask")
+    # One spatial axis: the field of a 1-D system, learned on its grid.
+    trained("a 1-D field (one axis, periodic)", "one_axis", write_splits("one_axis", axes=("x",)))
     # Periodic along x, walled along y: `auto` would guess the corner as for walls, so it is refused too.
     refused("periodic x, walls y with crossing_mask auto", "mixed", write_splits("mixed", bc=("PERIODIC", "WALL")),
             "evaluate.crossing_mask")
