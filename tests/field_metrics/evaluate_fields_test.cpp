@@ -4,6 +4,7 @@
 // `ardm_k2` a copy of the training set (memorisation).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -232,6 +233,10 @@ TEST(EvaluateFields, OneDimensionalFieldsAndTheirTransitionTimes) {
   const std::string html = test::read_file(run.dir / "report/index.html");
   EXPECT_NE(html.find("x across, time down"), std::string::npos);
   EXPECT_NE(html.find("transition time: truth vs deterministic"), std::string::npos);
+  // The event-time panels say which share never had the event (the curves end at 1 - that share).
+  EXPECT_NE(html.find("deterministic: never 100%"), std::string::npos);
+  const auto never_truth = std::lround(100 * std::count(m["transition"]["reference_times"].begin(), m["transition"]["reference_times"].end(), 1.0) / double(kN));
+  EXPECT_NE(html.find("truth: never " + std::to_string(never_truth) + "%"), std::string::npos);
   EXPECT_NE(html.find("SL's wtt is"), std::string::npos);
   EXPECT_NE(html.find("on a 12 grid"), std::string::npos);
 }

@@ -1,6 +1,6 @@
-// The report of a field experiment: the metrics table, histograms of the event times (crossing,
-// transition: truth against every generated set), the integrated mass and its per-frame W2 over
-// time beside the floors, frames of truth and generated trajectories (1-D: space-time images;
+// The report of a field experiment: the metrics table, the share of trajectories that had an event
+// (crossing, transition) by each time, truth against every generated set, the integrated mass and
+// its per-frame W2 over time beside the floors, frames of truth and generated trajectories (1-D: space-time images;
 // 3-D: middle slices), and the memorisation histogram.
 #include "pipeline/analysis/report/fields_report.hpp"
 
@@ -115,25 +115,45 @@ void add_summary(Page& page, const pipeline::Experiment& e, const nlohmann::json
   }
 }
 
-// Histograms of an event's times (crossing, transition), truth against each generated set, on one
-// y range.
+// The share of trajectories whose event (time in [0, 1], 1 = never) came by each frame before the
+// last, then at 1 the share it ever came to: a step curve that ends at 1 - never.
+std::vector<double> share_by_frame(const std::vector<double>& times, size_t frames) {
+  std::vector<double> share(frames, 0.0);
+  const double n = static_cast<double>(std::max<size_t>(1, times.size()));
+  for (const double t : times) {
+    if (t >= 1.0) continue;
+    for (size_t k = static_cast<size_t>(std::ceil(t * static_cast<double>(frames - 1) - 1e-9)); k < frames; ++k) share[k] += 1 / n;
+  }
+  return share;
+}
+
+// The distribution of an event's times (crossing, transition), truth against each generated set:
+// the share that has had it by each time. Cumulative rather than a histogram, as the trajectories
+// whose event never came (often most of them) would otherwise be one bar that flattens the rest.
 void add_event_times(Page& page, const pipeline::Experiment& e, const nlohmann::json& m, const std::string& event,
                      const std::vector<double>& time) {
   std::string heading = event + " time";
   heading[0] = static_cast<char>(std::toupper(heading[0]));
   page.heading(heading);
+  std::vector<double> x(time.size());
+  for (size_t k = 0; k < x.size(); ++k) x[k] = static_cast<double>(k) / static_cast<double>(std::max<size_t>(1, x.size() - 1));
+  const auto curve = [&](const std::vector<double>& times, const std::string& color, const std::string& name, SvgPlot& p) {
+    const std::vector<double> share = share_by_frame(times, x.size());
+    std::vector<double> sx, sy;  // steps: the share holds until the next frame
+    for (size_t k = 0; k < x.size(); ++k) {
+      if (k > 0) sx.push_back(x[k]), sy.push_back(share[k - 1]);
+      sx.push_back(x[k]), sy.push_back(share[k]);
+    }
+    p.line(sx, sy, color, name + ": never " + std::to_string(static_cast<int>(std::lround(100 * (1 - share.back())))) + "%");
+  };
   const std::vector<double> ref_times = m[event]["reference_times"].get<std::vector<double>>();
-  const double half_bin = 0.5 / std::max<size_t>(1, time.size() - 1);  // one bin per frame
-  const int bins = static_cast<int>(time.size());
-  std::vector<SvgPlot> panels;
   for (const auto& s : pipeline::sample_sets(e)) {
-    SvgPlot p(event + " time: truth vs " + s.name, "normalised " + event + " time", "density", 330, 240);
-    p.histogram(ref_times, -half_bin, 1 + half_bin, bins, kTruthColor, "truth");
-    p.histogram(m[s.name][event + "_times"].get<std::vector<double>>(), -half_bin, 1 + half_bin, bins, model_color(s.name), s.name);
-    panels.push_back(std::move(p));
+    SvgPlot p(event + " time: truth vs " + s.name, "normalised " + event + " time", "share so far", 380, 240);
+    curve(ref_times, kTruthColor, "truth", p);
+    curve(m[s.name][event + "_times"].get<std::vector<double>>(), model_color(s.name), s.name, p);
+    p.y_range(0, 1);
+    page.figure(p.svg());
   }
-  share_y_range(panels);
-  for (const auto& p : panels) page.figure(p.svg());
 }
 
 // The integrated mass of every set over time (mean ± sd), and its per-frame W2 beside the floors.

@@ -174,17 +174,19 @@ std::string SvgPlot::svg() const {
     }
   }
   int rows = 0;  // legend, on a white box so that it stays readable over the lines
-  for (const auto& it : items_) rows += !it.label.empty();
+  size_t longest = 0;
+  for (const auto& it : items_) rows += !it.label.empty(), longest = std::max(longest, it.label.size());
+  const double box = std::max(112.0, 30.0 + 6.0 * static_cast<double>(longest));  // about 6 px per character
   if (rows)
-    s += "<rect x='" + fmt(ml + pw - 114) + "' y='" + fmt(mt + 2) + "' width='112' height='" + fmt(14.0 * rows + 4) +
-         "' fill='white' fill-opacity='0.85' stroke='#ddd'/>";
+    s += "<rect x='" + fmt(ml + pw - box - 2) + "' y='" + fmt(mt + 2) + "' width='" + fmt(box) + "' height='" +
+         fmt(14.0 * rows + 4) + "' fill='white' fill-opacity='0.85' stroke='#ddd'/>";
   int row = 0;
   for (const auto& it : items_) {
     if (it.label.empty()) continue;
     double ly = mt + 12 + 14 * row++;
-    s += "<line x1='" + fmt(ml + pw - 110) + "' x2='" + fmt(ml + pw - 92) + "' y1='" + fmt(ly - 4) + "' y2='" +
+    s += "<line x1='" + fmt(ml + pw - box + 2) + "' x2='" + fmt(ml + pw - box + 20) + "' y1='" + fmt(ly - 4) + "' y2='" +
          fmt(ly - 4) + "' stroke='" + it.color + "' stroke-width='2'" + (it.dashed ? " stroke-dasharray='5,3'" : "") + "/>";
-    s += "<text x='" + fmt(ml + pw - 88) + "' y='" + fmt(ly) + "'>" + escape(it.label) + "</text>";
+    s += "<text x='" + fmt(ml + pw - box + 24) + "' y='" + fmt(ly) + "'>" + escape(it.label) + "</text>";
   }
   return s + "</svg>";
 }
