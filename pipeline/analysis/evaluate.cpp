@@ -43,6 +43,7 @@ void evaluate_sets(const Experiment& e, RunMetrics& m, const SetEvaluation& how)
   if (const auto ratio = m.interpolation_ratio())
     log::info("  interpolation ratio (SL loss / label-free loss): " + std::to_string(*ratio));
   m["throughput"] = throughput(e);
+  m["headline"] = how.headline;  // what a sweep summarises when its config names no metrics
 }
 
 void evaluate_stage(const Experiment& e) { data_kind(DatasetReader(data_path(e, "test")).header().kind).evaluate(e); }

@@ -180,7 +180,12 @@ void write_set_summary(const SweepRuns& s) {
 
 }  // namespace
 
-void write_summary(const SweepRuns& s) {
+void write_summary(const SweepRuns& sweep) {
+  SweepRuns s = sweep;
+  if (s.metrics.empty() && !s.run_ids.empty()) {
+    s.metrics = run_metrics(s, 0).json().value("headline", std::vector<std::string>{});
+    s.metrics.push_back("final_train_loss");
+  }
   if (s.model == "all") return write_set_summary(s);
   nlohmann::json rows = nlohmann::json::array();
   std::string md = table_head({s.x_key}, s.metrics);

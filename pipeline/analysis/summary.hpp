@@ -12,7 +12,8 @@ struct SweepRuns {
   std::string name, output_dir, file;
   std::string x_key;                        // the grid key the summary plots against
   std::string model = "sl";                 // the metrics.json object the summary reads; "all": every set
-  std::vector<std::string> metrics;         // keys of that object
+  std::vector<std::string> metrics;         // keys of that object; none: the first run's headline
+                                            // metrics (metrics.json "headline") and final_train_loss
   std::vector<std::string> run_ids;         // e.g. "label_dim=4"
   std::vector<std::string> x_values;        // the x_key value of each run (YAML text)
 };

@@ -210,6 +210,7 @@ TEST(EvaluateFields, TransitionTimeWhereTheConfigAsksForIt) {
       EXPECT_TRUE(m[set].contains(key)) << set << " " << key;
   EXPECT_EQ(m["transition"]["reference_times"].size(), size_t(kN));
   EXPECT_EQ(m["ardm_k2"]["wtt"], m["data_floor"]["wtt"]);
+  EXPECT_EQ(m["headline"], nlohmann::json::array({"wtt"}));  // recorded for a sweep's summary
   const std::string html = test::read_file(run.dir / "report/index.html");
   EXPECT_NE(html.find("transition time: truth vs sl"), std::string::npos);
   EXPECT_NE(html.find("SL's wtt is"), std::string::npos);  // the verdict reads the headline

@@ -88,4 +88,26 @@ TEST(SweepSummary, SetsInSeveralRunsGetTheirMeanAndSpreadOverRuns) {
   EXPECT_NE(md.find("| sl | 3 | 0.300000 ± 0.264575 | 0.010000 ± 0.000000 |"), std::string::npos) << md;
 }
 
+TEST(SweepSummary, WithoutChosenMetricsTheRunsHeadlineIsSummarised) {
+  test::TempDir dir{"slift-sweep-headline"};
+  test::write_file(dir / "base.yaml", "name: base\nseed: 3\nsimulate:\n  system: duffing\n  n_train: 4\n  n_test: 4\n  n_time: 5\n");
+  test::write_file(dir / "sweep.yaml", "name: plain\nbase: base.yaml\noutput_dir: " + dir.path() + "/out\ngrid:\n  seed: [1, 2]\n");
+  auto sweep = pipeline::load_sweep(dir / "sweep.yaml", {});
+  ASSERT_EQ(sweep.run_ids.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    // What evaluate records: the data kind's headline (here a field set's with wtt asked for).
+    nlohmann::json sl = {{"per_time", nlohmann::json::object()}, {"wtt", 0.1 * double(i + 1)}, {"wim", 0.02}, {"w2_mean", 7.0},
+                         {"final_train_loss", 0.5}};
+    nlohmann::json m = {{"sl", sl}, {"headline", {"wtt", "wim"}}};
+    std::filesystem::create_directories(dir / ("out/" + sweep.run_ids[i]));
+    test::write_file(dir / ("out/" + sweep.run_ids[i] + "/metrics.json"), m.dump());
+  }
+  auto stages = pipeline::sweep_stages(sweep);
+  std::find_if(stages.begin(), stages.end(), [](const pipeline::Stage& s) { return s.name == "summary"; })->action();
+  const std::string md = test::read_file(dir / "out/summary.md");
+  EXPECT_NE(md.find("| seed | wtt | wim | final_train_loss |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 2 | 0.200000 | 0.020000 | 0.500000 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("w2_mean"), std::string::npos) << "no metric of another data kind: " << md;
+}
+
 }  // namespace
