@@ -29,6 +29,7 @@ PlotImage inspect_plot(const std::string& path, int n_traj, int n_frames) {
     ArraySpec s = r.spec(a);
     if (s.shape.size() != grid.size() + (s.time_varying ? 1 : 0)) continue;  // scalar fields only
     std::vector<float> v = r.read(a, 0, rows);
+    if (v.empty()) continue;  // no trajectory, or an axis without points
     auto [mn, mx] = std::minmax_element(v.begin(), v.end());
     const double lo = *mn, hi = *mx;
     const int64_t n_time = s.time_varying ? static_cast<int64_t>(s.shape[0]) : 1, per = static_cast<int64_t>(v.size()) / rows;
@@ -41,7 +42,7 @@ PlotImage inspect_plot(const std::string& path, int n_traj, int n_frames) {
       panels.push_back(std::move(p));
     }
   }
-  if (panels.empty()) usage_error(path + ": no scalar field to draw");
+  if (panels.empty()) usage_error(path + ": no scalar field with values to draw (tensor fields are not drawn)");
   // About 96 pixels across the widest grid axis drawn (the first of three is sliced).
   const int64_t side = *std::max_element(grid.end() - std::min<size_t>(grid.size(), 2), grid.end());
   const int scale = static_cast<int>(std::max<int64_t>(1, 96 / side)), gap = 2;
