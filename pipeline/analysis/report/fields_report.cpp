@@ -27,7 +27,9 @@ struct Set {
 };
 
 // Frame t of trajectory traj as one image (picture.hpp).
-Picture picture(const metrics::FieldEnsemble& e, int64_t traj, int64_t t) { return report::picture(e.frame(traj, 0), e.n_time, e.shape, t); }
+Picture picture(const metrics::FieldEnsemble& e, int64_t traj, int64_t t) {
+  return report::picture(e.frame(traj, 0), e.n_time, e.shape, t);
+}
 
 // One picture as an <img> with its caption, the first axis drawn downwards (so the corner mask is
 // lower right).
