@@ -1,81 +1,78 @@
-// `slift inspect FILE --plot out.png`: a picture of a field dataset: for the first trajectories,
-// each static field (the medium) and evenly spaced frames of each time-varying field, side by
-// side, each field scaled to its own range over the whole picture.
+// `slift inspect FILE --plot out.png`: a picture of a field dataset: one row per trajectory, each
+// scalar field drawn as the report draws it (report/picture.hpp), each field scaled to its own
+// range over the whole picture. Tensor fields are left out.
+#include "pipeline/commands/inspect_plot.hpp"
+
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "core/atomic_file.hpp"
 #include "core/dataset.hpp"
 #include "core/error.hpp"
+#include "pipeline/analysis/report/picture.hpp"
 #include "pipeline/analysis/report/png.hpp"
-#include "pipeline/commands/inspect_plot.hpp"
 
 namespace slift::pipeline {
-namespace {
 
-// Blue-white-red for signed data, white to dark blue otherwise.
-void colour(double t, bool signed_range, uint8_t* rgb) {
-  static const double white[3] = {255, 255, 255}, red[3] = {178, 24, 43}, blue[3] = {33, 102, 172},
-                      dark[3] = {8, 48, 107};
-  const double* to = signed_range ? (t >= 0 ? red : blue) : dark;
-  double a = std::clamp(signed_range ? std::fabs(t) : t, 0.0, 1.0);
-  for (int k = 0; k < 3; ++k) rgb[k] = static_cast<uint8_t>(std::lround(white[k] + a * (to[k] - white[k])));
-}
-
-}  // namespace
-
-void write_inspect_plot(const std::string& path, const std::string& out, int n_traj, int n_frames) {
+PlotImage inspect_plot(const std::string& path, int n_traj, int n_frames) {
   DatasetReader r(path, "fields");
-  const std::vector<Axis>& axes = r.header().axes;
-  if (axes.size() != 2) {
-    std::string names;
-    for (const auto& a : axes) names += (names.empty() ? "" : ", ") + a.name;
-    usage_error(path + ": the plot draws fields on two axes; this data set's axes are " + names);
-  }
-  const uint64_t nx = axes[0].coordinates.size(), ny = axes[1].coordinates.size();
+  std::vector<int64_t> grid;
+  for (const auto& a : r.header().axes) grid.push_back(static_cast<int64_t>(a.coordinates.size()));
   const int rows = static_cast<int>(std::min<uint64_t>(n_traj, r.n_traj()));
   struct Panel {
-    std::vector<float> data;  // rows x cells
-    int64_t stride, offset;   // per trajectory, and of the frame inside it
+    std::vector<report::Picture> pictures;  // one per row
     double lo, hi;
     bool signed_range;
   };
   std::vector<Panel> panels;
   for (const auto& a : r.array_paths()) {
     ArraySpec s = r.spec(a);
-    if (s.shape.size() != (s.time_varying ? 3u : 2u)) continue;  // scalar 2-D fields only
+    if (s.shape.size() != grid.size() + (s.time_varying ? 1 : 0)) continue;  // scalar fields only
     std::vector<float> v = r.read(a, 0, rows);
+    if (v.empty()) continue;  // no trajectory, or an axis without points
     auto [mn, mx] = std::minmax_element(v.begin(), v.end());
-    double lo = *mn, hi = *mx;
-    bool sgn = lo < 0 && hi > 0;
-    int64_t per = std::accumulate(s.shape.begin(), s.shape.end(), int64_t{1}, std::multiplies<>());
-    int frames = s.time_varying ? std::min<int>(n_frames, static_cast<int>(s.shape[0])) : 1;
-    for (int f = 0; f < frames; ++f) {
-      int64_t t = s.time_varying ? (frames > 1 ? f * (int64_t(s.shape[0]) - 1) / (frames - 1) : 0) : 0;
-      panels.push_back({v, per, t * int64_t(nx * ny), lo, hi, sgn});
+    const double lo = *mn, hi = *mx;
+    const int64_t n_time = s.time_varying ? static_cast<int64_t>(s.shape[0]) : 1, per = static_cast<int64_t>(v.size()) / rows;
+    // A 1-D picture shows the whole trajectory: one panel.
+    const int64_t frames = grid.size() == 1 ? 1 : std::min<int64_t>(n_frames, n_time);
+    for (int64_t f = 0; f < frames; ++f) {
+      const int64_t t = frames > 1 ? f * (n_time - 1) / (frames - 1) : 0;
+      Panel p{{}, lo, hi, lo < 0 && hi > 0};
+      for (int row = 0; row < rows; ++row) p.pictures.push_back(report::picture(v.data() + row * per, n_time, grid, t));
+      panels.push_back(std::move(p));
     }
   }
-  if (panels.empty()) usage_error(path + ": no 2-D field to draw");
-  const int scale = std::max<int>(1, static_cast<int>(96 / std::max(nx, ny))), gap = 2;
-  const int cw = static_cast<int>(ny) * scale, ch = static_cast<int>(nx) * scale;
-  const int width = static_cast<int>(panels.size()) * (cw + gap) + gap, height = rows * (ch + gap) + gap;
-  std::vector<uint8_t> rgb(size_t(width) * height * 3, 255);
+  if (panels.empty()) usage_error(path + ": no scalar field with values to draw (tensor fields are not drawn)");
+  // About 96 pixels across the widest grid axis drawn (the first of three is sliced).
+  const int64_t side = *std::max_element(grid.end() - std::min<size_t>(grid.size(), 2), grid.end());
+  const int scale = static_cast<int>(std::max<int64_t>(1, 96 / side)), gap = 2;
+  std::vector<int> left{gap};  // of each panel, and past the last
+  int row_height = 0;
+  for (const Panel& p : panels) {
+    left.push_back(left.back() + static_cast<int>(p.pictures[0].cols) * scale + gap);
+    row_height = std::max(row_height, static_cast<int>(p.pictures[0].rows) * scale);
+  }
+  PlotImage img{left.back(), rows * (row_height + gap) + gap, {}};
+  img.rgb.assign(size_t(img.width) * img.height * 3, 255);
   for (int row = 0; row < rows; ++row)
-    for (size_t p = 0; p < panels.size(); ++p) {
-      const Panel& P = panels[p];
-      const float* f = P.data.data() + row * P.stride + P.offset;
-      double m = std::max(std::fabs(P.lo), std::fabs(P.hi));
-      for (uint64_t i = 0; i < nx * scale; ++i)
-        for (uint64_t j = 0; j < ny * scale; ++j) {
-          double v = f[(i / scale) * ny + j / scale];
-          double t = P.signed_range ? v / m : (P.hi > P.lo ? (v - P.lo) / (P.hi - P.lo) : 0);
-          int px = gap + static_cast<int>(p) * (cw + gap) + static_cast<int>(j);
-          int py = gap + row * (ch + gap) + static_cast<int>(i);
-          colour(t, P.signed_range, &rgb[(size_t(py) * width + px) * 3]);
+    for (size_t k = 0; k < panels.size(); ++k) {
+      const Panel& P = panels[k];
+      const report::Picture& pic = P.pictures[row];
+      const double m = std::max(std::fabs(P.lo), std::fabs(P.hi));
+      for (int64_t i = 0; i < pic.rows * scale; ++i)
+        for (int64_t j = 0; j < pic.cols * scale; ++j) {
+          const double v = pic.values[(i / scale) * pic.cols + j / scale];
+          const double t = P.signed_range ? v / m : (P.hi > P.lo ? (v - P.lo) / (P.hi - P.lo) : 0);
+          const int64_t px = left[k] + j, py = gap + row * (row_height + gap) + i;
+          report::colour(t, P.signed_range, &img.rgb[(size_t(py) * img.width + px) * 3]);
         }
     }
-  write_file_atomic(out, report::png_bytes(width, height, rgb));
+  return img;
+}
+
+void write_inspect_plot(const std::string& path, const std::string& out, int n_traj, int n_frames) {
+  const PlotImage img = inspect_plot(path, n_traj, n_frames);
+  write_file_atomic(out, report::png_bytes(img.width, img.height, img.rgb));
 }
 
 }  // namespace slift::pipeline

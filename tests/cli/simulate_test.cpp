@@ -186,11 +186,12 @@ TEST(Simulate, InspectReadsTheFileAndRefusesBrokenOnes) {
   EXPECT_NE(r.output.find("not an HDF5 file"), std::string::npos) << r.output;
 }
 
-// Fields on one axis: inspect names the axis and its size; the plot, which draws 2-D frames,
-// refuses them in one line and writes nothing.
-TEST(Simulate, InspectShowsEveryAxisAndPlotsOnlyTwoDimensionalFields) {
+// Fields on one axis: inspect names the axis and its size, and the plot draws them (space-time
+// images; tests/pipeline/test_inspect_plot.cpp has what they show). A data set without
+// trajectories has nothing to draw: exit code 2 and a line naming the file, nothing written.
+TEST(Simulate, InspectShowsEveryAxisAndPlotsOneDimensionalFields) {
   TempDir dir;
-  const std::string f = dir / "line.h5", png = dir / "line.png";
+  const std::string f = dir / "line.h5", png = dir / "line.png", empty = dir / "empty.h5";
   slift::DatasetHeader h;
   h.kind = "fields";
   h.dataset_name = "line";
@@ -202,12 +203,17 @@ TEST(Simulate, InspectShowsEveryAxisAndPlotsOnlyTwoDimensionalFields) {
   slift::DatasetWriter w(f, h, {{"t0_fields/u", {3, 4}, true, {}}}, 2);
   w.write(0, 0, 2, u.data());
   w.finish();
+  slift::DatasetWriter(empty, h, {{"t0_fields/u", {3, 4}, true, {}}}, 0).finish();
   auto r = run(slift_bin() + " inspect " + f);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("grid          4 (cartesian; axes x)"), std::string::npos) << r.output;
   r = run(slift_bin() + " inspect " + f + " --plot " + png);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // The PNG header: 100 x 150 pixels (24 a cell: 2 + 4 x 24 + 2 across, 2 + 2 x (3 x 24 + 2) down).
+  const std::string bytes = slift::test::read_file(png);
+  EXPECT_EQ(bytes.substr(12, 12), std::string("IHDR\0\0\0\x64\0\0\0\x96", 12));
+  r = run(slift_bin() + " inspect " + empty + " --plot " + dir / "empty.png");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find(f + ": the plot draws fields on two axes; this data set's axes are x"), std::string::npos)
-      << r.output;
-  EXPECT_FALSE(fs::exists(png));
+  EXPECT_NE(r.output.find(empty + ": no scalar field with values to draw"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "empty.png"));
 }

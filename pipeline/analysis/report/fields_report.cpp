@@ -13,6 +13,7 @@
 #include "pipeline/analysis/data_kind.hpp"
 #include "pipeline/analysis/evaluate_fields.hpp"
 #include "pipeline/analysis/report/html.hpp"
+#include "pipeline/analysis/report/picture.hpp"
 #include "pipeline/analysis/report/png.hpp"
 #include "pipeline/analysis/report/svg_plot.hpp"
 #include "pipeline/experiment.hpp"
@@ -25,36 +26,9 @@ struct Set {
   metrics::FieldEnsemble fields;  // normalised
 };
 
-// Colour of a normalised value: blue - white - red on [-1, 1] for signed fields, white to dark
-// blue on [0, 1] otherwise.
-void colour(double v, bool signed_range, uint8_t* rgb) {
-  auto mix = [&](const double a[3], const double b[3], double t) {
-    t = std::clamp(t, 0.0, 1.0);
-    for (int k = 0; k < 3; ++k) rgb[k] = static_cast<uint8_t>(std::lround(a[k] + t * (b[k] - a[k])));
-  };
-  static const double white[3] = {255, 255, 255}, red[3] = {178, 24, 43}, blue[3] = {33, 102, 172},
-                      dark[3] = {8, 48, 107};
-  if (!signed_range) return mix(white, dark, v);
-  if (v >= 0) return mix(white, red, v);
-  mix(white, blue, -v);
-}
-
-// What one image of a trajectory shows: rows x cols values, row-major.
-struct Picture {
-  int64_t rows = 0, cols = 0;
-  std::vector<float> values;
-};
-
-// A 2-D frame t as it is; a 3-D frame t by its middle slice across the first axis; a 1-D
-// trajectory whole, as a space-time image (x across, time down; t unused).
+// Frame t of trajectory traj as one image (picture.hpp).
 Picture picture(const metrics::FieldEnsemble& e, int64_t traj, int64_t t) {
-  if (e.shape.size() == 1) {
-    const float* first = e.frame(traj, 0);
-    return {e.n_time, e.shape[0], std::vector<float>(first, first + e.n_time * e.shape[0])};
-  }
-  const int64_t rows = e.shape[e.shape.size() - 2], cols = e.shape.back();
-  const float* slice = e.frame(traj, t) + (e.shape.size() == 3 ? e.shape[0] / 2 * rows * cols : 0);
-  return {rows, cols, std::vector<float>(slice, slice + rows * cols)};
+  return report::picture(e.frame(traj, 0), e.n_time, e.shape, t);
 }
 
 // One picture as an <img> with its caption, the first axis drawn downwards (so the corner mask is

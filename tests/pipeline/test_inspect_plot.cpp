@@ -1,0 +1,147 @@
+// `slift inspect --plot` on field data of 1, 2 and 3 axes: one row per trajectory, each field as
+// the report draws it (pipeline/analysis/report/picture.hpp), the PNG's size as its header says.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/dataset.hpp"
+#include "core/hash.hpp"
+#include "pipeline/commands/inspect_plot.hpp"
+#include "support/test_support.hpp"
+
+using slift::pipeline::inspect_plot;
+using slift::pipeline::PlotImage;
+using slift::test::TempDir;
+
+namespace {
+
+struct Field {
+  slift::ArraySpec spec;
+  std::vector<float> values;  // n_traj x prod(spec.shape)
+};
+
+// A periodic field data set on the grid `cells` (one entry per axis, unit spacing).
+void write_fields(const std::string& path, uint64_t n_traj, int n_time, const std::vector<int>& cells,
+                  const std::vector<Field>& fields) {
+  slift::DatasetHeader h;
+  h.kind = "fields";
+  h.dataset_name = "plot";
+  for (int t = 0; t < n_time; ++t) h.time.push_back(t);
+  for (size_t a = 0; a < cells.size(); ++a) {
+    const std::string name(1, "xyz"[a]);
+    h.axes.push_back({name, {}});
+    for (int i = 0; i < cells[a]; ++i) h.axes.back().coordinates.push_back(i);
+    h.boundary_conditions.push_back({"periodic_" + name, "PERIODIC", {name}});
+  }
+  h.params_hash = "plot";
+  std::vector<slift::ArraySpec> specs;
+  for (const auto& f : fields) specs.push_back(f.spec);
+  slift::DatasetWriter w(path, h, specs, n_traj);
+  for (size_t k = 0; k < fields.size(); ++k) w.write(k, 0, n_traj, fields[k].values.data());
+  w.finish();
+}
+
+const uint8_t* pixel(const PlotImage& img, int x, int y) { return &img.rgb[(size_t(y) * img.width + x) * 3]; }
+bool reddish(const uint8_t* p) { return p[0] > p[2]; }
+bool bluish(const uint8_t* p) { return p[2] > p[0]; }
+bool white(const uint8_t* p) { return p[0] == 255 && p[1] == 255 && p[2] == 255; }
+
+// Width and height from the PNG's IHDR chunk (bytes 16 to 23, big-endian).
+std::pair<int, int> png_size(const std::string& png) {
+  auto be32 = [&](size_t at) {
+    int v = 0;
+    for (size_t i = at; i < at + 4; ++i) v = v << 8 | static_cast<uint8_t>(png[i]);
+    return v;
+  };
+  EXPECT_EQ(png.substr(12, 4), "IHDR");
+  return {be32(16), be32(20)};
+}
+
+}  // namespace
+
+// One axis (Allen-Cahn's layout): each trajectory whole as a space-time image, x across and time
+// down, and a static field as a strip beside it. Trajectory 0 switches from u = -1 to +1 halfway,
+// 1 stays at -1, 2 at +1: blue turning red, blue, red.
+TEST(InspectPlot, OneAxisDrawsEachTrajectoryAsASpaceTimeImage) {
+  TempDir dir;
+  const int n_time = 5, nx = 4;
+  std::vector<float> u, c;
+  for (int n = 0; n < 3; ++n) {
+    for (int t = 0; t < n_time; ++t)
+      for (int i = 0; i < nx; ++i) u.push_back(n == 1 || (n == 0 && t < 2) ? -1.0f : 1.0f);
+    for (int i = 0; i < nx; ++i) c.push_back(static_cast<float>(i));
+  }
+  write_fields(dir / "line.h5", 3, n_time, {nx},
+               {{{"t0_fields/u", {n_time, nx}, true, {}}, u}, {{"t0_fields/c", {nx}, false, {}}, c}});
+  const PlotImage img = inspect_plot(dir / "line.h5");
+  // 96 / 4 = 24 pixels a cell; panels 4 cells wide, rows 5 frames high; gaps of 2.
+  const int scale = 24, gap = 2, row = n_time * scale + gap;
+  EXPECT_EQ(img.width, gap + 2 * (nx * scale + gap));
+  EXPECT_EQ(img.height, gap + 3 * row);
+  const int x = gap + nx * scale / 2, top = gap + scale / 2, bottom = gap + (n_time - 1) * scale + scale / 2;
+  EXPECT_TRUE(bluish(pixel(img, x, top)));
+  EXPECT_TRUE(reddish(pixel(img, x, bottom)));
+  EXPECT_TRUE(bluish(pixel(img, x, row + top)) && bluish(pixel(img, x, row + bottom)));
+  EXPECT_TRUE(reddish(pixel(img, x, 2 * row + top)) && reddish(pixel(img, x, 2 * row + bottom)));
+  // The static field: one cell high, white to dark blue along x, white below.
+  const int strip = gap + nx * scale + gap;
+  EXPECT_TRUE(white(pixel(img, strip, top)));
+  EXPECT_TRUE(bluish(pixel(img, strip + nx * scale - 1, top)));
+  EXPECT_TRUE(white(pixel(img, strip + nx * scale - 1, gap + scale)));
+
+  slift::pipeline::write_inspect_plot(dir / "line.h5", dir / "line.png");
+  EXPECT_EQ(png_size(slift::test::read_file(dir / "line.png")), std::make_pair(img.width, img.height));
+}
+
+// Three axes: evenly spaced frames of the middle slice across the first axis, as the report
+// shows them. The middle slice (first index 1 of 3) is positive in trajectory 0, growing with time,
+// and negative in trajectory 1; every other slice has the opposite sign.
+TEST(InspectPlot, ThreeAxesDrawFramesOfTheMiddleSlice) {
+  TempDir dir;
+  const int n_time = 3, nx = 3, ny = 4, nz = 6;
+  std::vector<float> u;
+  for (int n = 0; n < 2; ++n)
+    for (int t = 0; t < n_time; ++t)
+      for (int i = 0; i < nx; ++i)
+        for (int c = 0; c < ny * nz; ++c) u.push_back((n == 0) == (i == 1) ? (t + 1.0f) / n_time : -1.0f);
+  write_fields(dir / "box.h5", 2, n_time, {nx, ny, nz}, {{{"t0_fields/u", {n_time, nx, ny, nz}, true, {}}, u}});
+  const PlotImage img = inspect_plot(dir / "box.h5");
+  // 96 / 6 = 16 pixels a cell; three frames (all there are) of 4 x 6 cells.
+  const int scale = 16, gap = 2, panel = nz * scale + gap, row = ny * scale + gap;
+  EXPECT_EQ(img.width, gap + n_time * panel);
+  EXPECT_EQ(img.height, gap + 2 * row);
+  for (int f = 0; f < n_time; ++f) {
+    EXPECT_TRUE(reddish(pixel(img, gap + f * panel, gap))) << "frame " << f;
+    EXPECT_TRUE(bluish(pixel(img, gap + f * panel, row + gap))) << "frame " << f;
+  }
+  EXPECT_GT(pixel(img, gap, gap)[1], pixel(img, gap + 2 * panel, gap)[1]);  // deeper red later
+
+  slift::pipeline::write_inspect_plot(dir / "box.h5", dir / "box.png");
+  EXPECT_EQ(png_size(slift::test::read_file(dir / "box.png")), std::make_pair(img.width, img.height));
+}
+
+// Two axes: the picture that inspect drew before it learned 1 and 3 axes, byte for byte (the hash
+// is that of the PNG the slift of commit 78b3a3f wrote for this data set): a static medium, six of
+// eleven frames, a tensor field left out.
+TEST(InspectPlot, TwoAxesDrawTheSameBytesAsBefore) {
+  TempDir dir;
+  const int n_traj = 3, n_time = 11, nx = 6, ny = 8;
+  std::vector<float> u, c, k;
+  for (int n = 0; n < n_traj; ++n) {
+    for (int t = 0; t < n_time; ++t)
+      for (int i = 0; i < nx; ++i)
+        for (int j = 0; j < ny; ++j) u.push_back(static_cast<float>((7 * i + 3 * j + 5 * t + 11 * n) % 17) / 8 - 1);
+    for (int i = 0; i < nx * ny; ++i) c.push_back(static_cast<float>((i * 5 + n) % 9) / 4);
+    for (int i = 0; i < nx * ny * 4; ++i) k.push_back(static_cast<float>(i % 3));
+  }
+  write_fields(dir / "square.h5", n_traj, n_time, {nx, ny},
+               {{{"t0_fields/c", {nx, ny}, false, {}}, c},
+                {{"t0_fields/u", {n_time, nx, ny}, true, {}}, u},
+                {{"t2_fields/K", {nx, ny, 2, 2}, false, {}}, k}});
+  slift::pipeline::write_inspect_plot(dir / "square.h5", dir / "square.png");
+  const std::string png = slift::test::read_file(dir / "square.png");
+  // 96 / 8 = 12 pixels a cell; the medium and six frames of 6 x 8 cells, three rows.
+  EXPECT_EQ(png_size(png), std::make_pair(2 + 7 * (8 * 12 + 2), 2 + 3 * (6 * 12 + 2)));
+  EXPECT_EQ(slift::sha256(png), "32377c6921c68cabfea8f49bd0d8b6d480eaf070b1f9b423e9ff4a35238aff19");
+}
