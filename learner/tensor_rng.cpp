@@ -13,8 +13,9 @@ constexpr int64_t kWord = 0xFFFFFFFF;  // the low 32 bits
 constexpr int64_t kM0 = 0xD2511F53, kM1 = 0xCD9E8D57, kW0 = 0x9E3779B9, kW1 = 0xBB67AE85;
 
 // The high and low words of a * m (a: words, m a word). The 64-bit product's bits are int64's: its
-// multiplication wraps modulo 2^64 on every device; the arithmetic shift brings the sign bit
-// down, so the high word is masked after it.
+// multiplication wraps modulo 2^64 on every device (the machine's two's complement multiply, on
+// the CPU and CUDA alike; the tests compare against Random123); the arithmetic shift brings the
+// sign bit down, so the high word is masked after it.
 std::pair<torch::Tensor, torch::Tensor> mulhilo(const torch::Tensor& a, int64_t m) {
   const auto p = a * m;
   return {p.bitwise_right_shift(32).bitwise_and_(kWord), p.bitwise_and(kWord)};

@@ -1,6 +1,6 @@
 // core::Rng's draws as LibTorch tensor ops, so that a device makes them itself: no host loop, no
-// copy, nothing a CUDA graph cannot record, and the counters may live in device tensors (a step
-// index that a recorded training step counts up).
+// copy of the draws, nothing a CUDA graph cannot record, and the counters may live in device
+// tensors (a step index that a recorded training step counts up).
 //
 // What holds on every device (docs/gpu.md, "What is reproducible"):
 // - The Philox words are core::Rng's, bit for bit: integer tensor ops are exact everywhere.
@@ -8,8 +8,9 @@
 //   device's: glibc's on the host's Rng, ATen's vectorised ones (Sleef, within 1 ulp) on the CPU,
 //   libdevice's (within 2 ulp) on CUDA. The float32 normals therefore agree with
 //   static_cast<float>(rng.normal()) except where the double lands within those ulps of a
-//   rounding boundary between two floats: about 1 normal in 10^9 on CUDA (docs/gpu.md gives the
-//   measurement); tensor_rng_test finds none in 4 million on the CPU.
+//   rounding boundary between two floats: at most 4 normals in 2^29 (7.5e-9) on CUDA, fewer in
+//   practice (docs/gpu.md); TensorRng.NormalsAreRngNormalBitForBit finds none in 4 million on
+//   the CPU.
 #pragma once
 #include <torch/torch.h>
 

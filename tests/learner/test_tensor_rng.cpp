@@ -179,8 +179,8 @@ TEST_F(ArdmDraws, DoNotDependOnTheRankSplit) {
 TEST_F(ArdmDraws, OnCudaAreTheCpus) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device here: this test runs on a machine with a GPU";
   // The Philox words are integer arithmetic, exact on any device. The normals' log and cos are
-  // libdevice's, within 2 ulp of glibc's in double: a float32 normal differs from the host's
-  // about once in 10^9 (docs/gpu.md), none is expected among these 1.3 million.
+  // libdevice's, within 2 ulp of glibc's in double: a float32 normal differs from the host's with
+  // a probability under 7.5e-9 (docs/gpu.md), none is expected among these 1.3 million.
   std::vector<Rng> cpu;
   for (int64_t r = 0; r < 20; ++r) cpu.emplace_back(3, static_cast<uint64_t>(r), "learner.sample");
   std::vector<Rng> gpu = cpu;
