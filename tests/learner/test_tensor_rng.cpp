@@ -10,11 +10,13 @@
 
 #include <cstring>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "field_model.hpp"
 #include "learner/diffusion.hpp"
 #include "learner/models.hpp"
+#include "learner/options.hpp"
 #include "learner/tensor_rng.hpp"
 
 namespace slift::learner {
@@ -174,6 +176,18 @@ TEST_F(ArdmDraws, DoNotDependOnTheRankSplit) {
     EXPECT_TRUE(torch::equal(torch::cat(conds), whole.cond)) << "split at " << split;
     EXPECT_TRUE(torch::equal(torch::cat(targets), whole.target)) << "split at " << split;
   }
+}
+
+TEST_F(ArdmDraws, TakeDiffusionStepCountsBelow2To31Only) {
+  // below() multiplies 32-bit words by the count in int64: a config asking for more is refused.
+  const auto parse = [](const std::string& steps) {
+    auto cfg = config::Config::from_string("train: {arch: unet, models: [ardm], ardm_train_steps: " + steps + "}");
+    auto root = cfg.root();
+    auto train = root.section("train");
+    return parse_train(train);
+  };
+  EXPECT_EQ(parse("2147483647").ardm_train_steps, 2147483647);
+  EXPECT_THROW(parse("2147483648"), Error);
 }
 
 TEST_F(ArdmDraws, OnCudaAreTheCpus) {
