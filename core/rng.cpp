@@ -6,10 +6,13 @@
 
 namespace slift {
 
-Rng::Rng(uint64_t seed, uint64_t stream, uint32_t purpose) {
-  // Key: 32 bits of seed mixed with the purpose, and the high seed bits; counter: (block, stream).
-  key_[0] = static_cast<uint32_t>(seed) ^ (purpose * 0x9E3779B9u);
-  key_[1] = static_cast<uint32_t>(seed >> 32) ^ purpose;
+Rng::Key Rng::key(uint64_t seed, uint32_t purpose) {
+  // 32 bits of seed mixed with the purpose, and the high seed bits.
+  return {static_cast<uint32_t>(seed) ^ (purpose * 0x9E3779B9u), static_cast<uint32_t>(seed >> 32) ^ purpose};
+}
+
+Rng::Rng(uint64_t seed, uint64_t stream, uint32_t purpose) : key_(key(seed, purpose)) {
+  // Counter: (block, stream).
   stream_lo_ = static_cast<uint32_t>(stream);
   stream_hi_ = static_cast<uint32_t>(stream >> 32);
 }

@@ -37,12 +37,13 @@ std::vector<double> Diffusion::alpha_bars(int64_t K) {
 
 Diffusion::Example Diffusion::training_example(const torch::Tensor& x0, const torch::Tensor& steps,
                                                const torch::Tensor& eps) const {
-  // The table of the same alpha_bar() the sampler uses, looked up per item.
-  torch::Tensor table = torch::tensor(alpha_bars(train_steps_), torch::kFloat64);
-  torch::Tensor idx = steps.to(torch::kCPU, torch::kLong);
-  SLIFT_ASSERT(idx.min().item<int64_t>() >= 1 && idx.max().item<int64_t>() <= train_steps_, "diffusion step out of range");
-  torch::Tensor ab = table.index_select(0, idx).to(x0.device());
-  torch::Tensor s = (idx.to(torch::kFloat32) / float(train_steps_)).to(x0.device());
+  // The table of the same alpha_bar() the sampler uses, looked up per item on x0's device, where
+  // it is copied once (not at every step: nothing here waits for the device or copies from the host).
+  if (!table_.defined() || table_.device() != x0.device())
+    table_ = torch::tensor(alpha_bars(train_steps_), torch::kFloat64).to(x0.device());
+  const torch::Tensor idx = steps.to(x0.device(), torch::kLong);
+  torch::Tensor ab = table_.index_select(0, idx);
+  torch::Tensor s = idx.to(torch::kFloat32) / float(train_steps_);
   torch::Tensor a = per_item(ab.sqrt(), x0), b = per_item((1 - ab).sqrt(), x0);
   Example e;
   e.x_t = a * x0 + b * eps;

@@ -27,8 +27,9 @@ class Diffusion {
   static std::vector<double> alpha_bars(int64_t K);
 
   // A training example from clean targets x0, integer steps (int64, values in 1..train_steps,
-  // one per batch item) and standard normal noise eps of x0's shape: the noisy input, the
-  // regression target and the diffusion time s of every item (b, float).
+  // one per batch item; out of range: index_select's error) and standard normal noise eps of
+  // x0's shape: the noisy input, the regression target and the diffusion time s of every item
+  // (b, float), on x0's device.
   struct Example {
     torch::Tensor x_t, target, s;
   };
@@ -47,6 +48,7 @@ class Diffusion {
  private:
   std::string prediction_;
   int64_t train_steps_;
+  mutable torch::Tensor table_;  // alpha_bars(train_steps) on the device of the last training example
 };
 
 // Sinusoidal embedding of diffusion times s (b) into b x dim (dim even), of 1000 s so that the

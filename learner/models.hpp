@@ -31,9 +31,11 @@ struct Regression {
 class Model {
  public:
   virtual ~Model() = default;
-  // The regression of a training minibatch at optimizer step `step` (random draws are keyed by
-  // the step, so that a resumed run draws exactly what an uninterrupted one does).
-  virtual Regression regression(const Minibatch& b, int64_t step) const = 0;
+  // The regression of a training minibatch at optimizer step `step`, a 0-d int64 tensor on the
+  // batch's device. Random draws are keyed by the step, so that a resumed run draws exactly what an
+  // uninterrupted one does, and made on the device from the tensor's value, so that the replays of
+  // a CUDA graph that counts it up draw for their own steps.
+  virtual Regression regression(const Minibatch& b, const torch::Tensor& step) const = 0;
   // Standard normals one generated step reads per row (labels, the ARDM's K noises; 0: none).
   virtual int64_t normals_per_step() const { return 0; }
   // One generated step: normalised increments from normalised windows x (b rows), row r reading
@@ -56,6 +58,8 @@ std::unique_ptr<Model> model_for_sampling(const ModelSpec& spec, uint64_t seed, 
 struct Loss {
   torch::Tensor value, target;
 };
+Loss regression_loss(const Model& model, Net& net, const Minibatch& b, const torch::Tensor& step, const Execution& exec);
+// The same at a step given on the host.
 Loss regression_loss(const Model& model, Net& net, const Minibatch& b, int64_t step, const Execution& exec);
 
 // One AdamW update at the optimizer's learning rate: LibTorch's fused kernel (one launch for all
@@ -66,8 +70,7 @@ void adamw_step(torch::optim::AdamW& opt, bool fused);
 bool fused_adamw_available();  // LibTorch 2.4 and later
 
 // Generated steps of a loaded model on a device. Its normalisation goes there once, so that a
-// step copies nothing from the host but its noise, and that without blocking (pinned memory on
-// CUDA): the host draws the next step's noise while the device computes this one.
+// step copies nothing from the host but, on a GPU, its streams' keys and positions (draw_normals).
 class Stepper {
  public:
   Stepper(LoadedModel& m, const Model& model, const torch::Device& device);
@@ -90,9 +93,10 @@ class Stepper {
 // One generated step on raw windows (b x window x dim, flattened), row r drawing from rngs[r]: the next raw states.
 torch::Tensor step(LoadedModel& m, const Model& model, const torch::Tensor& windows, std::vector<Rng>& rngs);
 
-// n x d standard normals, row r from rngs[r] (labels, the ARDM's noise, probes), on `device`.
-// The host draws them (the counter-based Rng, so every device sees the same numbers), its threads
-// over the rows; on CUDA from pinned memory without blocking.
+// n x d standard normals, row r the next d of rngs[r] (labels, the ARDM's noise, probes), on
+// `device`; the streams advance past them. A GPU draws them itself (learner/tensor_rng.hpp: the
+// same numbers, nothing on the host but one small copy of the streams' keys and positions); the
+// CPU runs Rng::normal on its threads over the rows, which is faster there than the tensor ops.
 torch::Tensor draw_normals(std::vector<Rng>& rngs, int64_t d, const torch::Device& device = torch::kCPU);
 
 }  // namespace slift::learner

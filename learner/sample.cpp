@@ -64,21 +64,21 @@ std::vector<float> roll_out(const Stepper& stepper, const ModelSpec& spec, const
 }
 
 // The most rollouts of n_out frames that fit the GPU's free memory at once, at most `cap`: the
-// memory one step takes per rollout, measured on a few, plus what each rollout holds throughout
-// (its frames twice, when they are stacked at the end; its window; its noise), with a tenth
-// kept free. The CPU: `cap`.
+// memory one step takes per rollout (its draw and its forwards), measured on a few, plus what each
+// rollout holds throughout (its frames twice, when they are stacked at the end; its window; its
+// noise), with a tenth kept free. The CPU: `cap`.
 int64_t fitting_batch(const Stepper& stepper, const ModelSpec& spec, const Trajectories& test, const torch::Tensor& statics,
                       int64_t n_out, const Execution& exec, int64_t cap) {
   if (!exec.device.is_cuda()) return cap;
   const int64_t probe = std::min<int64_t>(cap, 4);
   const auto windows = start_windows(test, spec.window(), 0, probe, exec.device);
-  const auto noise = torch::zeros({probe, stepper.model().normals_per_step()}, windows.options());
+  std::vector<Rng> rngs(static_cast<size_t>(probe), Rng(0, 0, "learner.sample"));  // any streams: only the memory counts
   synchronize(exec.device);
   const int64_t before = allocated_memory_bytes(exec.device);
   reset_peak_memory(exec.device);
   {
     Autocast autocast(exec);
-    stepper(windows, noise, start_statics(statics, 0, probe));
+    stepper(windows, stepper.draw(rngs), start_statics(statics, 0, probe));
   }
   synchronize(exec.device);
   const int64_t per_step = (peak_memory_bytes(exec.device) - before + probe - 1) / probe;

@@ -52,11 +52,10 @@ bool graph_wanted(const TrainOptions& o) {
 }
 
 // Why this training's steps cannot be captured as a CUDA graph ("" when they can).
-std::string graph_refusal(const ModelKind& kind, const torch::Device& device, const DataParallel& ranks) {
+std::string graph_refusal(const torch::Device& device, const DataParallel& ranks) {
   std::string why = StepGraph::unavailable(device);
   if (why.empty() && !kFusedAdamW) why = "LibTorch " TORCH_VERSION " has no fused AdamW";
   if (why.empty() && ranks.size() > 1) why = "several ranks reduce their gradients over MPI or NCCL between backward and update";
-  if (why.empty() && kind.diffusion) why = kind.name + " draws its diffusion times and noise on the host at every step";
   return why;
 }
 
@@ -354,7 +353,7 @@ class Trainer {
   // gradients.
   torch::Tensor gradients() {
     opt_.zero_grad();
-    const Loss loss = minibatch_loss(step_indices());
+    const Loss loss = regression_loss(model_, m_.net, shard(step_indices()), step_, exec_);
     if (step_ >= tail_start_) unread_mean_losses_.push_back(mean_predictor_loss(loss.target));
     loss.value.backward();
     return loss.value.detach();
@@ -363,12 +362,12 @@ class Trainer {
   // This step's global minibatch (its indices, on the device).
   torch::Tensor step_indices() const { return indices_[step_ - (read_at_ - indices_.size(0))]; }
 
-  // The loss of this rank's shard of the global minibatch `idx`. Every rank draws the whole global
-  // batch, so the draws do not depend on the rank count.
-  Loss minibatch_loss(const torch::Tensor& idx) {
+  // This rank's shard of the global minibatch `idx`. The model's draws are made for the whole
+  // global batch, so they do not depend on the rank count.
+  Minibatch shard(const torch::Tensor& idx) const {
     Minibatch b = set_.minibatch(ranks_.shard(idx));
     b.first = ranks_.shard_begin(), b.global = o_.batch_size;
-    return regression_loss(model_, m_.net, b, step_, exec_);
+    return b;
   }
 
   // The loss of predicting the global batch's mean target.
@@ -383,7 +382,7 @@ class Trainer {
 
   // The side stream for the steps to come, or the one log line saying why they are not captured.
   void start_graph(int64_t end) {
-    std::string why = graph_refusal(m_.spec.kind(), exec_.device, ranks_);
+    std::string why = graph_refusal(exec_.device, ranks_);
     if (why.empty() && end - step_ <= kGraphWarmup) why = "too few steps";
     if (why.empty())
       graph_ = std::make_unique<StepGraph>(exec_.device);
@@ -391,17 +390,20 @@ class Trainer {
       log::info("train " + m_.spec.model + ": steps not captured as a CUDA graph: " + why);
   }
 
-  // Records one step: the minibatch from graph_io_.idx, the learning rate from graph_io_.lr, AdamW's
-  // step count in graph_io_.count (counted up by the graph), the losses into graph_io_.loss and
+  // Records one step: the minibatch from graph_io_.idx, the learning rate from graph_io_.lr, the
+  // step that keys the model's draws (the ARDM's) in graph_io_.step and AdamW's step count in
+  // graph_io_.count (both counted up by the graph), the losses into graph_io_.loss and
   // graph_io_.mean_loss. Every step after it replays it; where CUDA refuses, they run as before.
   void capture() {
     const auto on_device = torch::TensorOptions(exec_.device);
     graph_io_.idx = torch::empty({o_.batch_size}, on_device.dtype(torch::kInt64));
     graph_io_.lr = torch::zeros({}, on_device.dtype(torch::kFloat32));
+    graph_io_.step = torch::full({}, step_, on_device.dtype(torch::kInt64));  // this step: a replay adds 1 first
     graph_io_.count = torch::full({}, static_cast<double>(adamw_step_count(opt_)), on_device.dtype(torch::kFloat32));
     opt_.zero_grad();  // the recorded backward makes the gradients, in the graph's memory
     const std::string refused = graph_->capture([&] {
-      const Loss loss = minibatch_loss(graph_io_.idx);
+      graph_io_.step.add_(1);
+      const Loss loss = regression_loss(model_, m_.net, shard(graph_io_.idx), graph_io_.step, exec_);
       graph_io_.mean_loss = mean_predictor_loss(loss.target);
       loss.value.backward();
       graph_io_.loss = loss.value.detach();
@@ -579,7 +581,7 @@ class Trainer {
   int64_t graph_steps_ = 0;  // steps replayed
   std::unique_ptr<StepGraph> graph_;
   struct {
-    torch::Tensor idx, lr, count, loss, mean_loss;
+    torch::Tensor idx, lr, step, count, loss, mean_loss;
   } graph_io_;  // what the recorded step reads and writes
   int64_t step_ = 0, first_ = 0, last_checkpoint_ = 0, tail_start_ = 0, read_at_ = 0;
   std::vector<float> losses_, mean_losses_;
