@@ -90,10 +90,10 @@ void inspect_file(const std::string& path) {
 
 void add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "print what a dataset holds: kind, shapes, time axis, provenance, ranges");
-  cmd->footer("--plot draws one row per trajectory (the first 4), each field scaled to its own range: on 2 axes\n"
+  cmd->footer("--plot draws the first 4 trajectories, each field scaled to its own range: on 2 axes a row each,\n"
               "every static field and 6 evenly spaced frames of every time-varying one; on 3 axes the same of\n"
-              "the middle slice across the first axis; on 1 axis every field whole, a time-varying one as a\n"
-              "space-time image (x across, time down), a static one as a strip. Tensor fields are left out.\n\n"
+              "the middle slice across the first axis; on 1 axis a column each, every field whole, a time-varying\n"
+              "one as a space-time image (x across, time down), a static one as a strip. Tensor fields are left out.\n\n"
               "Examples:\n  slift inspect runs/duffing/data/train.h5\n"
               "  slift inspect runs/wave/data/train.h5 --plot wave.png   # media and frames of 4 trajectories\n"
               "  slift inspect runs/allen_cahn/data/train.h5 --plot allen_cahn.png   # 4 trajectories, x across, time down");

@@ -1,6 +1,6 @@
-// `slift inspect FILE --plot out.png`: a picture of a field dataset: one row per trajectory, each
-// scalar field drawn as the report draws it (report/picture.hpp), each field scaled to its own
-// range over the whole picture. Tensor fields are left out.
+// `slift inspect FILE --plot out.png`: a picture of a field dataset: one row per trajectory (on a
+// 1-D grid one column), each scalar field drawn as the report draws it (report/picture.hpp), each
+// field scaled to its own range over the whole picture. Tensor fields are left out.
 #include "pipeline/commands/inspect_plot.hpp"
 
 #include <algorithm>
@@ -46,25 +46,30 @@ PlotImage inspect_plot(const std::string& path, int n_traj, int n_frames) {
   // About 96 pixels across the widest grid axis drawn (the first of three is sliced).
   const int64_t side = *std::max_element(grid.end() - std::min<size_t>(grid.size(), 2), grid.end());
   const int scale = static_cast<int>(std::max<int64_t>(1, 96 / side)), gap = 2;
-  std::vector<int> left{gap};  // of each panel, and past the last
-  int row_height = 0;
+  // 2-D and 3-D: a row of panels (fields, frames) per trajectory. 1-D: a column per trajectory,
+  // its space-time images (tall: one line a frame) and static strips one under the other.
+  const bool columns = grid.size() == 1;
+  std::vector<int> along{gap};  // where each panel starts along its trajectory's row or column
+  int across = 0;               // the widest panel across that row or column
   for (const Panel& p : panels) {
-    left.push_back(left.back() + static_cast<int>(p.pictures[0].cols) * scale + gap);
-    row_height = std::max(row_height, static_cast<int>(p.pictures[0].rows) * scale);
+    const int w = static_cast<int>(p.pictures[0].cols) * scale, h = static_cast<int>(p.pictures[0].rows) * scale;
+    along.push_back(along.back() + (columns ? h : w) + gap);
+    across = std::max(across, columns ? w : h);
   }
-  PlotImage img{left.back(), rows * (row_height + gap) + gap, {}};
+  const int traj_extent = rows * (across + gap) + gap;
+  PlotImage img{columns ? traj_extent : along.back(), columns ? along.back() : traj_extent, {}};
   img.rgb.assign(size_t(img.width) * img.height * 3, 255);
   for (int row = 0; row < rows; ++row)
     for (size_t k = 0; k < panels.size(); ++k) {
       const Panel& P = panels[k];
       const report::Picture& pic = P.pictures[row];
       const double m = std::max(std::fabs(P.lo), std::fabs(P.hi));
+      const int64_t x0 = columns ? gap + row * (across + gap) : along[k], y0 = columns ? along[k] : gap + row * (across + gap);
       for (int64_t i = 0; i < pic.rows * scale; ++i)
         for (int64_t j = 0; j < pic.cols * scale; ++j) {
           const double v = pic.values[(i / scale) * pic.cols + j / scale];
           const double t = P.signed_range ? v / m : (P.hi > P.lo ? (v - P.lo) / (P.hi - P.lo) : 0);
-          const int64_t px = left[k] + j, py = gap + row * (row_height + gap) + i;
-          report::colour(t, P.signed_range, &img.rgb[(size_t(py) * img.width + px) * 3]);
+          report::colour(t, P.signed_range, &img.rgb[(size_t(y0 + i) * img.width + x0 + j) * 3]);
         }
     }
   return img;

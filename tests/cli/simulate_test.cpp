@@ -209,9 +209,10 @@ TEST(Simulate, InspectShowsEveryAxisAndPlotsOneDimensionalFields) {
   EXPECT_NE(r.output.find("grid          4 (cartesian; axes x)"), std::string::npos) << r.output;
   r = run(slift_bin() + " inspect " + f + " --plot " + png);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  // The PNG header: 100 x 150 pixels (24 a cell: 2 + 4 x 24 + 2 across, 2 + 2 x (3 x 24 + 2) down).
+  // The PNG header: 198 x 76 pixels (24 a cell; a column per trajectory: 2 + 2 x (4 x 24 + 2)
+  // across, 2 + 3 x 24 + 2 down).
   const std::string bytes = slift::test::read_file(png);
-  EXPECT_EQ(bytes.substr(12, 12), std::string("IHDR\0\0\0\x64\0\0\0\x96", 12));
+  EXPECT_EQ(bytes.substr(12, 12), std::string("IHDR\0\0\0\xC6\0\0\0\x4C", 12));
   r = run(slift_bin() + " inspect " + empty + " --plot " + dir / "empty.png");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find(empty + ": no scalar field with values to draw"), std::string::npos) << r.output;

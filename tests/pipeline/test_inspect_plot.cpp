@@ -75,20 +75,21 @@ TEST(InspectPlot, OneAxisDrawsEachTrajectoryAsASpaceTimeImage) {
   write_fields(dir / "line.h5", 3, n_time, {nx},
                {{{"t0_fields/u", {n_time, nx}, true, {}}, u}, {{"t0_fields/c", {nx}, false, {}}, c}});
   const PlotImage img = inspect_plot(dir / "line.h5");
-  // 96 / 4 = 24 pixels a cell; panels 4 cells wide, rows 5 frames high; gaps of 2.
-  const int scale = 24, gap = 2, row = n_time * scale + gap;
-  EXPECT_EQ(img.width, gap + 2 * (nx * scale + gap));
-  EXPECT_EQ(img.height, gap + 3 * row);
+  // 96 / 4 = 24 pixels a cell; a column per trajectory, 4 cells wide: its space-time image (5
+  // frames high), then the static strip (one cell high); gaps of 2.
+  const int scale = 24, gap = 2, column = nx * scale + gap;
+  EXPECT_EQ(img.width, gap + 3 * column);
+  EXPECT_EQ(img.height, gap + (n_time * scale + gap) + (scale + gap));
   const int x = gap + nx * scale / 2, top = gap + scale / 2, bottom = gap + (n_time - 1) * scale + scale / 2;
   EXPECT_TRUE(bluish(pixel(img, x, top)));
   EXPECT_TRUE(reddish(pixel(img, x, bottom)));
-  EXPECT_TRUE(bluish(pixel(img, x, row + top)) && bluish(pixel(img, x, row + bottom)));
-  EXPECT_TRUE(reddish(pixel(img, x, 2 * row + top)) && reddish(pixel(img, x, 2 * row + bottom)));
-  // The static field: one cell high, white to dark blue along x, white below.
-  const int strip = gap + nx * scale + gap;
-  EXPECT_TRUE(white(pixel(img, strip, top)));
-  EXPECT_TRUE(bluish(pixel(img, strip + nx * scale - 1, top)));
-  EXPECT_TRUE(white(pixel(img, strip + nx * scale - 1, gap + scale)));
+  EXPECT_TRUE(bluish(pixel(img, column + x, top)) && bluish(pixel(img, column + x, bottom)));
+  EXPECT_TRUE(reddish(pixel(img, 2 * column + x, top)) && reddish(pixel(img, 2 * column + x, bottom)));
+  // The static field under each image: one cell high, white to dark blue along x.
+  const int strip = gap + n_time * scale + gap + scale / 2;
+  EXPECT_TRUE(white(pixel(img, gap, strip)));
+  EXPECT_TRUE(bluish(pixel(img, gap + nx * scale - 1, strip)));
+  EXPECT_TRUE(white(pixel(img, gap + nx * scale, strip))) << "a gap between the columns";
 
   slift::pipeline::write_inspect_plot(dir / "line.h5", dir / "line.png");
   EXPECT_EQ(png_size(slift::test::read_file(dir / "line.png")), std::make_pair(img.width, img.height));
