@@ -211,6 +211,10 @@ std::vector<double> field_energy(const FieldEnsemble& e) {
   return per_frame(e, [](float u) { return double(u) * u; });
 }
 
+std::vector<double> spatial_mean(const FieldEnsemble& e) {
+  return per_frame(e, [](float u) { return double(u); });
+}
+
 std::vector<double> crossing_times(const FieldEnsemble& e, const std::vector<double>& time,
                                    const std::vector<uint8_t>& mask, double threshold) {
   SLIFT_ASSERT(static_cast<int64_t>(time.size()) == e.n_time, "one saved time per frame");
@@ -231,7 +235,7 @@ std::vector<double> crossing_times(const FieldEnsemble& e, const std::vector<dou
 
 std::vector<double> transition_times(const FieldEnsemble& e, const std::vector<double>& time, double threshold) {
   SLIFT_ASSERT(static_cast<int64_t>(time.size()) == e.n_time, "one saved time per frame");
-  const std::vector<double> mean = per_frame(e, [](float u) { return double(u); });
+  const std::vector<double> mean = spatial_mean(e);
   std::vector<double> out(e.n, 1.0);
   for (int64_t i = 0; i < e.n; ++i) {
     const double* m = mean.data() + i * e.n_time;
@@ -269,21 +273,37 @@ FieldMetrics compare_fields(const FieldEnsemble& gen, const FieldEnsemble& ref, 
 
 namespace {
 
-// WIM: the W2 of the integrated mass per frame, its mean after t = 0 and its bootstrap error.
-void integrated_mass_metric(const FieldEnsemble& gen, const FieldEnsemble& ref, const FieldMetricOptions& o, FieldMetrics& out) {
-  const int64_t nt = gen.n_time;
-  const std::vector<double> gen_mass = integrated_mass(gen), ref_mass = integrated_mass(ref);
-  frame_quantity(gen_mass, gen.n, ref_mass, ref.n, nt, "w2_mass", "wim", out);
-  if (o.bootstrap > 0)  // a resampled trajectory keeps its masses
-    out.summary["wim_se"] = bootstrap_error(gen.n, ref.n, o, [&](const std::vector<int64_t>& ig, const std::vector<int64_t>& ir) {
+// A per-frame quantity's W2 per frame (`key`), its mean after t = 0 (`mean_key`) and, with the
+// bootstrap, that mean's standard error (`mean_key`_se): a resampled trajectory keeps its values.
+void frame_quantity_with_error(const std::vector<double>& gen_q, int64_t n_gen, const std::vector<double>& ref_q,
+                               int64_t n_ref, int64_t nt, const std::string& key, const std::string& mean_key,
+                               const FieldMetricOptions& o, FieldMetrics& out) {
+  frame_quantity(gen_q, n_gen, ref_q, n_ref, nt, key, mean_key, out);
+  if (o.bootstrap > 0)
+    out.summary[mean_key + "_se"] = bootstrap_error(n_gen, n_ref, o, [&](const std::vector<int64_t>& ig, const std::vector<int64_t>& ir) {
       std::vector<double> w(nt);
-      for (int64_t t = 0; t < nt; ++t) w[t] = w2_1d(pick(gen_mass, ig, t, nt), pick(ref_mass, ir, t, nt));
+      for (int64_t t = 0; t < nt; ++t) w[t] = w2_1d(pick(gen_q, ig, t, nt), pick(ref_q, ir, t, nt));
       return mean_after_first(w);
     });
+}
+
+// WIM: the W2 of the integrated mass (mean |u|) per frame, its mean after t = 0 and its error.
+void integrated_mass_metric(const FieldEnsemble& gen, const FieldEnsemble& ref, const FieldMetricOptions& o, FieldMetrics& out) {
+  frame_quantity_with_error(integrated_mass(gen), gen.n, integrated_mass(ref), ref.n, gen.n_time, "w2_mass", "wim", o, out);
 }
 SLIFT_REGISTER_FIELD_METRIC(wim, integrated_mass_metric, [](MetricInfo& m) {
   m.headline = true;
   m.rows = {"w2_mass_final"};
+});
+
+// WSM: the W2 of the spatial mean (mean u, signed: which well a metastable field is in) per frame,
+// its mean after t = 0 and its error.
+void spatial_mean_metric(const FieldEnsemble& gen, const FieldEnsemble& ref, const FieldMetricOptions& o, FieldMetrics& out) {
+  frame_quantity_with_error(spatial_mean(gen), gen.n, spatial_mean(ref), ref.n, gen.n_time, "w2_spatial_mean", "wsm", o, out);
+}
+SLIFT_REGISTER_FIELD_METRIC(wsm, spatial_mean_metric, [](MetricInfo& m) {
+  m.by_default = false;
+  m.rows = {"w2_spatial_mean_final"};
 });
 
 void energy_metric(const FieldEnsemble& gen, const FieldEnsemble& ref, const FieldMetricOptions&, FieldMetrics& out) {

@@ -51,6 +51,8 @@ std::vector<uint8_t> corner_mask(const std::vector<int64_t>& shape, int64_t k);
 std::vector<double> integrated_mass(const FieldEnsemble& e);
 // Field energy of every frame: mean u^2 over the grid; n x n_time, row-major.
 std::vector<double> field_energy(const FieldEnsemble& e);
+// Spatial mean of every frame: mean u over the grid; n x n_time, row-major.
+std::vector<double> spatial_mean(const FieldEnsemble& e);
 // Crossing time of every trajectory: the first saved time, normalised to [0, 1] over the saved
 // window, at which any mask cell exceeds `threshold` (a signed comparison); 1 if never.
 std::vector<double> crossing_times(const FieldEnsemble& e, const std::vector<double>& time,

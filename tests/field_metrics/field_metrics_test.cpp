@@ -332,3 +332,27 @@ TEST(TransitionTime, WttIsTheW2OfTheTimesWhereAsked) {
   EXPECT_EQ(m.summary.count("wim"), 0u);  // only the metrics asked for
   EXPECT_EQ(m.reference_event_times["transition"], (std::vector<double>{0.6, 0.6, 0.8, 1.0}));
 }
+
+TEST(SpatialMean, WsmIsTheW2OfTheSignedMeanPerFrameWhereAsked) {
+  // Every cell of trajectory i is +0.9 until its jump at frame g[i] (reference r[i]; 5 = never),
+  // -0.9 from then on: the integrated mass is 0.9 throughout, the spatial mean tells the wells apart.
+  const std::vector<int> g{1, 2, 5, 5}, r{3, 3, 4, 5};
+  auto jumps = [](const std::vector<int>& at) {
+    return make_nd(4, 6, {2}, [&](int64_t i, int64_t t, int64_t) { return t >= at[i] && at[i] < 5 ? -0.9f : 0.9f; });
+  };
+  FieldMetricOptions o;
+  o.time = {0, 1, 2, 3, 4, 5};
+  o.mask = {1, 1};
+  EXPECT_EQ(compare_fields(jumps(g), jumps(r), o).summary.count("wsm"), 0u);  // only where asked
+  o.metrics = {"wsm", "wim"};
+  o.bootstrap = 50;
+  FieldMetrics m = compare_fields(jumps(g), jumps(r), o);
+  // Sorted means per frame: gen has 1, 2, 2, 2, 2 trajectories at -0.9 in frames 1..5, ref 0, 0,
+  // 2, 3, 3: W2 = 0.9 sqrt(|difference in count| x 4 / 4), i.e. 0.9, 0.9 sqrt(2), 0, 0.9, 0.9.
+  const std::vector<double> w{0, 0.9, 0.9 * std::sqrt(2.0), 0, 0.9, 0.9};
+  for (size_t t = 0; t < w.size(); ++t) EXPECT_NEAR(m.per_time["w2_spatial_mean"][t], w[t], 1e-6) << "frame " << t;
+  EXPECT_NEAR(m.summary["wsm"], (0.9 + 0.9 * std::sqrt(2.0) + 0 + 0.9 + 0.9) / 5, 1e-6);
+  EXPECT_NEAR(m.summary["w2_spatial_mean_final"], 0.9, 1e-6);
+  EXPECT_GT(m.summary["wsm_se"], 0.0);
+  EXPECT_NEAR(m.summary["wim"], 0.0, 1e-6);
+}
