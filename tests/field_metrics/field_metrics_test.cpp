@@ -312,15 +312,23 @@ TEST(TransitionTime, FirstFrameOfTheOppositeSignBeyondTheThreshold) {
   EXPECT_EQ(transition_times(e, time, 0.3), (std::vector<double>{0.5, 0.5, 0.25, 1.0, 1.0}));
 }
 
-TEST(TransitionTime, WttIsTheW2OfTheTimesWhereAsked) {
-  // Generated: trajectory i jumps at frame g[i]; reference at r[i] (5 = never), 6 frames at 0..5.
-  const std::vector<int> g{1, 2, 5, 5}, r{3, 3, 4, 5};
-  auto jumps = [](const std::vector<int>& at) {
-    return make_nd(4, 6, {2}, [&](int64_t i, int64_t t, int64_t) { return t >= at[i] && at[i] < 5 ? -0.9f : 0.9f; });
-  };
+// Four trajectories on two cells, six frames at times 0..5: every cell of trajectory i is +0.9
+// until frame at[i], -0.9 from then on (at[i] = 5: never).
+FieldEnsemble jumps(const std::vector<int>& at) {
+  return make_nd(4, 6, {2}, [&](int64_t i, int64_t t, int64_t) { return t >= at[i] && at[i] < 5 ? -0.9f : 0.9f; });
+}
+
+FieldMetricOptions jump_options() {
   FieldMetricOptions o;
   o.time = {0, 1, 2, 3, 4, 5};
   o.mask = {1, 1};
+  return o;
+}
+
+TEST(TransitionTime, WttIsTheW2OfTheTimesWhereAsked) {
+  // Generated: trajectory i jumps at frame g[i]; reference at r[i] (5 = never), 6 frames at 0..5.
+  const std::vector<int> g{1, 2, 5, 5}, r{3, 3, 4, 5};
+  FieldMetricOptions o = jump_options();
   // Not among the metrics of every data set: only where asked.
   EXPECT_EQ(compare_fields(jumps(g), jumps(r), o).summary.count("wtt"), 0u);
   o.metrics = {"wtt"};
@@ -334,15 +342,10 @@ TEST(TransitionTime, WttIsTheW2OfTheTimesWhereAsked) {
 }
 
 TEST(SpatialMean, WsmIsTheW2OfTheSignedMeanPerFrameWhereAsked) {
-  // Every cell of trajectory i is +0.9 until its jump at frame g[i] (reference r[i]; 5 = never),
-  // -0.9 from then on: the integrated mass is 0.9 throughout, the spatial mean tells the wells apart.
+  // Generated trajectory i jumps at frame g[i], reference at r[i]: the integrated mass is 0.9
+  // throughout, the spatial mean tells the wells apart.
   const std::vector<int> g{1, 2, 5, 5}, r{3, 3, 4, 5};
-  auto jumps = [](const std::vector<int>& at) {
-    return make_nd(4, 6, {2}, [&](int64_t i, int64_t t, int64_t) { return t >= at[i] && at[i] < 5 ? -0.9f : 0.9f; });
-  };
-  FieldMetricOptions o;
-  o.time = {0, 1, 2, 3, 4, 5};
-  o.mask = {1, 1};
+  FieldMetricOptions o = jump_options();
   EXPECT_EQ(compare_fields(jumps(g), jumps(r), o).summary.count("wsm"), 0u);  // only where asked
   o.metrics = {"wsm", "wim"};
   o.bootstrap = 50;
