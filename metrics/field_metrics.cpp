@@ -83,11 +83,6 @@ double step_correlation(const std::vector<double>& m, int64_t n, int64_t n_time)
 }
 
 // The time of frame t normalised to [0, 1] over the saved window.
-double normalised_time(const std::vector<double>& time, int64_t t) {
-  const double span = time.back() - time.front();
-  return span > 0 ? (time[t] - time.front()) / span : 0.0;
-}
-
 // Standard error of a two-sample statistic: its spread over `o.bootstrap` resamples (with
 // replacement) of both sets' trajectories. Both sets are finite samples: resampling only the
 // generated one would miss the reference's share of the noise. Resample b draws the same
@@ -201,6 +196,11 @@ std::vector<uint8_t> corner_mask(const std::vector<int64_t>& shape, int64_t k) {
       if (index[a] < shape[a] - k) return false;
     return true;
   });
+}
+
+double normalised_time(const std::vector<double>& time, int64_t t) {
+  const double span = time.back() - time.front();
+  return span > 0 ? (time[t] - time.front()) / span : 0.0;
 }
 
 std::vector<double> integrated_mass(const FieldEnsemble& e) {

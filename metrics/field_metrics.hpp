@@ -47,6 +47,9 @@ void normalise(FieldEnsemble& e, const FieldNormalisation& norm);
 std::vector<uint8_t> edges_mask(const std::vector<int64_t>& shape);
 std::vector<uint8_t> corner_mask(const std::vector<int64_t>& shape, int64_t k);
 
+// Saved time t of `time` normalised to [0, 1] over the window (0 for a window of one time): the
+// scale of the event times below.
+double normalised_time(const std::vector<double>& time, int64_t t);
 // Integrated mass of every frame: mean |u| over the grid; n x n_time, row-major.
 std::vector<double> integrated_mass(const FieldEnsemble& e);
 // Field energy of every frame: mean u^2 over the grid; n x n_time, row-major.

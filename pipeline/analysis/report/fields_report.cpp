@@ -89,14 +89,17 @@ void add_summary(Page& page, const pipeline::Experiment& e, const nlohmann::json
   }
 }
 
-// The share of trajectories whose event (time in [0, 1], 1 = never) came by each frame before the
-// last, then at 1 the share it ever came to: a step curve that ends at 1 - never.
-std::vector<double> share_by_frame(const std::vector<double>& times, size_t frames) {
-  std::vector<double> share(frames, 0.0);
+// The share of trajectories whose event (normalised time in [0, 1], 1 = never) came by each
+// normalised frame time x before the last, then at 1 the share it ever came to: a step curve that
+// ends at 1 - never.
+std::vector<double> share_by(std::vector<double> times, const std::vector<double>& x) {
+  std::sort(times.begin(), times.end());
+  const auto came = static_cast<size_t>(std::lower_bound(times.begin(), times.end(), 1.0) - times.begin());
   const double n = static_cast<double>(std::max<size_t>(1, times.size()));
-  for (const double t : times) {
-    if (t >= 1.0) continue;
-    for (size_t k = static_cast<size_t>(std::ceil(t * static_cast<double>(frames - 1) - 1e-9)); k < frames; ++k) share[k] += 1 / n;
+  std::vector<double> share(x.size());
+  for (size_t k = 0; k < x.size(); ++k) {
+    const auto by = static_cast<size_t>(std::upper_bound(times.begin(), times.end(), x[k]) - times.begin());
+    share[k] = static_cast<double>(std::min(by, came)) / n;
   }
   return share;
 }
@@ -109,10 +112,10 @@ void add_event_times(Page& page, const pipeline::Experiment& e, const nlohmann::
   std::string heading = event + " time";
   heading[0] = static_cast<char>(std::toupper(heading[0]));
   page.heading(heading);
-  std::vector<double> x(time.size());
-  for (size_t k = 0; k < x.size(); ++k) x[k] = static_cast<double>(k) / static_cast<double>(std::max<size_t>(1, x.size() - 1));
+  std::vector<double> x(time.size());  // the frames on the event times' scale
+  for (size_t k = 0; k < x.size(); ++k) x[k] = metrics::normalised_time(time, static_cast<int64_t>(k));
   const auto curve = [&](const std::vector<double>& times, const std::string& color, const std::string& name, SvgPlot& p) {
-    const std::vector<double> share = share_by_frame(times, x.size());
+    const std::vector<double> share = share_by(times, x);
     std::vector<double> sx, sy;  // steps: the share holds until the next frame
     for (size_t k = 0; k < x.size(); ++k) {
       if (k > 0) sx.push_back(x[k]), sy.push_back(share[k - 1]);
