@@ -84,7 +84,7 @@ Sweep load_sweep(config::Config cfg) {
   auto grid_entries = root.entries("grid");
   config::Section summary = root.section("summary");
   s.model = summary.get<std::string>("model", s.model);
-  s.metrics = summary.get<std::vector<std::string>>("metrics", {});  // none: each run's headline metrics
+  s.metrics = summary.get<std::vector<std::string>>("metrics", {});  // none: the first run's headline metrics
   // Every run is an experiment held in memory (its resolved config, about 150 KB) and trains its
   // models: a grid beyond this is a typo more often than a plan, and a plan can raise it.
   const int64_t max_runs = root.get<int64_t>("max_runs", 10000, config::at_least(1));

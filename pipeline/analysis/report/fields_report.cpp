@@ -1,7 +1,7 @@
 // The report of a field experiment: the metrics table, the share of trajectories that had an event
 // (crossing, transition) by each time, truth against every generated set, the integrated mass and
-// its per-frame W2 over time beside the floors, frames of truth and generated trajectories (1-D: space-time images;
-// 3-D: middle slices), and the memorisation histogram.
+// its per-frame W2 over time beside the floors, frames of truth and generated trajectories (1-D:
+// space-time images; 3-D: middle slices), and the memorisation histogram.
 #include "pipeline/analysis/report/fields_report.hpp"
 
 #include <algorithm>
